@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One SwiftPM package; targets as ../shared/DESIGN.md draws them. C libraries come from Debian's -dev
+// packages through pkg-config (the Makefile installs them); nothing is vendored.
+let package = Package(
+    name: "FieldPay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fieldpay", targets: ["fieldpay"]),
+        .library(name: "FieldPayCore", targets: ["FieldPayCore"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Scanning", targets: ["Scanning"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // C declarations only: one system library per C dependency, each imported by exactly one owner.
+        .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // The benchmark's reference: a plain C loop over libzbar, to measure the Swift wrapper against.
+        .target(name: "CZBarBaseline", dependencies: ["CZBar"], linkerSettings: [.linkedLibrary("zbar")]),
+
+        .target(name: "FieldPayCore"),
+        .target(name: "Imaging", dependencies: ["FieldPayCore", "CPNG", "CTurboJPEG"]),
+        .target(name: "Scanning", dependencies: ["FieldPayCore", "CZBar", "Imaging"]),
+        .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "CZBarBaseline"]),
+        .executableTarget(
+            name: "fieldpay",
+            dependencies: [
+                "FieldPayCore", "Imaging", "Scanning", "FieldPayBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "FieldPayCoreTests", dependencies: ["FieldPayCore"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScanningTests", dependencies: ["Scanning", "Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
+        // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).
+        .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
