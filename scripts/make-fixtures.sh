@@ -15,7 +15,7 @@ finish() { convert "$1" -colorspace Gray -bordercolor white -border "${3:-24}" -
 code() { # code ZINT_TYPE DATA OUT [extra zint args...]
     local type=$1 data=$2 dest=$3; shift 3
     zint -b "$type" -d "$data" --scale=2 --notext -o "$tmp/z.png" "$@" >/dev/null
-    finish "$tmp/z.png" "$dest"
+    finish "$tmp/z.png" "$dest" "${BORDER:-24}"
 }
 qr() { # qr DATA OUT [qrencode args...]
     local data=$1 dest=$2; shift 2
@@ -30,6 +30,7 @@ qr 'बिल 4512 — ₹1,234.50 बकाया' "$out/qr-utf8.png"
 printf '\x00\x01\x02\x7f\x80\x9f\xa0\xc3\x28\xff\xfe\xfd' > "$tmp/bin"
 qrencode -8 -r "$tmp/bin" -o "$tmp/q.png" -s 4 -m 0 && finish "$tmp/q.png" "$out/qr-binary.png"
 code CODE128 'INV-2026-004512' "$out/code128-invoice.png" --height=40
+BORDER=48 code CODE128 'INV-4512' "$out/code128-short.png" --height=40   # the benchmark's: a full quiet zone
 code CODE39 'INV2026004512' "$out/code39.png" --height=40
 code CODE93 'INV-4512' "$out/code93.png" --height=40
 code CODABAR 'A40156B' "$out/codabar.png" --height=40

@@ -46,8 +46,9 @@ public struct ImageLimits: Sendable, Equatable {
         guard width > 0, height > 0 else {
             throw ImageError(.corrupt, source: source, reason: "image claims a size of \(width)x\(height) pixels")
         }
-        guard width <= maxSide, height <= maxSide, width.multipliedReportingOverflow(by: height).partialValue
-            <= maxPixels, !width.multipliedReportingOverflow(by: height).overflow
+        guard width <= maxSide, height <= maxSide,
+            width.multipliedReportingOverflow(by: height).partialValue
+                <= maxPixels, !width.multipliedReportingOverflow(by: height).overflow
         else {
             throw ImageError(
                 .tooLarge, source: source,

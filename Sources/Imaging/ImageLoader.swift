@@ -28,7 +28,9 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         let head = Array(bytes.prefix(12))
         if head.starts(with: Array("GIF8".utf8)) { return "GIF" }
         if head.starts(with: Array("BM".utf8)) { return "BMP" }
-        if head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
+        if head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) {
+            return "TIFF"
+        }
         if head.count >= 12, head.starts(with: Array("RIFF".utf8)), Array(head[8..<12]) == Array("WEBP".utf8) {
             return "WebP"
         }

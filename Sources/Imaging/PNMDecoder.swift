@@ -125,7 +125,8 @@ struct PNMDecoder {
                 let v: Int
                 if bitmap {
                     // PBM ASCII digits need no separators.
-                    guard position < bytes.count, bytes[position] == UInt8(ascii: "0") || bytes[position] == UInt8(ascii: "1")
+                    guard position < bytes.count,
+                        bytes[position] == UInt8(ascii: "0") || bytes[position] == UInt8(ascii: "1")
                     else { throw corrupt("pixel data ends after \(i) of \(count) pixels") }
                     v = bytes[position] == UInt8(ascii: "1") ? 0 : 1
                     position += 1

@@ -29,7 +29,7 @@ struct DecodeBench: ParsableCommand {
     @Option(help: "Decodes in the memory run (0 skips it).")
     var memoryDecodes = 100_000
 
-    @Option(help: "Folder holding qr-invoice.png and code128-invoice.png.")
+    @Option(help: "Folder holding qr-invoice.png and code128-short.png.")
     var fixtures = "Tests/ScanningTests/Fixtures"
 
     func validate() throws {

@@ -27,7 +27,10 @@ struct ScanCommand: ParsableCommand {
     @Argument(help: "Image files to scan; `-` for standard input.")
     var files: [String]
 
-    @Flag(help: "Print one JSON object per code: file, symbology, text, bytes (base64, when not UTF-8), points, quality, pass, decode_ms.")
+    @Flag(
+        help:
+            "Print one JSON object per code: file, symbology, text, bytes (base64, when not UTF-8), points, quality, pass, decode_ms."
+    )
     var json = false
 
     @Flag(help: "Print only the payloads, one per line.")
@@ -85,7 +88,9 @@ struct ScanCommand: ParsableCommand {
             }
         }
         if !quiet {
-            printError("scanned \(found) code\(found == 1 ? "" : "s") in \(decoded) of \(files.count) image\(files.count == 1 ? "" : "s")")
+            printError(
+                "scanned \(found) code\(found == 1 ? "" : "s") in \(decoded) of \(files.count) image\(files.count == 1 ? "" : "s")"
+            )
         }
         if failed > 0 { throw ExitCode(ExitStatus.badInput) }
         if found == 0 { throw ExitCode(ExitStatus.nothingFound) }

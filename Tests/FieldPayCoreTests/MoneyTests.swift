@@ -74,6 +74,8 @@ struct MoneyTests {
     @Test("errors print their message and code")
     func errorDescription() {
         let error = MoneyError(.tooManyDecimals, "1.234")
-        #expect(error.description == "'1.234' has more than two decimals (amounts are in rupees and paise) [money.too-many-decimals]")
+        #expect(
+            error.description
+                == "'1.234' has more than two decimals (amounts are in rupees and paise) [money.too-many-decimals]")
     }
 }

@@ -81,8 +81,7 @@ struct ImageLoaderTests {
 
     // MARK: - Bad input: each is a clear ImageError naming the file, never a crash.
 
-    func expectError(_ path: String, _ code: ImageError.Code, mentioning: String, loader: ImageLoader = ImageLoader())
-    {
+    func expectError(_ path: String, _ code: ImageError.Code, mentioning: String, loader: ImageLoader = ImageLoader()) {
         do {
             let frame = try loader.load(path: path)
             Issue.record("\(path) loaded as \(frame.width)x\(frame.height); expected \(code)")
@@ -144,7 +143,8 @@ struct ImageLoaderTests {
     @Test("a PGM whose pixel data is cut short, or whose header is incomplete")
     func truncatedPGM() throws {
         let scratch = try Scratch()
-        expectError(try scratch.write("short.pgm", Array("P5 4 3 255\n".utf8) + [1, 2, 3]), .corrupt, mentioning: "ends after")
+        expectError(
+            try scratch.write("short.pgm", Array("P5 4 3 255\n".utf8) + [1, 2, 3]), .corrupt, mentioning: "ends after")
         expectError(try scratch.write("nohead.pgm", Array("P5 4".utf8)), .corrupt, mentioning: "header")
         expectError(try scratch.write("maxval.pgm", Array("P5 4 3 0\n".utf8)), .corrupt, mentioning: "maximum")
         expectError(try scratch.write("ascii.pgm", Array("P2 2 2 255 1 2 3".utf8)), .corrupt, mentioning: "ends after")
@@ -153,7 +153,8 @@ struct ImageLoaderTests {
     @Test("an absurd size is refused before any pixel memory is allocated")
     func absurdSize() throws {
         let scratch = try Scratch()
-        expectError(try scratch.write("huge.pgm", Array("P5 100000 100000 255\n".utf8)), .tooLarge, mentioning: "megapixels")
+        expectError(
+            try scratch.write("huge.pgm", Array("P5 100000 100000 255\n".utf8)), .tooLarge, mentioning: "megapixels")
         // A PNG header claiming 2^31-1 square: patch the IHDR of a real file (CRC then fails: either error is fine,
         // but never an allocation of that size).
         var png = try bytes(of: fixture("red.png"))
@@ -165,7 +166,8 @@ struct ImageLoaderTests {
     @Test("limits are configurable: a file over the byte limit")
     func fileSizeLimit() {
         let tight = ImageLoader(limits: ImageLimits(maxFileBytes: 100))
-        expectError(scanningFixtures.appendingPathComponent("qr-upi.png").path, .tooLarge, mentioning: "MiB", loader: tight)
+        expectError(
+            scanningFixtures.appendingPathComponent("qr-upi.png").path, .tooLarge, mentioning: "MiB", loader: tight)
         let small = ImageLoader(limits: ImageLimits(maxPixels: 10))
         expectError(fixture("gray100.jpg"), .tooLarge, mentioning: "16x16", loader: small)
     }
@@ -173,10 +175,14 @@ struct ImageLoaderTests {
     @Test("random bytes behind each magic number never crash the loaders", arguments: 0..<24)
     func fuzz(seed: Int) throws {
         var generator = SeededGenerator(seed: UInt64(seed + 1))
-        let magics: [[UInt8]] = [Array("P5".utf8), Array("P6 ".utf8), Array("P2".utf8), Array("P4".utf8),
-            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], [0xFF, 0xD8, 0xFF]]
+        let magics: [[UInt8]] = [
+            Array("P5".utf8), Array("P6 ".utf8), Array("P2".utf8), Array("P4".utf8),
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], [0xFF, 0xD8, 0xFF],
+        ]
         let magic = magics[seed % magics.count]
-        let body = (0..<Int.random(in: 0...600, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let body = (0..<Int.random(in: 0...600, using: &generator)).map { _ in
+            UInt8.random(in: 0...255, using: &generator)
+        }
         do {
             let frame = try loader.decode(magic + body, source: "fuzz")
             #expect(frame.width > 0 && frame.height > 0)

@@ -10,7 +10,8 @@ func load(_ name: String) throws -> Frame {
     try ImageLoader().load(path: fixtures.appendingPathComponent(name).path)
 }
 
-func scan(_ name: String, options: DecoderOptions = DecoderOptions(), exhaustive: Bool = true) throws -> StillScanResult {
+func scan(_ name: String, options: DecoderOptions = DecoderOptions(), exhaustive: Bool = true) throws -> StillScanResult
+{
     StillImageScanner(options: options).scan(try load(name), exhaustive: exhaustive)
 }
 
@@ -141,8 +142,14 @@ struct StillImageScannerTests {
             ("code128-rotated20.png", "INV-2026-004512"),
             ("code128-rotated90.png", "INV-2026-004512"),
             ("qr-rotated.png", "INV/2026-27/004512"),
-            ("qr-noisy.png", "upi://pay?pa=acme.traders@okhdfcbank&pn=Acme%20Traders&am=1234.50&cu=INR&tr=INV004512&tn=Invoice%20004512"),
-            ("qr-blurred.png", "upi://pay?pa=acme.traders@okhdfcbank&pn=Acme%20Traders&am=1234.50&cu=INR&tr=INV004512&tn=Invoice%20004512"),
+            (
+                "qr-noisy.png",
+                "upi://pay?pa=acme.traders@okhdfcbank&pn=Acme%20Traders&am=1234.50&cu=INR&tr=INV004512&tn=Invoice%20004512"
+            ),
+            (
+                "qr-blurred.png",
+                "upi://pay?pa=acme.traders@okhdfcbank&pn=Acme%20Traders&am=1234.50&cu=INR&tr=INV004512&tn=Invoice%20004512"
+            ),
             ("qr-lowcontrast.png", "INV/2026-27/004512"),
             ("code128-lowcontrast.png", "INV-2026-004512"),
             ("qr-transparent.png", "INV/2026-27/004512"),
