@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "FieldPayCore", targets: ["FieldPayCore"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Scanning", targets: ["Scanning"]),
+        .library(name: "Capture", targets: ["Capture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -28,11 +29,12 @@ let package = Package(
         .target(name: "FieldPayCore"),
         .target(name: "Imaging", dependencies: ["FieldPayCore", "CPNG", "CTurboJPEG"]),
         .target(name: "Scanning", dependencies: ["FieldPayCore", "CZBar", "Imaging"]),
+        .target(name: "Capture", dependencies: ["FieldPayCore", "CV4L2", "Imaging"]),
         .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "CZBarBaseline"]),
         .executableTarget(
             name: "fieldpay",
             dependencies: [
-                "FieldPayCore", "Imaging", "Scanning", "FieldPayBench",
+                "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanningTests", dependencies: ["Scanning", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"], exclude: ["Fixtures"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).
         .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay"]),
     ],

@@ -46,5 +46,19 @@ CV4L2_FOURCC(V4L2_PIX_FMT_JPEG)
 CV4L2_FOURCC(V4L2_PIX_FMT_RGB24)
 CV4L2_FOURCC(V4L2_PIX_FMT_BGR24)
 
+CV4L2_CONST(V4L2_CAP_VIDEO_CAPTURE)
+CV4L2_CONST(V4L2_CAP_VIDEO_OUTPUT)
+CV4L2_CONST(V4L2_CAP_STREAMING)
+CV4L2_CONST(V4L2_CAP_READWRITE)
+CV4L2_CONST(V4L2_CAP_DEVICE_CAPS)
+CV4L2_CONST(V4L2_FMT_FLAG_EMULATED)
+CV4L2_CONST(V4L2_FMT_FLAG_COMPRESSED)
+
 #undef CV4L2_CONST
 #undef CV4L2_FOURCC
+
+// libv4l2's open and ioctl are variadic, which Swift cannot call: fixed-argument wrappers.
+static inline int cv4l2_open(const char *path, int flags) { return v4l2_open(path, flags); }
+static inline int cv4l2_ioctl(int fd, unsigned long request, void *arg) { return v4l2_ioctl(fd, request, arg); }
+// Plain kernel ioctl, for output (producer) nodes that libv4l2 has no reason to wrap.
+static inline int cv4l2_kernel_ioctl(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }

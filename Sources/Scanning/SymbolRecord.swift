@@ -4,12 +4,23 @@ public struct SymbolRecord: Sendable {
     public var symbol: Symbol
     public var pass: String?
     public var decodeMillis: Double
+    /// Live modes: time from the frame's capture to the code being printed.
+    public var latencyMillis: Double?
 
     public init(file: String, symbol: Symbol, result: StillScanResult) {
         self.file = file
         self.symbol = symbol
         self.pass = result.pass
         self.decodeMillis = Double(result.durationNanos) / 1e6
+    }
+
+    /// A code seen in a live frame from a camera or replay named `source`.
+    public init(source: String, symbol: Symbol, decodeMillis: Double, latencyMillis: Double) {
+        self.file = source
+        self.symbol = symbol
+        self.pass = "live"
+        self.decodeMillis = decodeMillis
+        self.latencyMillis = latencyMillis
     }
 
     public func jsonLine() -> String {
@@ -25,6 +36,7 @@ public struct SymbolRecord: Sendable {
         fields.append(("quality", "\(symbol.quality)"))
         if let pass { fields.append(("pass", JSON.string(pass))) }
         fields.append(("decode_ms", "\((decodeMillis * 1000).rounded() / 1000)"))
+        if let latencyMillis { fields.append(("latency_ms", "\((latencyMillis * 1000).rounded() / 1000)")) }
         return "{" + fields.map { "\(JSON.string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 }

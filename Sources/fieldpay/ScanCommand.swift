@@ -1,5 +1,8 @@
 import ArgumentParser
+import Capture
+import Dispatch
 import FieldPayCore
+import Foundation
 import Imaging
 import Scanning
 
@@ -7,25 +10,58 @@ import Scanning
     import Glibc
 #endif
 
-struct ScanCommand: ParsableCommand {
+struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "Decode the barcodes and QR codes in image files.",
+        abstract: "Decode the barcodes and QR codes in image files, a camera or a replayed video.",
         discussion: """
-            Reads PNG, JPEG and PGM/PPM images (told apart by content, not by name); `-` reads one image \
+            Files: reads PNG, JPEG and PGM/PPM images (told apart by content, not by name); `-` reads one image \
             from standard input. Prints one `SYMBOLOGY:payload` line per code found, as zbarimg does, or \
             one JSON object per code with --json.
 
             When a plain pass finds nothing, the image is looked at again inverted, contrast-stretched, \
             rescaled, smoothed, sharpened, binarized and rotated; --fast skips that.
 
+            Camera: --device /dev/videoN streams from a V4L2 camera (GREY, YUYV or MJPEG; the nearest size \
+            to --size) and prints each code once while it stays in view (--hold). --replay PATH does the \
+            same from a folder of images or a Y4M video, paced at --fps. Live frames get only the plain \
+            pass. Ctrl-C or SIGTERM stops cleanly. A camera that is unplugged is reopened when it returns.
+
             Exit status: 0 when at least one code was found, 4 when none was, 2 when an input could not \
-            be read (missing, unreadable, corrupt, unsupported or too large; the others are still scanned).
+            be read (missing, unreadable, corrupt, unsupported or too large; the others are still scanned), \
+            3 when the camera could not be used.
             """
     )
 
     @Argument(help: "Image files to scan; `-` for standard input.")
-    var files: [String]
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("Stream from this V4L2 camera.", valueName: "/dev/videoN"))
+    var device: String?
+
+    @Option(help: ArgumentHelp("Stream from a folder of images or a Y4M video.", valueName: "path"))
+    var replay: String?
+
+    @Option(help: ArgumentHelp("Camera frame size; the nearest offered size is used.", valueName: "WxH"))
+    var size: String = "1280x720"
+
+    @Option(help: "Frames per second (camera request, or replay pace).")
+    var fps: Double = 30
+
+    @Option(help: "Seconds a code must be out of view before it is printed again.")
+    var hold: Double = 2
+
+    @Option(help: ArgumentHelp("Decode only this region of each live frame.", valueName: "x,y,w,h"))
+    var roi: String?
+
+    @Option(help: "Stop after this many frames (live modes).")
+    var frames: Int?
+
+    @Flag(help: "Replay: start again at the end.")
+    var loop = false
+
+    @Flag(help: "Live modes: print capture and decode statistics every 5 s and at the end.")
+    var stats = false
 
     @Flag(
         help:
@@ -54,11 +90,19 @@ struct ScanCommand: ParsableCommand {
 
     mutating func validate() throws {
         if json && raw { throw ValidationError("--json and --raw cannot be used together") }
+        let sources = (files.isEmpty ? 0 : 1) + (device == nil ? 0 : 1) + (replay == nil ? 0 : 1)
+        if sources == 0 { throw ValidationError("give image files, --device or --replay") }
+        if sources > 1 { throw ValidationError("scan files, --device or --replay: one at a time") }
+        if parseSize(size) == nil { throw ValidationError("--size must look like 1280x720") }
+        if let roi, parseRegion(roi) == nil { throw ValidationError("--roi must be x,y,width,height in pixels") }
+        if fps <= 0 || fps > 240 { throw ValidationError("--fps must be between 0 and 240") }
+        if hold < 0 { throw ValidationError("--hold cannot be negative") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         do { _ = try Symbology.parseList(symbologies) } catch { throw ValidationError(error.message) }
     }
 
-    func run() throws {
+    func run() async throws {
+        if device != nil || replay != nil { return try await runLive() }
         let chosen = try Symbology.parseList(symbologies)
         let scanner = StillImageScanner(options: DecoderOptions(symbologies: chosen, eanAddons: eanAddons))
         let loader = ImageLoader()
@@ -99,6 +143,19 @@ struct ScanCommand: ParsableCommand {
 
 func emit(_ line: String) {
     print(line)
+    fflush(nil)  // a pipe reader (or a person watching a camera) wants each code as it is found
+}
+
+func parseSize(_ text: String) -> (Int, Int)? {
+    let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 2, (16...16_384).contains(parts[0]), (16...16_384).contains(parts[1]) else { return nil }
+    return (parts[0], parts[1])
+}
+
+func parseRegion(_ text: String) -> (Int, Int, Int, Int)? {
+    let parts = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 4, parts[0] >= 0, parts[1] >= 0, parts[2] > 0, parts[3] > 0 else { return nil }
+    return (parts[0], parts[1], parts[2], parts[3])
 }
 
 /// A line on standard error, after flushing what standard output holds so the two interleave sensibly.
