@@ -182,23 +182,34 @@ public final class Camera<Device: CameraDevice>: FrameSource, @unchecked Sendabl
                     enter(.stalled, .stalled(millisWithoutFrame: monotonicMillis() - lastFrame))
                     restartsWithoutFrame += 1
                     sharedStats.withLock { $0.streamRestarts += 1 }
-                    if restartsWithoutFrame > timing.restartsBeforeReopen {
-                        device.close()
-                        try openAndStart()
-                        restartsWithoutFrame = 0
-                    } else {
-                        device.stop()
-                        try device.start(bufferCount: request.bufferCount)
-                    }
+                    try restart(reopen: restartsWithoutFrame > timing.restartsBeforeReopen)
+                    if restartsWithoutFrame > timing.restartsBeforeReopen { restartsWithoutFrame = 0 }
                     lastFrame = monotonicMillis()
                 }
             } catch {
-                guard error.meansDeviceLost || error.code == .systemCall else { throw error }
+                // Once streaming has begun, every device error is worth a reconnect (a wrong request
+                // would have failed at the first open); without reconnection it ends the stream.
                 device.close()
-                guard reconnect else { throw error }
+                guard reconnect, error.code != .wrongState else { throw error }
                 enter(.lost, .lost(error))
             }
         }
+    }
+
+    /// Watchdog action: restart the stream in place, or close and reopen the device when in-place
+    /// restarts have not helped (or the driver refuses one, as v4l2loopback does with EBUSY).
+    private func restart(reopen: Bool) throws(CaptureError) {
+        if !reopen {
+            device.stop()
+            do {
+                try device.start(bufferCount: request.bufferCount)
+                return
+            } catch {
+                if error.meansDeviceLost { throw error }
+            }
+        }
+        device.close()
+        try openAndStart()
     }
 
     private func openAndStart() throws(CaptureError) {
