@@ -36,6 +36,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/run-rig-tests.sh
 
 demo: release
 	@echo

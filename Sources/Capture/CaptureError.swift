@@ -52,6 +52,8 @@ public struct CaptureError: FieldPayError, Equatable {
         case EBUSY:
             return CaptureError(
                 .busy, "\(path): the device is busy (another program is using it)", call: call, errno: err)
+        case ENOTTY:
+            return CaptureError(.notCaptureDevice, "\(path) is not a V4L2 video device", call: call, errno: err)
         case ENODEV, ENXIO:
             return CaptureError(.deviceLost, "\(path): the device is gone (\(reason))", call: call, errno: err)
         default:

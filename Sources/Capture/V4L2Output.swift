@@ -39,7 +39,8 @@ public final class V4L2Output {
             else {
                 throw CaptureError(
                     .formatNotOffered,
-                    "\(path): output took \(PixelFormat(fourcc: fmt.fmt.pix.pixelformat)) \(fmt.fmt.pix.width)x\(fmt.fmt.pix.height), not GREY \(width)x\(height)")
+                    "\(path): output took \(PixelFormat(fourcc: fmt.fmt.pix.pixelformat)) \(fmt.fmt.pix.width)x\(fmt.fmt.pix.height), not GREY \(width)x\(height)"
+                )
             }
             var request = v4l2_requestbuffers()
             request.count = UInt32(bufferCount)
@@ -49,7 +50,9 @@ public final class V4L2Output {
             for index in 0..<request.count {
                 var buffer = outputBuffer(index: index)
                 try ioctl("VIDIOC_QUERYBUF", CV4L2_VIDIOC_QUERYBUF, &buffer)
-                guard let pointer = mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, Int(buffer.m.offset)),
+                guard
+                    let pointer = mmap(
+                        nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, Int(buffer.m.offset)),
                     pointer != MAP_FAILED
                 else { throw CaptureError.from(errno: errno, call: "mmap", path: path) }
                 buffers.append((pointer, Int(buffer.length)))
@@ -64,7 +67,9 @@ public final class V4L2Output {
 
     private func ioctl<T>(_ name: String, _ request: UInt, _ value: inout T) throws(CaptureError) {
         let fd = self.fd
-        try systemCall(name, path: path) { withUnsafeMutablePointer(to: &value) { cv4l2_kernel_ioctl(fd, request, $0) } }
+        try systemCall(name, path: path) {
+            withUnsafeMutablePointer(to: &value) { cv4l2_kernel_ioctl(fd, request, $0) }
+        }
     }
 
     private func outputBuffer(index: UInt32) -> v4l2_buffer {
@@ -86,13 +91,18 @@ public final class V4L2Output {
         } else {
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             let ready = try systemCall("poll", path: path) { poll(&pfd, 1, timeoutMillis) }
-            guard ready > 0 else { throw CaptureError(.systemCall, "\(path): no output buffer came back in \(timeoutMillis) ms", call: "poll") }
+            guard ready > 0 else {
+                throw CaptureError(
+                    .systemCall, "\(path): no output buffer came back in \(timeoutMillis) ms", call: "poll")
+            }
             buffer = outputBuffer(index: 0)
             try ioctl("VIDIOC_DQBUF", CV4L2_VIDIOC_DQBUF, &buffer)
         }
         let target = buffers[Int(buffer.index)]
         let packed = frame.packed()
-        packed.pixels.withUnsafeBytes { target.pointer.copyMemory(from: $0.baseAddress!, byteCount: min($0.count, target.length)) }
+        packed.pixels.withUnsafeBytes {
+            target.pointer.copyMemory(from: $0.baseAddress!, byteCount: min($0.count, target.length))
+        }
         buffer.bytesused = UInt32(width * height)
         buffer.field = V4L2_FIELD_NONE.rawValue
         try ioctl("VIDIOC_QBUF", CV4L2_VIDIOC_QBUF, &buffer)

@@ -146,31 +146,59 @@ public final class StillImageScanner {
             if pass.estimatedPixels(for: frame) > maxPassPixels { continue }
             tried += 1
             let (view, map) = pass.apply(to: frame)
-            let found = accept(decoder.decode(view), firstPass: index == 0)
+            let mapped = decoder.decode(view).map { symbol in
+                var symbol = symbol
+                symbol.points = symbol.points.map(map.map)
+                return symbol
+            }
+            let found = accept(mapped, firstPass: index == 0)
             if !found.isEmpty {
-                let mapped = found.map { symbol in
-                    var symbol = symbol
-                    symbol.points = symbol.points.map(map.map)
-                    return symbol
-                }
                 return StillScanResult(
-                    symbols: mapped, pass: pass.name, passesTried: tried, durationNanos: monotonicNanos() - start)
+                    symbols: found, pass: pass.name, passesTried: tried, durationNanos: monotonicNanos() - start)
             }
         }
         return StillScanResult(symbols: [], pass: nil, passesTried: tried, durationNanos: monotonicNanos() - start)
     }
 
-    /// The misread guard: linear codes with weak checks need two agreeing scan lines even on the plain
-    /// pass, and every linear code needs two (weak ones three) on the rescue passes.
+    /// The misread guard, applied to what a pass found (points already in the original image's pixels):
+    /// - linear codes with weak checks need two agreeing scan lines even on the plain pass, and every
+    ///   linear code needs two (weak ones three) on the rescue passes;
+    /// - a linear read whose outline spans under `minimumLinearSpan` pixels is noise: no real code of
+    ///   six or more characters fits there (zbar reports such reads from texture and JPEG edges);
+    /// - a linear read whose text lies inside a longer read of the same symbology is a partial scan
+    ///   (Interleaved 2 of 5 has no unique start/stop, so a scan line starting mid-code can decode).
     func accept(_ symbols: [Symbol], firstPass: Bool) -> [Symbol] {
         var seen = Set<SymbolIdentity>()
-        return symbols.filter { symbol in
+        let believed = symbols.filter { symbol in
             guard seen.insert(symbol.identity).inserted else { return false }
             if symbol.symbology.isTwoDimensional { return true }
             let needed = firstPass ? (symbol.symbology.hasWeakCheck ? 2 : 1) : (symbol.symbology.hasWeakCheck ? 3 : 2)
-            return symbol.quality >= needed
+            return symbol.quality >= needed && span(of: symbol.points) >= minimumLinearSpan
+        }
+        return believed.filter { symbol in
+            symbol.symbology.isTwoDimensional
+                || !believed.contains { other in
+                    other.symbology == symbol.symbology && other.bytes.count > symbol.bytes.count
+                        && other.text.contains(symbol.text)
+                }
         }
     }
+
+    /// The longer side of a symbol's outline, in pixels.
+    func span(of points: [Point]) -> Int {
+        guard let first = points.first else { return 0 }
+        var (minX, maxX, minY, maxY) = (first.x, first.x, first.y, first.y)
+        for p in points {
+            minX = min(minX, p.x)
+            maxX = max(maxX, p.x)
+            minY = min(minY, p.y)
+            maxY = max(maxY, p.y)
+        }
+        return max(maxX - minX, maxY - minY)
+    }
+
+    /// Shortest outline a linear code may have: 6 characters of the densest symbology at 0.4 px a module.
+    public var minimumLinearSpan = 20
 }
 
 extension ScanPass {

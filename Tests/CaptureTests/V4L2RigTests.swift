@@ -131,7 +131,9 @@ func residentKiB() -> Int {
     return Int(line.filter(\.isNumber)) ?? -1
 }
 
-@Suite("V4L2 in the rig", .serialized, .enabled(if: inRig, "needs real V4L2 nodes: run inside ../shared/v4l2-rig/run.sh (make test does)"))
+@Suite(
+    "V4L2 in the rig", .serialized,
+    .enabled(if: inRig, "needs real V4L2 nodes: run inside ../shared/v4l2-rig/run.sh (make test does)"))
 struct V4L2RigTests {
     let grey640 = CaptureRequest(width: 640, height: 480, framesPerSecond: 30, formats: [.grey])
 
@@ -145,11 +147,17 @@ struct V4L2RigTests {
         let found = run.wait(seconds: 60) { run.decoded.withLock { $0.contains("INV/2026-27/004512") } }
         #expect(run.stop())
         #expect(found, "events: \(run.eventList()), error: \(String(describing: run.error.withLock { $0 }))")
-        #expect(run.camera.format == NegotiatedFormat(pixelFormat: .grey, width: 640, height: 480, bytesPerLine: 640, framesPerSecond: run.camera.format?.framesPerSecond))
+        #expect(
+            run.camera.format
+                == NegotiatedFormat(
+                    pixelFormat: .grey, width: 640, height: 480, bytesPerLine: 640,
+                    framesPerSecond: run.camera.format?.framesPerSecond))
         #expect(run.camera.state == .closed)
     }
 
-    @Test("a Code 128 frame sent through vivid's output→capture loop is decoded", .enabled(if: vividLooped, "the rig's vivid loop setup failed"))
+    @Test(
+        "a Code 128 frame sent through vivid's output→capture loop is decoded",
+        .enabled(if: vividLooped, "the rig's vivid loop setup failed"))
     func vividLoop() throws {
         let producer = Producer(path: vividOutput!, frame: try barcodeFrame("code128-short.png"), framesPerSecond: 30)
         defer { producer.stop() }
@@ -235,8 +243,10 @@ struct V4L2RigTests {
             (try? FileManager.default.contentsOfDirectory(atPath: driver))?.first { $0.hasPrefix("vivid.") },
             "no vivid platform device under \(driver)")
         let run = CameraRun(
-            device: V4L2Device(path: vividCapture!), request: CaptureRequest(width: 640, height: 480, formats: [.grey, .yuyv]),
-            timing: CameraTiming(watchdogMillis: 1_000, backoffStartMillis: 100, backoffMaxMillis: 400), decodeEvery: 1_000_000)
+            device: V4L2Device(path: vividCapture!),
+            request: CaptureRequest(width: 640, height: 480, formats: [.grey, .yuyv]),
+            timing: CameraTiming(watchdogMillis: 1_000, backoffStartMillis: 100, backoffMaxMillis: 400),
+            decodeEvery: 1_000_000)
         #expect(run.wait(seconds: 30) { run.frames.load(ordering: .relaxed) > 5 })
         try instance.write(toFile: driver + "/unbind", atomically: false, encoding: .utf8)
         let lost = run.wait(seconds: 30) { run.eventList().contains { $0.hasPrefix("lost") } }

@@ -190,12 +190,17 @@ struct StillImageScannerTests {
         #expect(map.map(Point(x: 100, y: 40)) == Point(x: 50, y: 20))
     }
 
+    /// An outline `length` pixels long, as zbar reports a horizontal read.
+    func line(_ length: Int) -> [Point] {
+        [Point(x: 10, y: 5), Point(x: 10 + length, y: 5), Point(x: 10 + length, y: 9), Point(x: 10, y: 9)]
+    }
+
     @Test("the misread guard: weak-check linear codes need agreeing scan lines; 2D codes do not")
     func misreadGuard() {
         let scanner = StillImageScanner()
-        let once = Symbol(symbology: .i25, bytes: Array("123456".utf8), quality: 1)
-        let twice = Symbol(symbology: .i25, bytes: Array("123456".utf8), quality: 2)
-        let code128Once = Symbol(symbology: .code128, bytes: Array("X".utf8), quality: 1)
+        let once = Symbol(symbology: .i25, bytes: Array("123456".utf8), points: line(80), quality: 1)
+        let twice = Symbol(symbology: .i25, bytes: Array("123456".utf8), points: line(80), quality: 2)
+        let code128Once = Symbol(symbology: .code128, bytes: Array("X".utf8), points: line(80), quality: 1)
         let qr = Symbol(symbology: .qr, bytes: Array("Q".utf8), quality: 1)
         #expect(scanner.accept([once], firstPass: true).isEmpty)
         #expect(scanner.accept([twice], firstPass: true).count == 1)
@@ -203,6 +208,26 @@ struct StillImageScannerTests {
         #expect(scanner.accept([code128Once], firstPass: true).count == 1)
         #expect(scanner.accept([code128Once], firstPass: false).isEmpty)
         #expect(scanner.accept([qr, qr], firstPass: false).count == 1)
+    }
+
+    @Test("the misread guard: a linear read squeezed into a few pixels is noise")
+    func degenerateSpan() {
+        let scanner = StillImageScanner()
+        // As seen on a glare-lit JPEG: I2/5 '38238825' read with an outline 0×2 px.
+        let squeezed = Symbol(symbology: .i25, bytes: Array("38238825".utf8), points: line(2), quality: 5)
+        let real = Symbol(symbology: .i25, bytes: Array("38238825".utf8), points: line(150), quality: 5)
+        #expect(scanner.accept([squeezed], firstPass: true).isEmpty)
+        #expect(scanner.accept([real], firstPass: true).count == 1)
+    }
+
+    @Test("the misread guard: a partial read inside a longer read of the same code is dropped")
+    func partialRead() {
+        let scanner = StillImageScanner()
+        let full = Symbol(symbology: .i25, bytes: Array("241656252397".utf8), points: line(300), quality: 55)
+        let partial = Symbol(symbology: .i25, bytes: Array("252397".utf8), points: line(160), quality: 3)
+        let other = Symbol(symbology: .code128, bytes: Array("252397".utf8), points: line(160), quality: 3)
+        #expect(scanner.accept([partial, full, other], firstPass: true).map(\.text) == ["241656252397", "252397"])
+        #expect(scanner.accept([partial, full, other], firstPass: true).map(\.symbology) == [.i25, .code128])
     }
 
     @Test("passes that would make a huge view are skipped")
@@ -264,5 +289,30 @@ struct SymbologyTests {
     func base64(length: Int) {
         let bytes = (0..<length).map { UInt8($0 * 53 % 256) }
         #expect(Base64.encode(bytes) == Data(bytes).base64EncodedString())
+    }
+}
+
+@Suite("Debouncer")
+struct DebouncerTests {
+    let a = Symbol(symbology: .qr, bytes: Array("A".utf8))
+    let b = Symbol(symbology: .qr, bytes: Array("B".utf8))
+    let second: UInt64 = 1_000_000_000
+
+    @Test("a code is reported once while it stays in view, and again after the hold time out of view")
+    func holds() {
+        var debouncer = Debouncer(holdSeconds: 2)
+        #expect(debouncer.admit([a], at: 0).map(\.text) == ["A"])
+        #expect(debouncer.admit([a], at: 1 * second).isEmpty)
+        #expect(debouncer.admit([a, b], at: 2 * second).map(\.text) == ["B"])
+        #expect(debouncer.admit([a], at: 3 * second + 500).isEmpty)  // still in view: the clock restarts
+        #expect(debouncer.admit([], at: 4 * second).isEmpty)
+        #expect(debouncer.admit([a], at: 6 * second).map(\.text) == ["A"])  // out of view for > 2 s
+    }
+
+    @Test("the same code twice in one frame is reported once; same text in another symbology is another code")
+    func identity() {
+        var debouncer = Debouncer(holdSeconds: 1)
+        let aAsCode128 = Symbol(symbology: .code128, bytes: Array("A".utf8))
+        #expect(debouncer.admit([a, a, aAsCode128], at: 0).count == 2)
     }
 }
