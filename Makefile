@@ -17,7 +17,7 @@ all: build
 help:
 	@echo "make demo     install what is needed, build, scan the sample invoices"
 	@echo "make test     install what is needed, build, run the whole test suite"
-	@echo "make bench    decode benchmark: ZBarDecoder vs a plain C loop over libzbar, RSS over 100k decodes"
+	@echo "make bench    decode benchmark (ZBarDecoder vs a plain C loop, RSS over 100k decodes) and live-scan benchmark"
 	@echo "make corpus   generate the synthetic hard corpus and compare fieldpay scan with zbarimg on it"
 	@echo "make format   swift-format the sources in place"
 
@@ -50,6 +50,7 @@ demo: release
 
 bench: release
 	$(FIELDPAY_RELEASE) bench decode
+	$(FIELDPAY_RELEASE) bench live
 
 corpus: release tool-deps
 	/usr/bin/python3 scripts/hard-corpus.py $(CORPUS)

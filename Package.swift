@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["FieldPayCore", "CPNG", "CTurboJPEG"]),
         .target(name: "Scanning", dependencies: ["FieldPayCore", "CZBar", "Imaging"]),
         .target(name: "Capture", dependencies: ["FieldPayCore", "CV4L2", "Imaging"]),
-        .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "CZBarBaseline"]),
+        .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "Capture", "CZBarBaseline"]),
         .executableTarget(
             name: "fieldpay",
             dependencies: [

@@ -155,11 +155,11 @@ public struct DecodeBenchmark {
     }
 }
 
-func pad(_ text: String, _ width: Int) -> String {
+public func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
 
-func fmt(_ value: Double, _ decimals: Int) -> String {
+public func fmt(_ value: Double, _ decimals: Int) -> String {
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let rounded = (value * scale).rounded() / scale
