@@ -1,3 +1,4 @@
+import FieldPayCore
 import Imaging
 import Synchronization
 
@@ -87,7 +88,7 @@ public final class Camera<Device: CameraDevice>: FrameSource, @unchecked Sendabl
     private let device: Device
     private let stopRequested = Atomic<Bool>(false)
     private let sharedState = Mutex<CameraState>(.closed)
-    private let sharedStats = Mutex(CaptureStats())
+    private let sharedStats = StatsBox()
     private let sharedFormat = Mutex<NegotiatedFormat?>(nil)
     private let onEvent: @Sendable (CameraEvent) -> Void
     private var started = false
@@ -124,21 +125,9 @@ public final class Camera<Device: CameraDevice>: FrameSource, @unchecked Sendabl
     public func frames() -> AsyncThrowingStream<Frame, Error> {
         precondition(!started, "Camera.frames() may be called only once")
         started = true
-        let (stream, continuation) = AsyncThrowingStream<Frame, Error>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        continuation.onTermination = { [weak self] _ in self?.stop() }
-        let thread = CaptureThread { [self] in
-            do {
-                try run { frame in
-                    sharedStats.withLock { $0.framesCaptured += 1 }
-                    if case .dropped = continuation.yield(frame) { sharedStats.withLock { $0.framesDropped += 1 } }
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
+        return frameStream(stop: stop, stats: sharedStats) { deliver throws(CaptureError) in
+            try self.run(deliver: deliver)
         }
-        thread.start()
-        return stream
     }
 
     /// The capture loop: runs until `stop()`, calling `deliver` with each frame. Public for callers that
@@ -260,6 +249,35 @@ extension Camera where Device == V4L2Device {
     }
 }
 
+/// Runs `produce` on its own thread and hands its frames to an `AsyncThrowingStream` that keeps only the
+/// newest one: a frame the consumer has not taken when the next arrives is dropped and counted. The
+/// stream ends when `produce` returns, and throws what it throws; cancelling the consumer calls `stop`.
+func frameStream<E: Error>(
+    stop: @escaping @Sendable () -> Void, stats: StatsBox,
+    produce: @escaping (_ deliver: (Frame) -> Void) throws(E) -> Void
+) -> AsyncThrowingStream<Frame, Error> {
+    let (stream, continuation) = AsyncThrowingStream<Frame, Error>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    continuation.onTermination = { _ in stop() }
+    CaptureThread {
+        do {
+            try produce { frame in
+                stats.withLock { $0.framesCaptured += 1 }
+                if case .dropped = continuation.yield(frame) { stats.withLock { $0.framesDropped += 1 } }
+            }
+            continuation.finish()
+        } catch {
+            continuation.finish(throwing: error)
+        }
+    }.start()
+    return stream
+}
+
+/// Capture counters shared between a source's thread and its readers.
+final class StatsBox: Sendable {
+    private let value = Mutex(CaptureStats())
+    func withLock<R>(_ body: (inout CaptureStats) -> R) -> R { value.withLock { body(&$0) } }
+}
+
 /// A plain OS thread for blocking work (capture loops wait in `poll`; that must not tie up the
 /// cooperative pool the decoder and the rest of the app run on).
 final class CaptureThread: @unchecked Sendable {
@@ -282,8 +300,4 @@ final class CaptureThread: @unchecked Sendable {
     }
 }
 
-func monotonicMillis() -> Int {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Int(ts.tv_sec) * 1_000 + Int(ts.tv_nsec) / 1_000_000
-}
+func monotonicMillis() -> Int { Int(monotonicNanos() / 1_000_000) }

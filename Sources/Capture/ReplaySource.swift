@@ -1,3 +1,4 @@
+import FieldPayCore
 import Imaging
 import Synchronization
 
@@ -21,7 +22,7 @@ public final class ReplaySource: FrameSource, @unchecked Sendable {
     public let framesPerSecond: Double
     public let loop: Bool
     private let stopRequested = Atomic<Bool>(false)
-    private let sharedStats = Mutex(CaptureStats())
+    private let sharedStats = StatsBox()
     private let loader: ImageLoader
 
     /// Checks the path now, so a typo is reported before anything starts.
@@ -67,20 +68,7 @@ public final class ReplaySource: FrameSource, @unchecked Sendable {
     }
 
     public func frames() -> AsyncThrowingStream<Frame, Error> {
-        let (stream, continuation) = AsyncThrowingStream<Frame, Error>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        continuation.onTermination = { [weak self] _ in self?.stop() }
-        CaptureThread { [self] in
-            do {
-                try run { frame in
-                    sharedStats.withLock { $0.framesCaptured += 1 }
-                    if case .dropped = continuation.yield(frame) { sharedStats.withLock { $0.framesDropped += 1 } }
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }.start()
-        return stream
+        frameStream(stop: stop, stats: sharedStats) { deliver in try self.run(deliver: deliver) }
     }
 
     /// Plays the content, calling `deliver` at the frame rate, until it ends (or forever with `loop`).
@@ -203,10 +191,4 @@ public final class Y4MReader {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
-}
-
-func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }

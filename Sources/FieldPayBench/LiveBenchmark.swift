@@ -1,4 +1,5 @@
 import Capture
+import FieldPayCore
 import Imaging
 import Scanning
 
@@ -88,12 +89,6 @@ public struct LiveBenchmark {
             seconds: elapsed, cpuMillisPerFrame: Double(cpuNanos) / Double(max(decoded, 1)) / 1e6,
             latencyP50: percentile(0.5), latencyP99: percentile(0.99), codes: codes)
     }
-}
-
-func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 /// CPU time of the calling thread (the decode cost without waiting).

@@ -1,3 +1,4 @@
+import FieldPayCore
 import Imaging
 
 #if canImport(Glibc)
@@ -186,15 +187,9 @@ public final class StillImageScanner {
 
     /// The longer side of a symbol's outline, in pixels.
     func span(of points: [Point]) -> Int {
-        guard let first = points.first else { return 0 }
-        var (minX, maxX, minY, maxY) = (first.x, first.x, first.y, first.y)
-        for p in points {
-            minX = min(minX, p.x)
-            maxX = max(maxX, p.x)
-            minY = min(minY, p.y)
-            maxY = max(maxY, p.y)
-        }
-        return max(maxX - minX, maxY - minY)
+        let box = outline(points)
+        guard box.count == 4 else { return 0 }
+        return max(box[2].x - box[0].x, box[2].y - box[0].y)
     }
 
     /// Shortest outline a linear code may have: 6 characters of the densest symbology at 0.4 px a module.
@@ -215,10 +210,4 @@ extension ScanPass {
         }
         return Int(pixels)
     }
-}
-
-func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
