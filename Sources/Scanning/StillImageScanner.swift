@@ -117,7 +117,7 @@ public final class StillImageScanner {
         self.passes = passes
     }
 
-    /// Everything after the plain pass, cheapest and most often useful first.
+    /// The plain pass, then the rescue passes, cheapest and most often useful first.
     public static let standardPasses: [ScanPass] = [
         ScanPass("plain", []),
         ScanPass("inverted", [.invert]),
