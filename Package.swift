@@ -14,7 +14,9 @@ let package = Package(
         .library(name: "Capture", targets: ["Capture"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C declarations only: one system library per C dependency, each imported by exactly one owner.
@@ -30,6 +32,13 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["FieldPayCore", "CPNG", "CTurboJPEG"]),
         .target(name: "Scanning", dependencies: ["FieldPayCore", "CZBar", "Imaging"]),
         .target(name: "Capture", dependencies: ["FieldPayCore", "CV4L2", "Imaging"]),
+        .target(
+            name: "InvoiceCodes",
+            dependencies: [
+                "FieldPayCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "Capture", "CZBarBaseline"]),
         .executableTarget(
             name: "fieldpay",
@@ -42,6 +51,10 @@ let package = Package(
         .testTarget(name: "FieldPayCoreTests", dependencies: ["FieldPayCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanningTests", dependencies: ["Scanning", "Imaging"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "InvoiceCodesTests",
+            dependencies: ["InvoiceCodes", .product(name: "_CryptoExtras", package: "swift-crypto")]
+        ),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"], exclude: ["Fixtures"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).
