@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
 # What the package builds against (pkg-config finds each C library).
-BUILD_PACKAGES := pkg-config libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev
+BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev
 # What regenerating fixtures, samples and the hard corpus needs (not the build or the tests).
 TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-numpy python3-pil
 

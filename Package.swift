@@ -39,6 +39,11 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        .target(name: "InvoiceImport", dependencies: ["FieldPayCore"]),
+        .target(
+            name: "DeviceStore",
+            dependencies: ["FieldPayCore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "Capture", "CZBarBaseline"]),
         .executableTarget(
             name: "fieldpay",
@@ -55,8 +60,13 @@ let package = Package(
             name: "InvoiceCodesTests",
             dependencies: ["InvoiceCodes", .product(name: "_CryptoExtras", package: "swift-crypto")]
         ),
+        .testTarget(name: "InvoiceImportTests", dependencies: ["InvoiceImport"]),
+        .testTarget(
+            name: "DeviceStoreTests",
+            dependencies: ["DeviceStore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).
         .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay"]),
     ],

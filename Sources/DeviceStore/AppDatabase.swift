@@ -1,0 +1,316 @@
+import FieldPayCore
+import Foundation
+import GRDB
+import InvoiceImport
+
+/// The device database: one SQLite file in WAL mode with `synchronous = FULL`, owned by one `DatabasePool`
+/// per process. Every write is a method here; nothing else writes SQL.
+public final class AppDatabase: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // NORMAL can lose the last commits on power loss; an acknowledged payment must survive it.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                if try AppDatabase.migrator.hasBeenSuperseded(db) {
+                    throw StoreError(.newerSchema, "migrations \(try AppDatabase.migrator.appliedIdentifiers(db).subtracting(AppDatabase.migrator.migrations).sorted().joined(separator: ", "))")
+                }
+            }
+            try AppDatabase.migrator.migrate(pool)
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-invoice-cache") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE customer (
+                        code TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        gstin TEXT,
+                        phone TEXT,
+                        region TEXT
+                    );
+                    CREATE TABLE invoice (
+                        id INTEGER PRIMARY KEY,
+                        number TEXT NOT NULL UNIQUE,
+                        -- upper-cased letters and digits of the number: what a scanned code is looked up by
+                        numberKey TEXT NOT NULL,
+                        customerCode TEXT NOT NULL REFERENCES customer(code) ON UPDATE CASCADE,
+                        -- dates as days since 1970-01-01
+                        invoiceDate INTEGER NOT NULL,
+                        dueDate INTEGER NOT NULL,
+                        totalPaise INTEGER NOT NULL CHECK (totalPaise >= 0),
+                        outstandingPaise INTEGER NOT NULL CHECK (outstandingPaise >= 0 AND outstandingPaise <= totalPaise),
+                        sellerGstin TEXT,
+                        buyerGstin TEXT,
+                        irn TEXT,
+                        payeeVpa TEXT,
+                        updatedAt INTEGER NOT NULL
+                    );
+                    CREATE INDEX invoice_numberKey ON invoice(numberKey);
+                    CREATE INDEX invoice_irn ON invoice(irn) WHERE irn IS NOT NULL;
+                    CREATE INDEX invoice_customer ON invoice(customerCode, dueDate);
+                    -- the hub's change-feed cursor and other single values of the sync
+                    CREATE TABLE syncState (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    );
+                    """)
+        }
+        // The payment ledger (payments, allocations, receipts, outbox) arrives as later migrations.
+        return migrator
+    }
+
+    /// Wraps GRDB errors into `StoreError`.
+    func guarded<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do { return try body() } catch { throw StoreError.from(error, path: path) }
+    }
+}
+
+// MARK: - Invoice cache
+
+/// What an import did.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    public var added = 0
+    public var updated = 0
+    public var rejected: [Rejection] = []
+    public var customers = 0
+
+    public init() {}
+}
+
+/// An invoice with its customer's name, as the screens show it.
+public struct CachedInvoice: Sendable, Hashable {
+    public let invoice: Invoice
+    public let customer: Customer
+}
+
+/// What a lookup found.
+public enum InvoiceMatch: Sendable {
+    case found(CachedInvoice)
+    case notFound
+    /// Several invoices share the number's letters and digits and none has exactly the scanned text.
+    case ambiguous([CachedInvoice])
+}
+
+extension AppDatabase {
+    /// Imports every good row of `reader` in one transaction: all of them or, on a crash or a storage error,
+    /// none. Rows that fail validation are listed with their line and reason and do not stop the others. An
+    /// invoice number seen twice in one file keeps its first row; the repeat is rejected.
+    public func importInvoices(
+        from reader: InvoiceFileReader, progress: (_ rows: Int, _ bytes: Int) -> Void = { _, _ in }
+    ) throws(StoreError) -> ImportSummary {
+        let now = Int64(Date().timeIntervalSince1970)
+        return try guarded {
+            try pool.write { db in
+                var summary = ImportSummary()
+                let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM invoice") ?? 0
+                let customersBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customer") ?? 0
+                let upsertCustomer = try db.makeStatement(
+                    sql: """
+                        INSERT INTO customer (code, name, gstin, phone, region) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+                            gstin = coalesce(excluded.gstin, gstin), phone = coalesce(excluded.phone, phone),
+                            region = coalesce(excluded.region, region)
+                        """)
+                let upsertInvoice = try db.makeStatement(
+                    sql: """
+                        INSERT INTO invoice (number, numberKey, customerCode, invoiceDate, dueDate, totalPaise,
+                            outstandingPaise, sellerGstin, buyerGstin, irn, payeeVpa, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode,
+                            invoiceDate = excluded.invoiceDate, dueDate = excluded.dueDate,
+                            totalPaise = excluded.totalPaise, outstandingPaise = excluded.outstandingPaise,
+                            sellerGstin = excluded.sellerGstin, buyerGstin = excluded.buyerGstin, irn = excluded.irn,
+                            payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt
+                        """)
+                var customersSeen = Set<String>()
+                var numbersSeen: [String: Int] = [:]
+                var rows = 0
+                var accepted = 0
+                while let result = try reader.next() {
+                    rows += 1
+                    if rows % 4096 == 0 { progress(rows, reader.bytesConsumed) }
+                    let record: ImportRecord
+                    switch result {
+                    case .failure(let rejection):
+                        summary.rejected.append(rejection)
+                        continue
+                    case .success(let value):
+                        record = value
+                    }
+                    let invoice = record.invoice
+                    if let first = numbersSeen[invoice.number] {
+                        summary.rejected.append(
+                            Rejection(line: record.line, invoiceNumber: invoice.number, reason: "invoice \(invoice.number) is already on line \(first) of this file"))
+                        continue
+                    }
+                    numbersSeen[invoice.number] = record.line
+                    let customer = record.customer
+                    if customersSeen.insert(customer.code).inserted {
+                        upsertCustomer.setUncheckedArguments([
+                            customer.code, customer.name, customer.gstin?.value, customer.phone, customer.region,
+                        ])
+                        try upsertCustomer.execute()
+                    }
+                    upsertInvoice.setUncheckedArguments([
+                        invoice.number, normalizedInvoiceKey(invoice.number), invoice.customerCode,
+                        invoice.invoiceDate.dayNumber, invoice.dueDate.dayNumber, invoice.total.paise,
+                        invoice.outstanding.paise, invoice.sellerGstin?.value, invoice.buyerGstin?.value, invoice.irn,
+                        invoice.payeeVPA, now,
+                    ])
+                    try upsertInvoice.execute()
+                    accepted += 1
+                }
+                progress(rows, reader.bytesConsumed)
+                let after = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM invoice") ?? 0
+                summary.added = after - before
+                summary.updated = accepted - summary.added
+                summary.customers = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customer") ?? 0) - customersBefore
+                return summary
+            }
+        }
+    }
+
+    static let invoiceColumns = """
+        invoice.number, invoice.customerCode, invoice.invoiceDate, invoice.dueDate, invoice.totalPaise,
+        invoice.outstandingPaise, invoice.sellerGstin, invoice.buyerGstin, invoice.irn, invoice.payeeVpa,
+        customer.name, customer.gstin, customer.phone, customer.region
+        """
+
+    static func cachedInvoice(_ row: Row) -> CachedInvoice {
+        let invoice = Invoice(
+            number: row[0], customerCode: row[1], invoiceDate: LocalDate(dayNumber: row[2]),
+            dueDate: LocalDate(dayNumber: row[3]), total: Money(paise: row[4]), outstanding: Money(paise: row[5]),
+            sellerGstin: (row[6] as String?).flatMap { try? GSTIN($0) }, buyerGstin: (row[7] as String?).flatMap { try? GSTIN($0) },
+            irn: row[8], payeeVPA: row[9])
+        let customer = Customer(
+            code: row[1], name: row[10], gstin: (row[11] as String?).flatMap { try? GSTIN($0) }, phone: row[12], region: row[13])
+        return CachedInvoice(invoice: invoice, customer: customer)
+    }
+
+    /// Finds the invoice a scanned code refers to: by IRN when the code has one, else by the number's letters
+    /// and digits, preferring the exact text when several share them.
+    public func invoice(matching ref: InvoiceRef) throws(StoreError) -> InvoiceMatch {
+        try guarded {
+            try pool.read { db in
+                if let irn = ref.irn {
+                    let byIRN = try Row.fetchAll(
+                        db.cachedStatement(sql: "SELECT \(AppDatabase.invoiceColumns) FROM invoice JOIN customer ON customer.code = invoice.customerCode WHERE irn = ?"),
+                        arguments: [irn])
+                    if byIRN.count == 1 { return .found(AppDatabase.cachedInvoice(byIRN[0])) }
+                }
+                let candidates = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT \(AppDatabase.invoiceColumns) FROM invoice JOIN customer ON customer.code = invoice.customerCode WHERE numberKey = ? LIMIT 20"),
+                    arguments: [ref.key]
+                ).map(AppDatabase.cachedInvoice)
+                switch candidates.count {
+                case 0: return .notFound
+                case 1: return .found(candidates[0])
+                default:
+                    if let exact = candidates.first(where: { $0.invoice.number == ref.invoiceNumber }) { return .found(exact) }
+                    return .ambiguous(candidates)
+                }
+            }
+        }
+    }
+
+    /// Invoices for a rep's picture before a visit: optionally one customer's (by code, or by a part of the
+    /// name), optionally only those overdue on `overdueOn` with something outstanding; oldest due first.
+    public func invoices(customer: String? = nil, overdueOn: LocalDate? = nil, openOnly: Bool = false, limit: Int = 500)
+        throws(StoreError) -> [CachedInvoice]
+    {
+        try guarded {
+            try pool.read { db in
+                var conditions: [String] = []
+                var arguments: StatementArguments = []
+                if let customer {
+                    conditions.append("(invoice.customerCode = ? OR customer.name LIKE ? ESCAPE '\\')")
+                    let escaped = customer.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                        .replacingOccurrences(of: "_", with: "\\_")
+                    _ = arguments.append(contentsOf: [customer, "%\(escaped)%"])
+                }
+                if let overdueOn {
+                    conditions.append("invoice.dueDate < ? AND invoice.outstandingPaise > 0")
+                    _ = arguments.append(contentsOf: [overdueOn.dayNumber])
+                } else if openOnly {
+                    conditions.append("invoice.outstandingPaise > 0")
+                }
+                let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+                _ = arguments.append(contentsOf: [limit])
+                return try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(AppDatabase.invoiceColumns) FROM invoice JOIN customer ON customer.code = invoice.customerCode
+                        \(whereClause) ORDER BY invoice.dueDate, invoice.number LIMIT ?
+                        """,
+                    arguments: arguments
+                ).map(AppDatabase.cachedInvoice)
+            }
+        }
+    }
+
+    /// How many invoices and customers the cache holds, and the total outstanding.
+    public func cacheCounts() throws(StoreError) -> (invoices: Int, customers: Int, outstanding: Money) {
+        try guarded {
+            try pool.read { db in
+                let invoices = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM invoice") ?? 0
+                let customers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customer") ?? 0
+                let outstanding = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(outstandingPaise), 0) FROM invoice") ?? 0
+                return (invoices, customers, Money(paise: outstanding))
+            }
+        }
+    }
+
+    // MARK: Sync state
+
+    /// The hub change-feed cursor, nil before the first sync.
+    public func syncCursor() throws(StoreError) -> String? {
+        try guarded { try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM syncState WHERE key = 'cursor'") } }
+    }
+
+    /// Saves the cursor. The sync saves it in the transaction that applies a page (a later issue); this is for
+    /// resets and tests.
+    public func setSyncCursor(_ cursor: String?) throws(StoreError) {
+        try guarded {
+            try pool.write { db in
+                if let cursor {
+                    try db.execute(sql: "INSERT INTO syncState (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", arguments: [cursor])
+                } else {
+                    try db.execute(sql: "DELETE FROM syncState WHERE key = 'cursor'")
+                }
+            }
+        }
+    }
+
+    /// The database's journal mode and synchronous setting, as SQLite reports them (for `doctor` and tests).
+    public func durabilitySettings() throws(StoreError) -> (journalMode: String, synchronous: Int, foreignKeys: Bool) {
+        try guarded {
+            try pool.read { db in
+                (
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                    try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? false
+                )
+            }
+        }
+    }
+}
