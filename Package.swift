@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C declarations only: one system library per C dependency, each imported by exactly one owner.
@@ -44,11 +45,16 @@ let package = Package(
             name: "DeviceStore",
             dependencies: ["FieldPayCore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(
+            name: "DeviceApp",
+            dependencies: ["FieldPayCore", "InvoiceCodes", "DeviceStore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "Capture", "CZBarBaseline"]),
         .executableTarget(
             name: "fieldpay",
             dependencies: [
-                "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench",
+                "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench", "InvoiceCodes", "InvoiceImport",
+                "DeviceStore", "DeviceApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +71,7 @@ let package = Package(
             name: "DeviceStoreTests",
             dependencies: ["DeviceStore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "DeviceAppTests", dependencies: ["DeviceApp", "DeviceStore", "InvoiceImport", "InvoiceCodes"]),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).

@@ -137,7 +137,7 @@ public struct InvoiceCodeParser: Sendable {
         if lower.hasPrefix("upi://") { return "a UPI payment QR without an invoice number, \(excerpt(text))" }
         if lower.hasPrefix("http") { return "a web address without an invoice parameter (\(rules.urlParameters.joined(separator: ", "))), \(excerpt(text))" }
         if let symbology, !InvoiceCodeParser.linearSymbologies.contains(symbology), symbology != "qr" {
-            return "a \(symbology) product code, \(excerpt(text))"
+            return "a product barcode (\(symbology)), \(excerpt(text))"
         }
         return "\(excerpt(text)) matches none of the device's invoice formats"
     }

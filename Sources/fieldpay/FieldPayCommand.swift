@@ -7,9 +7,12 @@ struct FieldPayCommand: AsyncParsableCommand {
         abstract: "Collect invoice payments on a Linux handheld or kiosk.",
         discussion: """
             FieldPay reads invoice barcodes and QR codes, finds the invoice, shows a UPI payment QR and \
-            records the payment. Start with `fieldpay scan FILE` to decode the codes in an image.
+            records the payment. Start with `fieldpay invoices import FILE` to load invoices, then \
+            `fieldpay scan --lookup PHOTO` or `fieldpay lookup PAYLOAD` to find one.
             """,
-        subcommands: [ScanCommand.self, DevicesCommand.self, BenchCommand.self]
+        subcommands: [
+            ScanCommand.self, LookupCommand.self, InvoicesCommand.self, DevicesCommand.self, BenchCommand.self,
+        ]
     )
 }
 
@@ -19,4 +22,6 @@ enum ExitStatus {
     static let badInput: Int32 = 2
     static let deviceFailed: Int32 = 3
     static let nothingFound: Int32 = 4
+    static let partlyDone: Int32 = 5
+    static let storeFailed: Int32 = 6
 }

@@ -32,6 +32,7 @@ extension ScanCommand {
             }
             name = replay!
         }
+        let lookups = try lookup ? LookupPrinter(options: deviceData, json: json) : nil
         let stopper = SignalStopper(source)
         defer { stopper.cancel() }
         let region = roi.flatMap(parseRegion)
@@ -59,15 +60,15 @@ extension ScanCommand {
                     found += 1
                     let latency = Double(DispatchTime.now().uptimeNanoseconds &- frame.timestampNanos) / 1e6
                     if json {
-                        emit(
-                            SymbolRecord(
-                                source: name, symbol: symbol, decodeMillis: Double(end - start) / 1e6,
-                                latencyMillis: latency
-                            ).jsonLine())
+                        let line = SymbolRecord(
+                            source: name, symbol: symbol, decodeMillis: Double(end - start) / 1e6, latencyMillis: latency
+                        ).jsonLine()
+                        emit(try lookups?.spliced(line, symbol: symbol) ?? line)
                     } else if raw {
                         emit(symbol.text)
                     } else {
                         emit("\(symbol.symbology.displayName):\(symbol.text)")
+                        try lookups?.printCard(symbol: symbol)
                     }
                 }
                 if stats, end - lastReport > 5_000_000_000 {

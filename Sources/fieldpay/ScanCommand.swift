@@ -1,5 +1,7 @@
 import ArgumentParser
 import Capture
+import DeviceApp
+import DeviceStore
 import Dispatch
 import FieldPayCore
 import Foundation
@@ -88,8 +90,17 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary line on standard error.")
     var quiet = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Look each code up in the device's invoice cache and show the invoice.",
+            discussion: "Uses the profile's payload rules and database (--profile, --db); --json adds a \"lookup\" object."))
+    var lookup = false
+
+    @OptionGroup var deviceData: DeviceOptions
+
     mutating func validate() throws {
         if json && raw { throw ValidationError("--json and --raw cannot be used together") }
+        if lookup && raw { throw ValidationError("--lookup shows invoices; it cannot be used with --raw") }
         let sources = (files.isEmpty ? 0 : 1) + (device == nil ? 0 : 1) + (replay == nil ? 0 : 1)
         if sources == 0 { throw ValidationError("give image files, --device or --replay") }
         if sources > 1 { throw ValidationError("scan files, --device or --replay: one at a time") }
@@ -106,6 +117,7 @@ struct ScanCommand: AsyncParsableCommand {
         let chosen = try Symbology.parseList(symbologies)
         let scanner = StillImageScanner(options: DecoderOptions(symbologies: chosen, eanAddons: eanAddons))
         let loader = ImageLoader()
+        let lookups = try lookup ? LookupPrinter(options: deviceData, json: json) : nil
         var found = 0
         var failed = 0
         var decoded = 0
@@ -123,11 +135,13 @@ struct ScanCommand: AsyncParsableCommand {
             for symbol in result.symbols {
                 found += 1
                 if json {
-                    emit(SymbolRecord(file: path, symbol: symbol, result: result).jsonLine())
+                    let line = SymbolRecord(file: path, symbol: symbol, result: result).jsonLine()
+                    emit(try lookups?.spliced(line, symbol: symbol) ?? line)
                 } else if raw {
                     emit(symbol.text)
                 } else {
                     emit("\(symbol.symbology.displayName):\(symbol.text)")
+                    try lookups?.printCard(symbol: symbol)
                 }
             }
         }
@@ -138,6 +152,37 @@ struct ScanCommand: AsyncParsableCommand {
         }
         if failed > 0 { throw ExitCode(ExitStatus.badInput) }
         if found == 0 { throw ExitCode(ExitStatus.nothingFound) }
+    }
+}
+
+/// `scan --lookup`: each code found is looked up and its invoice shown under it.
+struct LookupPrinter {
+    let lookup: InvoiceLookup
+    let today: LocalDate
+    let json: Bool
+
+    init(options: DeviceOptions, json: Bool) throws {
+        let profile = try options.loadProfile()
+        let database = try options.openDatabase(profile)
+        do { lookup = try InvoiceLookup(profile: profile, database: database) } catch {
+            printError("\(error.message) [\(error.codeString)]")
+            throw ExitCode(ExitStatus.badInput)
+        }
+        today = options.today(profile)
+        self.json = json
+    }
+
+    func outcome(_ symbol: Symbol) throws -> InvoiceLookup.Outcome {
+        try store { () throws(StoreError) in try lookup.lookup(symbol.text, symbology: symbol.symbology.rawValue, today: today) }
+    }
+
+    func printCard(symbol: Symbol) throws {
+        InvoicePresenter.text(try outcome(symbol)).forEach { emit("  " + $0) }
+    }
+
+    /// The symbol's JSON object with a "lookup" member added.
+    func spliced(_ line: String, symbol: Symbol) throws -> String {
+        String(line.dropLast()) + ",\"lookup\":" + InvoicePresenter.json(try outcome(symbol)) + "}"
     }
 }
 

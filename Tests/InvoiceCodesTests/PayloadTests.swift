@@ -139,7 +139,7 @@ struct FormatTests {
     }
 
     @Test("error messages name the problem", arguments: [
-        ("https://example.com/about", "without an invoice parameter"), ("8901234567892", "product code"),
+        ("https://example.com/about", "without an invoice parameter"), ("8901234567892", "product barcode"),
         ("upi://pay?pa=a.b@ybl", "UPI payment QR without an invoice number"),
     ])
     func messages(payload: String, fragment: String) {

@@ -1,0 +1,194 @@
+import FieldPayCore
+import Foundation
+import InvoiceCodes
+import TOMLKit
+
+/// A device's settings, read from a TOML profile (`devices/demo.toml`, `/etc/fieldpay/device.toml`). Paths in
+/// it are relative to the profile's folder. Every key has a default, so an empty profile is a working one.
+public struct DeviceProfile: Sendable {
+    /// Where the profile was read from; nil for the built-in defaults.
+    public var source: String?
+    /// Short code of this device: receipt numbers start with it.
+    public var deviceCode = "DEV001"
+    public var deviceName = "FieldPay device"
+    /// The zone "today" is taken in, for due dates and aging.
+    public var timeZone: TimeZone = .india
+    /// The device database.
+    public var databasePath: String
+    public var payloadRules = PayloadRules()
+
+    /// Built-in defaults: the database under `$XDG_DATA_HOME/fieldpay` (or `~/.local/share/fieldpay`).
+    public init() {
+        databasePath = DeviceProfile.defaultDatabasePath()
+    }
+
+    public static func defaultDatabasePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["FIELDPAY_DB"], !path.isEmpty { return path }
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? "/tmp") + "/.local/share")
+        return base + "/fieldpay/device.sqlite"
+    }
+
+    /// Sections later parts of FieldPay read; accepted here so that one profile serves every version.
+    static let reservedSections: Set<String> = ["camera", "scanner", "hub", "upi", "kiosk", "receipts", "sync", "demo", "log"]
+
+    /// Reads and checks a profile. Unknown keys in known sections are errors (a typo must not pass silently).
+    public static func load(path: String) throws(ProfileError) -> DeviceProfile {
+        guard FileManager.default.fileExists(atPath: path) else { throw ProfileError(.notFound, path) }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ProfileError(.unreadable, path)
+        }
+        return try parse(text, source: path)
+    }
+
+    public static func parse(_ text: String, source: String) throws(ProfileError) -> DeviceProfile {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw ProfileError(.syntax, "\(source): line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        } catch {
+            throw ProfileError(.syntax, "\(source): \(error)")
+        }
+        let folder = (source as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        }
+        var profile = DeviceProfile()
+        profile.source = source
+        var reader = TableReader(source: source)
+        for key in table.keys {
+            guard ["device", "store", "payloads"].contains(key) || reservedSections.contains(key) else {
+                throw ProfileError(.badValue, "\(source): unknown section [\(key)]")
+            }
+        }
+        if let device = try reader.table(table, "device") {
+            try reader.only(device, "device", ["code", "name", "timezone"])
+            if let code = try reader.string(device, "device", "code") {
+                guard (2...16).contains(code.count), code.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }) else {
+                    throw ProfileError(.badValue, "\(source): [device] code must be 2 to 16 capital letters and digits, not \"\(code)\"")
+                }
+                profile.deviceCode = code
+            }
+            if let name = try reader.string(device, "device", "name") { profile.deviceName = name }
+            if let zone = try reader.string(device, "device", "timezone") {
+                guard let timeZone = TimeZone(identifier: zone) else {
+                    throw ProfileError(.badValue, "\(source): [device] timezone \"\(zone)\" is not a time zone name such as Asia/Kolkata")
+                }
+                profile.timeZone = timeZone
+            }
+        }
+        if let store = try reader.table(table, "store") {
+            try reader.only(store, "store", ["path"])
+            if let path = try reader.string(store, "store", "path") { profile.databasePath = resolve(path) }
+        }
+        if let payloads = try reader.table(table, "payloads") {
+            try reader.only(payloads, "payloads", ["plain_numbers", "plain_regex", "url_parameters", "einvoice_keys", "pattern"])
+            var rules = PayloadRules()
+            if let value = try reader.bool(payloads, "payloads", "plain_numbers") { rules.plainNumbers = value }
+            if let value = try reader.string(payloads, "payloads", "plain_regex") { rules.plainRegex = value }
+            if let value = try reader.strings(payloads, "payloads", "url_parameters") { rules.urlParameters = value }
+            for (index, item) in try reader.tables(payloads, "payloads", "pattern").enumerated() {
+                let where_ = "[[payloads.pattern]] #\(index + 1)"
+                try reader.only(item, where_, ["name", "regex"])
+                guard let regex = try reader.string(item, where_, "regex") else {
+                    throw ProfileError(.badValue, "\(source): \(where_) has no regex")
+                }
+                rules.patterns.append(.init(name: try reader.string(item, where_, "name") ?? "pattern \(index + 1)", regex: regex))
+            }
+            for keyPath in try reader.strings(payloads, "payloads", "einvoice_keys") ?? [] {
+                let resolved = resolve(keyPath)
+                guard let data = FileManager.default.contents(atPath: resolved), let pem = String(data: data, encoding: .utf8) else {
+                    throw ProfileError(.badValue, "\(source): [payloads] einvoice_keys: cannot read \(resolved)")
+                }
+                do {
+                    rules.eInvoiceKeys.append(try EInvoiceKey(name: ((keyPath as NSString).lastPathComponent as NSString).deletingPathExtension, pem: pem))
+                } catch { throw ProfileError(.badValue, "\(source): \(error.message)") }
+            }
+            // Compile now, so that a broken pattern is reported when the profile is read, not at the first scan.
+            do { _ = try InvoiceCodeParser(rules: rules) } catch { throw ProfileError(.badValue, "\(source): \(error.message)") }
+            profile.payloadRules = rules
+        }
+        return profile
+    }
+}
+
+/// Typed access to a TOML table with errors that name the key.
+struct TableReader {
+    let source: String
+
+    func fail(_ section: String, _ key: String, _ expected: String) -> ProfileError {
+        ProfileError(.badValue, "\(source): [\(section)] \(key) must be \(expected)")
+    }
+
+    func table(_ table: TOMLTable, _ key: String) throws(ProfileError) -> TOMLTable? {
+        guard let value = table[key] else { return nil }
+        guard let inner = value.table else { throw ProfileError(.badValue, "\(source): \(key) must be a section [\(key)]") }
+        return inner
+    }
+
+    func only(_ table: TOMLTable, _ section: String, _ known: Set<String>) throws(ProfileError) {
+        for key in table.keys where !known.contains(key) {
+            throw ProfileError(.badValue, "\(source): [\(section)] has no setting \"\(key)\" (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    func string(_ table: TOMLTable, _ section: String, _ key: String) throws(ProfileError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let text = value.string else { throw fail(section, key, "a string in quotes") }
+        return text
+    }
+
+    func bool(_ table: TOMLTable, _ section: String, _ key: String) throws(ProfileError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let flag = value.bool else { throw fail(section, key, "true or false") }
+        return flag
+    }
+
+    func strings(_ table: TOMLTable, _ section: String, _ key: String) throws(ProfileError) -> [String]? {
+        guard let value = table[key] else { return nil }
+        guard let array = value.array else { throw fail(section, key, "a list of strings, like [\"a\", \"b\"]") }
+        var result: [String] = []
+        for element in array {
+            guard let text = element.string else { throw fail(section, key, "a list of strings, like [\"a\", \"b\"]") }
+            result.append(text)
+        }
+        return result
+    }
+
+    func tables(_ table: TOMLTable, _ section: String, _ key: String) throws(ProfileError) -> [TOMLTable] {
+        guard let value = table[key] else { return [] }
+        guard let array = value.array else { throw fail(section, key, "a list of tables, [[\(section).\(key)]]") }
+        var result: [TOMLTable] = []
+        for element in array {
+            guard let inner = element.table else { throw fail(section, key, "a list of tables, [[\(section).\(key)]]") }
+            result.append(inner)
+        }
+        return result
+    }
+}
+
+public struct ProfileError: FieldPayError, Equatable {
+    public enum Code: String, Sendable {
+        case notFound = "profile.not-found"
+        case unreadable = "profile.unreadable"
+        case syntax = "profile.syntax"
+        case badValue = "profile.bad-value"
+    }
+
+    public let code: Code
+    public let detail: String
+
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var codeString: String { code.rawValue }
+
+    public var message: String {
+        switch code {
+        case .notFound: return "no device profile at \(detail)"
+        case .unreadable: return "cannot read the device profile \(detail) (it must be UTF-8 text)"
+        case .syntax: return "the device profile is not valid TOML: \(detail)"
+        case .badValue: return detail
+        }
+    }
+}
