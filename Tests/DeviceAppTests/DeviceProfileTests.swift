@@ -1,0 +1,93 @@
+import DeviceApp
+import DeviceStore
+import FieldPayCore
+import Foundation
+import InvoiceCodes
+import InvoiceImport
+import Testing
+
+@Suite("Device profile")
+struct DeviceProfileTests {
+    @Test("the demo profile loads, with its paths relative to its folder and its key and pattern in force")
+    func demo() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let profile = try DeviceProfile.load(path: repository + "/devices/demo.toml")
+        #expect(profile.deviceCode == "DEMO01")
+        #expect(profile.databasePath == repository + "/devices/../.build/demo/device.sqlite")
+        #expect(profile.payloadRules.eInvoiceKeys.map(\.name) == ["demo-irp"])
+        #expect(profile.payloadRules.patterns.map(\.name) == ["acme-label"])
+        #expect(profile.timeZone.identifier == "Asia/Kolkata")
+    }
+
+    @Test("an empty profile is the built-in defaults")
+    func empty() throws {
+        let profile = try DeviceProfile.parse("", source: "/etc/fieldpay/device.toml")
+        #expect(profile.deviceCode == "DEV001")
+        #expect(profile.payloadRules.plainNumbers)
+        #expect(DeviceProfile.defaultDatabasePath(environment: ["HOME": "/home/rep"]) == "/home/rep/.local/share/fieldpay/device.sqlite")
+        #expect(DeviceProfile.defaultDatabasePath(environment: ["FIELDPAY_DB": "/data/d.sqlite", "HOME": "/x"]) == "/data/d.sqlite")
+    }
+
+    @Test("mistakes are named with the file, the section and the key", arguments: [
+        ("[device]\ncode = \"x\"", "[device] code must be 2 to 16 capital letters and digits"),
+        ("[device]\ncolour = \"red\"", "[device] has no setting \"colour\""),
+        ("[device]\ntimezone = \"Mars/Olympus\"", "is not a time zone name"),
+        ("[payloads]\nplain_numbers = \"yes\"", "[payloads] plain_numbers must be true or false"),
+        ("[payloads]\nurl_parameters = [1, 2]", "must be a list of strings"),
+        ("[[payloads.pattern]]\nname = \"x\"\nregex = \"INV(\\\\d+)\"", "has no named group (?<invoice>"),
+        ("[[payloads.pattern]]\nname = \"x\"", "has no regex"),
+        ("[payloads]\neinvoice_keys = [\"missing.pem\"]", "cannot read /etc/fieldpay/missing.pem"),
+        ("[paylods]\nplain_numbers = true", "unknown section [paylods]"),
+        ("[device\ncode = 1", "not valid TOML: /etc/fieldpay/device.toml: line 1"),
+    ])
+    func mistakes(text: String, fragment: String) {
+        let error = #expect(throws: ProfileError.self) { try DeviceProfile.parse(text, source: "/etc/fieldpay/device.toml") }
+        #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
+    }
+
+    @Test("sections for later parts of FieldPay are accepted")
+    func reserved() throws {
+        _ = try DeviceProfile.parse("[camera]\ndevice = \"/dev/video0\"\n[hub]\nurl = \"https://hub\"", source: "p.toml")
+    }
+}
+
+@Suite("Invoice lookup")
+struct InvoiceLookupTests {
+    @Test("payload → invoice → aging in the profile's time zone, and each way it can fail")
+    func outcomes() throws {
+        let folder = NSTemporaryDirectory() + "fieldpay-lookup-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let csv = folder + "/i.csv"
+        _ = FileManager.default.createFile(
+            atPath: csv,
+            contents: Data("invoice_number,invoice_date,due_date,customer,total\nINV-7,2026-10-01,2026-10-31,Rao,700\n".utf8))
+        var profile = try DeviceProfile.parse("[device]\ntimezone = \"UTC\"", source: folder + "/p.toml")
+        profile.databasePath = folder + "/d.sqlite"
+        let database = try AppDatabase(path: profile.databasePath)
+        _ = try database.importInvoices(from: InvoiceFileReader(path: csv))
+        let lookup = try InvoiceLookup(profile: profile, database: database)
+
+        guard case .found(let ref, let cached, let aging) = try lookup.lookup("inv7", symbology: "code128", today: LocalDate(parsing: "2026-11-30"))
+        else {
+            Issue.record("INV-7 not found")
+            return
+        }
+        #expect(ref.source == .plain)
+        #expect(cached.customer.name == "Rao")
+        #expect(aging.daysPastDue == 30 && aging.bucket == .days1to30)
+        let view = InvoiceView(cached, aging: aging)
+        #expect(view.daysOverdue == 30 && view.outstanding == "700.00" && view.agingBucket == "1-30")
+
+        guard case .notCached = try lookup.lookup("INV-8", symbology: "code128") else {
+            Issue.record("INV-8 should not be cached")
+            return
+        }
+        guard case .rejected(let error) = try lookup.lookup("8901234567892", symbology: "ean13") else {
+            Issue.record("an EAN is not an invoice code")
+            return
+        }
+        #expect(error.code == .notInvoiceCode)
+    }
+}
