@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Scanning", targets: ["Scanning"]),
         .library(name: "Capture", targets: ["Capture"]),
+        .library(name: "InvoiceCodes", targets: ["InvoiceCodes"]),
+        .library(name: "InvoiceImport", targets: ["InvoiceImport"]),
+        .library(name: "DeviceStore", targets: ["DeviceStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,7 +52,12 @@ let package = Package(
             name: "DeviceApp",
             dependencies: ["FieldPayCore", "InvoiceCodes", "DeviceStore", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
-        .target(name: "FieldPayBench", dependencies: ["Scanning", "Imaging", "Capture", "CZBarBaseline"]),
+        .target(
+            name: "FieldPayBench",
+            dependencies: [
+                "Scanning", "Imaging", "Capture", "CZBarBaseline", "DeviceStore", "InvoiceImport", "DeviceApp",
+            ]
+        ),
         .executableTarget(
             name: "fieldpay",
             dependencies: [

@@ -18,6 +18,10 @@ public final class AppDatabase: Sendable {
         configuration.prepareDatabase { db in
             // NORMAL can lose the last commits on power loss; an acknowledged payment must survive it.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Statement journals (each upsert keeps one so that it alone can be undone) and temporary sorts stay
+            // in memory: in a temporary file a big import made two small writes per row. Set before any
+            // transaction, as SQLite reads it when a transaction begins.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -63,7 +67,10 @@ public final class AppDatabase: Sendable {
                         buyerGstin TEXT,
                         irn TEXT,
                         payeeVpa TEXT,
-                        updatedAt INTEGER NOT NULL
+                        updatedAt INTEGER NOT NULL,
+                        -- which import last wrote the row, and from which line of its file
+                        importBatch INTEGER,
+                        importLine INTEGER
                     );
                     CREATE INDEX invoice_numberKey ON invoice(numberKey);
                     CREATE INDEX invoice_irn ON invoice(irn) WHERE irn IS NOT NULL;
@@ -119,9 +126,14 @@ extension AppDatabase {
         from reader: InvoiceFileReader, progress: (_ rows: Int, _ bytes: Int) -> Void = { _, _ in }
     ) throws(StoreError) -> ImportSummary {
         let now = Int64(Date().timeIntervalSince1970)
-        return try guarded {
+        let summary = try guarded {
             try pool.write { db in
                 var summary = ImportSummary()
+                // A big import touches more index pages than SQLite's default 2 MB cache holds; 64 MiB for the
+                // import only, so that fewer are spilled to the WAL and written again.
+                let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
                 let before = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM invoice") ?? 0
                 let customersBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customer") ?? 0
                 let upsertCustomer = try db.makeStatement(
@@ -134,16 +146,22 @@ extension AppDatabase {
                 let upsertInvoice = try db.makeStatement(
                     sql: """
                         INSERT INTO invoice (number, numberKey, customerCode, invoiceDate, dueDate, totalPaise,
-                            outstandingPaise, sellerGstin, buyerGstin, irn, payeeVpa, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            outstandingPaise, sellerGstin, buyerGstin, irn, payeeVpa, updatedAt, importBatch, importLine)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode,
                             invoiceDate = excluded.invoiceDate, dueDate = excluded.dueDate,
                             totalPaise = excluded.totalPaise, outstandingPaise = excluded.outstandingPaise,
                             sellerGstin = excluded.sellerGstin, buyerGstin = excluded.buyerGstin, irn = excluded.irn,
-                            payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt
+                            payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt,
+                            importBatch = excluded.importBatch, importLine = excluded.importLine
+                        -- a row this import already wrote is a repeat within the file: left alone, reported
+                        WHERE invoice.importBatch IS NOT excluded.importBatch
                         """)
+                let batch = (try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM syncState WHERE key = 'importBatch'") ?? 0) + 1
+                try db.execute(
+                    sql: "INSERT INTO syncState (key, value) VALUES ('importBatch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    arguments: [String(batch)])
                 var customersSeen = Set<String>()
-                var numbersSeen: [String: Int] = [:]
                 var rows = 0
                 var accepted = 0
                 while let result = try reader.next() {
@@ -158,12 +176,6 @@ extension AppDatabase {
                         record = value
                     }
                     let invoice = record.invoice
-                    if let first = numbersSeen[invoice.number] {
-                        summary.rejected.append(
-                            Rejection(line: record.line, invoiceNumber: invoice.number, reason: "invoice \(invoice.number) is already on line \(first) of this file"))
-                        continue
-                    }
-                    numbersSeen[invoice.number] = record.line
                     let customer = record.customer
                     if customersSeen.insert(customer.code).inserted {
                         upsertCustomer.setUncheckedArguments([
@@ -175,9 +187,15 @@ extension AppDatabase {
                         invoice.number, normalizedInvoiceKey(invoice.number), invoice.customerCode,
                         invoice.invoiceDate.dayNumber, invoice.dueDate.dayNumber, invoice.total.paise,
                         invoice.outstanding.paise, invoice.sellerGstin?.value, invoice.buyerGstin?.value, invoice.irn,
-                        invoice.payeeVPA, now,
+                        invoice.payeeVPA, now, batch, record.line,
                     ])
                     try upsertInvoice.execute()
+                    guard db.changesCount == 1 else {
+                        let first = try Int.fetchOne(db, sql: "SELECT importLine FROM invoice WHERE number = ?", arguments: [invoice.number])
+                        summary.rejected.append(
+                            Rejection(line: record.line, invoiceNumber: invoice.number, reason: "invoice \(invoice.number) is already on line \(first ?? 0) of this file"))
+                        continue
+                    }
                     accepted += 1
                 }
                 progress(rows, reader.bytesConsumed)
@@ -188,6 +206,9 @@ extension AppDatabase {
                 return summary
             }
         }
+        // A big import leaves a WAL as large as what it wrote; fold it into the database and give the space back.
+        try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        return summary
     }
 
     static let invoiceColumns = """

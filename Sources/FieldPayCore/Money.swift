@@ -14,6 +14,10 @@ public struct Money: Hashable, Comparable, Sendable, Codable {
     /// `₹1,23,456.00`, `Rs. 1234`, `INR 1234.50`, `-12.00`. At most two decimals; grouping commas
     /// anywhere in the whole part (Indian and Western grouping both occur); nothing else.
     public init(parsing input: String) throws(MoneyError) {
+        if let paise = Money.fastPaise(input.utf8) {
+            self.paise = paise
+            return
+        }
         var text = Substring(input.trimmingWhitespace())
         guard !text.isEmpty else { throw MoneyError(.empty, input) }
         var negative = false
@@ -50,6 +54,44 @@ public struct Money: Hashable, Comparable, Sendable, Codable {
         let (total, overflow2) = scaled.addingReportingOverflow(fraction)
         guard !overflow1, !overflow2 else { throw MoneyError(.outOfRange, input) }
         self.paise = negative ? -total : total
+    }
+
+    /// The common case without allocating: ASCII `[-]digits[.d[d]]`, up to 15 whole digits. Anything else
+    /// (grouping, symbols, spaces, errors) is nil and goes the long way, which gives the error messages.
+    static func fastPaise(_ bytes: String.UTF8View) -> Int64? {
+        var iterator = bytes.makeIterator()
+        var negative = false
+        var whole: Int64 = 0
+        var wholeDigits = 0
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        var inFraction = false
+        var first = true
+        while let byte = iterator.next() {
+            defer { first = false }
+            switch byte {
+            case UInt8(ascii: "-") where first:
+                negative = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if inFraction {
+                    guard fractionDigits < 2 else { return nil }
+                    fraction = fraction * 10 + Int64(byte - 0x30)
+                    fractionDigits += 1
+                } else {
+                    guard wholeDigits < 15 else { return nil }
+                    whole = whole * 10 + Int64(byte - 0x30)
+                    wholeDigits += 1
+                }
+            case UInt8(ascii: ".") where !inFraction:
+                inFraction = true
+            default:
+                return nil
+            }
+        }
+        guard wholeDigits + fractionDigits > 0, !(inFraction && fractionDigits == 0 && wholeDigits == 0) else { return nil }
+        if fractionDigits == 1 { fraction *= 10 }
+        let paise = whole * 100 + fraction
+        return negative ? -paise : paise
     }
 
     /// `1234.50`: the form UPI's `am` parameter and CSV exports use (no grouping, two decimals, `-` sign).

@@ -14,7 +14,7 @@ struct CSVReader {
     private(set) var line = 1
     private var readTotal = 0
     private(set) var delimiter: UInt8 = UInt8(ascii: ",")
-    static let chunkSize = 1 << 20
+    static let chunkSize = 1 << 16
     static let maximumRecord = 1 << 20
 
     /// `prefetched`: bytes already read from `fd` (when the format was told by the content).

@@ -55,13 +55,23 @@ public struct ImportRecord: Hashable, Sendable {
     public let invoice: Invoice
 }
 
-/// A row read from a file, before validation: column name → cell text.
+/// A row read from a file, before validation: a cell per known column.
 public struct RawRow: Sendable {
     public let line: Int
-    public var fields: [String: String]
+    var cells: [String?]
 
-    public init(line: Int, fields: [String: String]) {
+    public init(line: Int) {
         self.line = line
-        self.fields = fields
+        cells = Array(repeating: nil, count: Column.allCases.count)
+    }
+
+    public init(line: Int, fields: [Column: String]) {
+        self.init(line: line)
+        for (column, text) in fields { self[column] = text }
+    }
+
+    public subscript(column: Column) -> String? {
+        get { cells[column.position] }
+        set { cells[column.position] = newValue }
     }
 }

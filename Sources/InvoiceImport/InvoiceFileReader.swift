@@ -20,7 +20,7 @@ public final class InvoiceFileReader {
 
     private var fd: Int32 = -1
     private var csv: CSVReader?
-    private var columns: [String?] = []
+    private var columns: [Column?] = []
     private var jsonRows: [JSONElement] = []
     private var jsonIndex = 0
     private var jsonBytes = 0
@@ -97,16 +97,15 @@ public final class InvoiceFileReader {
     public func next() throws(ImportError) -> Result<ImportRecord, Rejection>? {
         if csv != nil {
             guard let (line, cells) = try csv!.next() else { return nil }
-            var fields: [String: String] = [:]
-            fields.reserveCapacity(columns.count)
+            var row = RawRow(line: line)
             for (index, cell) in cells.enumerated() {
                 if index < columns.count {
-                    if let name = columns[index] { fields[name] = cell }
+                    if let column = columns[index] { row[column] = cell }
                 } else if !cell.trimmingSpaces.isEmpty {
                     return .failure(Rejection(line: line, invoiceNumber: nil, reason: "\(cells.count) cells, but the header names \(columns.count) columns"))
                 }
             }
-            return InvoiceRowValidator.validate(RawRow(line: line, fields: fields))
+            return InvoiceRowValidator.validate(row)
         }
         guard jsonIndex < jsonRows.count else { return nil }
         let line = jsonRows[jsonIndex].line
@@ -115,13 +114,12 @@ public final class InvoiceFileReader {
         guard case .object(let members) = value else {
             return .failure(Rejection(line: line, invoiceNumber: nil, reason: "not a JSON object"))
         }
-        let names = InvoiceColumns.canonicalNames(members.map(\.name))
-        var fields: [String: String] = [:]
-        for (name, member) in zip(names, members) {
-            guard let name else { continue }
-            fields[name] = member.value.cellText
+        var row = RawRow(line: line)
+        for (column, member) in zip(InvoiceColumns.columns(members.map(\.name)), members) {
+            guard let column else { continue }
+            row[column] = member.value.cellText
         }
-        return InvoiceRowValidator.validate(RawRow(line: line, fields: fields))
+        return InvoiceRowValidator.validate(row)
     }
 
     // MARK: Opening
@@ -130,7 +128,7 @@ public final class InvoiceFileReader {
         var reader = CSVReader(fd: fd, prefetched: prefetched)
         try reader.start()
         guard let (_, header) = try reader.next() else { throw ImportError(.empty, name) }
-        columns = InvoiceColumns.canonicalNames(header)
+        columns = InvoiceColumns.columns(header)
         try InvoiceColumns.checkHeader(Set(columns.compactMap { $0 }), file: name)
         csv = reader
     }
@@ -154,7 +152,7 @@ public final class InvoiceFileReader {
         }
         guard !jsonRows.isEmpty else { throw ImportError(.empty, name) }
         if case .object(let members) = jsonRows[0].value {
-            try InvoiceColumns.checkHeader(Set(InvoiceColumns.canonicalNames(members.map(\.name)).compactMap { $0 }), file: name)
+            try InvoiceColumns.checkHeader(Set(InvoiceColumns.columns(members.map(\.name)).compactMap { $0 }), file: name)
         }
     }
 

@@ -1,12 +1,13 @@
 import ArgumentParser
 import FieldPayBench
+import Foundation
 import Scanning
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure FieldPay's speed and memory on this machine.",
-        subcommands: [DecodeBench.self, LiveBench.self]
+        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self]
     )
 }
 
@@ -88,5 +89,65 @@ struct LiveBench: AsyncParsableCommand {
                     + pad(fmt(Double(r.decoded) / r.seconds, 1), 11) + pad(fmt(r.cpuMillisPerFrame, 2), 14)
                     + pad(fmt(r.latencyP50, 1), 13) + pad(fmt(r.latencyP99, 1), 8) + "\(r.codes)")
         }
+    }
+}
+
+struct CacheBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "The invoice cache at scale: import rate, database size, lookup p50/p99, RSS after opening.",
+        discussion: """
+            Generates --invoices invoices as CSV, imports them with `fieldpay invoices import`'s code into a \
+            fresh database (WAL, synchronous = FULL), then times --lookups lookups from payload to aged \
+            invoice, cycling through plain numbers, respelled numbers, links, GS1 slips and a profile pattern. \
+            Finally a fresh process opens the database and answers one lookup, and its RSS is reported. Build \
+            with `-c release` for real figures; it needs about 0.5 GB of disk per million invoices.
+            """
+    )
+
+    @Option(help: "Invoices in the generated book.")
+    var invoices = 1_000_000
+
+    @Option(help: "Lookups to time.")
+    var lookups = 20_000
+
+    @Option(help: "Where the CSV and the database go (removed afterwards unless --keep).")
+    var folder = ".build/bench-cache"
+
+    @Flag(help: "Keep the generated CSV and database.")
+    var keep = false
+
+    @Option(help: .hidden)
+    var probe: String?
+
+    func validate() throws {
+        guard invoices > 0, lookups > 0 else { throw ValidationError("--invoices and --lookups must be positive") }
+    }
+
+    func run() throws {
+        if let probe {
+            let (before, after) = try CacheBenchmark.probeResidentKiB(databasePath: probe)
+            print("\(before) \(after)")
+            return
+        }
+        let bench = CacheBenchmark(invoices: invoices, lookups: lookups, folder: folder) { emit($0) }
+        let report = try bench.run()
+        emit("import: \(report.invoices) invoices in \(fmt(report.importSeconds, 2)) s = \(Int(report.importRate)) invoices/s (target >= 50000)")
+        emit("database: \(fmt(Double(report.databaseBytes) / 1_048_576, 1)) MiB + WAL \(fmt(Double(report.walBytes) / 1_048_576, 1)) MiB (\(report.databaseBytes / Int64(report.invoices)) bytes/invoice)")
+        emit("lookup: \(report.lookups) payload -> invoice: p50 \(fmt(report.p50Micros, 1)) us, p99 \(fmt(report.p99Micros, 1)) us, max \(fmt(report.maxMicros, 1)) us (target p99 < 1000 us)")
+        emit("lookup p99 by kind: " + report.perKindP99.map { "\($0.0) \(fmt($0.1, 1)) us" }.joined(separator: ", "))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = ["bench", "cache", "--probe", folder + "/device.sqlite"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        if parts.count == 2 {
+            emit("RSS of a fresh process: \(parts[0]) KiB at start, \(parts[1]) KiB after opening the cache and one lookup")
+        }
+        if !keep { try? FileManager.default.removeItem(atPath: folder) }
     }
 }

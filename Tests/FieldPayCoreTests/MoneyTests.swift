@@ -79,3 +79,21 @@ struct MoneyTests {
                 == "'1.234' has more than two decimals (amounts are in rupees and paise) [money.too-many-decimals]")
     }
 }
+
+@Suite("Money fast path")
+struct MoneyFastPathTests {
+    @Test("plain amounts read without the general parser agree with it", arguments: [
+        ("0", Int64(0)), ("5", 500), ("5.", 500), (".5", 50), ("1.5", 150), ("1.05", 105), ("-0.01", -1), ("000123.4", 12_340),
+        ("999999999999999.99", 99_999_999_999_999_999), ("1234567890123456", 123_456_789_012_345_600),
+    ])
+    func agree(text: String, paise: Int64) throws {
+        #expect(try Money(parsing: text).paise == paise)
+    }
+
+    @Test("what the fast path leaves alone still gets the general parser's errors", arguments: [
+        "1.234", "-", ".", "1.2.3", "--5", "5-", "1e3", "12345678901234567890",
+    ])
+    func errors(text: String) {
+        #expect(throws: MoneyError.self) { try Money(parsing: text) }
+    }
+}
