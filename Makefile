@@ -9,15 +9,19 @@ TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-
 
 CORPUS ?= .build/hard-corpus
 FIELDPAY_RELEASE := .build/release/fieldpay
+DEMO := FIELDPAY_PROFILE=devices/demo.toml $(FIELDPAY_RELEASE)
+# Seconds per libFuzzer target: 30 in make test, more with make fuzz FUZZ_SECONDS=600.
+FUZZ_SECONDS ?= 30
 
-.PHONY: all deps tool-deps build release test demo bench corpus fixtures samples format clean help
+.PHONY: all deps tool-deps build release test fuzz demo bench corpus fixtures samples format clean help
 
 all: build
 
 help:
-	@echo "make demo     install what is needed, build, scan the sample invoices"
-	@echo "make test     install what is needed, build, run the whole test suite"
-	@echo "make bench    decode benchmark (ZBarDecoder vs a plain C loop, RSS over 100k decodes) and live-scan benchmark"
+	@echo "make demo     install what is needed, build, load the sample invoices and scan the sample images"
+	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
+	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
+	@echo "make bench    decode, live-scan and invoice-cache benchmarks (the cache one builds a 1M-invoice book)"
 	@echo "make corpus   generate the synthetic hard corpus and compare fieldpay scan with zbarimg on it"
 	@echo "make format   swift-format the sources in place"
 
@@ -37,20 +41,29 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/run-rig-tests.sh
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: release
 	@echo
-	@echo "FieldPay demo: scanning the sample invoices in samples/invoices (the device daemon comes later)."
+	@echo "FieldPay demo on devices/demo.toml: load the sample invoices, list what is overdue, scan the samples."
+	@rm -f .build/demo/device.sqlite .build/demo/device.sqlite-wal .build/demo/device.sqlite-shm
+	$(DEMO) invoices import samples/invoices.csv
+	@echo
+	$(DEMO) invoices list --overdue
 	@for image in samples/invoices/*; do \
 	    echo; echo "== $$image"; \
-	    $(FIELDPAY_RELEASE) scan --quiet "$$image" || true; \
+	    $(DEMO) scan --lookup --quiet "$$image" || true; \
 	done
 	@echo
-	@echo "Try it on your own images: $(FIELDPAY_RELEASE) scan --json PHOTO.jpg"
+	@echo "Try: $(DEMO) lookup INV/2026-27/004120    or    $(DEMO) scan --lookup PHOTO.jpg"
 
 bench: release
 	$(FIELDPAY_RELEASE) bench decode
 	$(FIELDPAY_RELEASE) bench live
+	$(FIELDPAY_RELEASE) bench cache
 
 corpus: release tool-deps
 	/usr/bin/python3 scripts/hard-corpus.py $(CORPUS)

@@ -108,3 +108,43 @@ struct InvoiceCommandTests {
         #expect(run.stderr.contains(fragment), "\(run.stderr)")
     }
 }
+
+@Suite("fieldpay invoices import under a crash")
+struct ImportCrashTests {
+    @Test("an import killed with SIGKILL part-way leaves the cache exactly as it was")
+    func killed() throws {
+        let folder = DatabaseFolder()
+        let base = folder.folder + "/base.csv"
+        let big = folder.folder + "/big.csv"
+        let header = "invoice_number,invoice_date,due_date,customer_name,total\n"
+        _ = FileManager.default.createFile(atPath: base, contents: Data((header + "BASE-1,2026-10-01,2026-10-31,Base,100\n").utf8))
+        var text = header
+        for index in 1...150_000 { text += "BIG-\(index),2026-10-01,2026-10-31,Customer \(index % 500),\(index).50\n" }
+        _ = FileManager.default.createFile(atPath: big, contents: Data(text.utf8))
+        #expect(try fieldpay(["invoices", "import", base, "--db", folder.path]).status == 0)
+
+        var killedMidway = 0
+        for attempt in 0..<3 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["invoices", "import", big, "--db", folder.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: 0.3 + 0.3 * Double(attempt))
+            let stillRunning = process.isRunning
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let list = try fieldpay(["invoices", "list", "--json", "--limit", "200000", "--db", folder.path])
+            let numbers = list.stdout.split(separator: "\n").count
+            if stillRunning && process.terminationReason == .uncaughtSignal {
+                killedMidway += 1
+                #expect(numbers == 1, "a killed import left \(numbers - 1) of its rows behind")
+            } else {
+                #expect(numbers == 150_001)  // it finished first: all or nothing holds the other way
+                break
+            }
+        }
+        #expect(killedMidway > 0, "the import always finished before the kill; the test proved nothing")
+    }
+}
