@@ -44,13 +44,18 @@ let package = Package(
             ]
         ),
         .target(name: "InvoiceImport", dependencies: ["FieldPayCore"]),
+        .target(name: "UPI", dependencies: ["FieldPayCore"]),
+        .target(name: "QRRender", dependencies: ["FieldPayCore", "CQREncode"]),
         .target(
             name: "DeviceStore",
             dependencies: ["FieldPayCore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "DeviceApp",
-            dependencies: ["FieldPayCore", "InvoiceCodes", "DeviceStore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: [
+                "FieldPayCore", "InvoiceCodes", "DeviceStore", "UPI", "QRRender",
+                .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "FieldPayBench",
@@ -62,7 +67,7 @@ let package = Package(
             name: "fieldpay",
             dependencies: [
                 "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench", "InvoiceCodes", "InvoiceImport",
-                "DeviceStore", "DeviceApp",
+                "DeviceStore", "DeviceApp", "UPI", "QRRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,10 +85,12 @@ let package = Package(
             dependencies: ["DeviceStore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "DeviceAppTests", dependencies: ["DeviceApp", "DeviceStore", "InvoiceImport", "InvoiceCodes"]),
+        .testTarget(name: "UPITests", dependencies: ["UPI"]),
+        .testTarget(name: "QRRenderTests", dependencies: ["QRRender", "Scanning", "Imaging"]),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).
-        .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay"]),
+        .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay", "DeviceStore", "DeviceApp"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import FieldPayCore
 import Foundation
 import InvoiceCodes
 import TOMLKit
+import UPI
 
 /// A device's settings, read from a TOML profile (`devices/demo.toml`, `/etc/fieldpay/device.toml`). Paths in
 /// it are relative to the profile's folder. Every key has a default, so an empty profile is a working one.
@@ -16,6 +17,14 @@ public struct DeviceProfile: Sendable {
     /// The device database.
     public var databasePath: String
     public var payloadRules = PayloadRules()
+    /// The distributor's UPI merchant details, for payment QRs; nil when the profile has no [upi] section.
+    public var upi: UPISettings?
+    /// The device's receipt-signing key; by default `device.key` next to the database.
+    public var keyPath: String?
+
+    public var resolvedKeyPath: String {
+        keyPath ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("device.key")
+    }
 
     /// Built-in defaults: the database under `$XDG_DATA_HOME/fieldpay` (or `~/.local/share/fieldpay`).
     public init() {
@@ -29,7 +38,7 @@ public struct DeviceProfile: Sendable {
     }
 
     /// Sections later parts of FieldPay read; accepted here so that one profile serves every version.
-    static let reservedSections: Set<String> = ["camera", "scanner", "hub", "upi", "kiosk", "receipts", "sync", "demo", "log"]
+    static let reservedSections: Set<String> = ["camera", "scanner", "hub", "kiosk", "sync", "demo", "log"]
 
     /// Reads and checks a profile. Unknown keys in known sections are errors (a typo must not pass silently).
     public static func load(path: String) throws(ProfileError) -> DeviceProfile {
@@ -55,7 +64,7 @@ public struct DeviceProfile: Sendable {
         profile.source = source
         var reader = TableReader(source: source)
         for key in table.keys {
-            guard ["device", "store", "payloads"].contains(key) || reservedSections.contains(key) else {
+            guard ["device", "store", "payloads", "upi", "receipts"].contains(key) || reservedSections.contains(key) else {
                 throw ProfileError(.badValue, "\(source): unknown section [\(key)]")
             }
         }
@@ -106,7 +115,55 @@ public struct DeviceProfile: Sendable {
             do { _ = try InvoiceCodeParser(rules: rules) } catch { throw ProfileError(.badValue, "\(source): \(error.message)") }
             profile.payloadRules = rules
         }
+        if let upi = try reader.table(table, "upi") {
+            try reader.only(upi, "upi", ["vpa", "name", "merchant_code", "limit", "mode", "purpose"])
+            guard let vpa = try reader.string(upi, "upi", "vpa"), VPA.isValid(vpa) else {
+                throw ProfileError(.badValue, "\(source): [upi] vpa must be the merchant's UPI address, like shop@okhdfcbank")
+            }
+            guard let name = try reader.string(upi, "upi", "name"), !name.isEmpty else {
+                throw ProfileError(.badValue, "\(source): [upi] name must be the payee name payers see")
+            }
+            var settings = UPISettings(vpa: vpa, name: name)
+            settings.merchantCode = try reader.string(upi, "upi", "merchant_code")
+            if let text = try reader.string(upi, "upi", "limit") {
+                guard let limit = try? Money(parsing: text), limit.isPositive else {
+                    throw ProfileError(.badValue, "\(source): [upi] limit must be an amount like \"100000.00\"")
+                }
+                settings.limit = limit
+            }
+            settings.mode = try reader.string(upi, "upi", "mode")
+            settings.purpose = try reader.string(upi, "upi", "purpose")
+            do { try settings.request(amount: nil).validate() } catch {
+                throw ProfileError(.badValue, "\(source): [upi] \(error.message)")
+            }
+            profile.upi = settings
+        }
+        if let receipts = try reader.table(table, "receipts") {
+            try reader.only(receipts, "receipts", ["key"])
+            if let key = try reader.string(receipts, "receipts", "key") { profile.keyPath = resolve(key) }
+        }
         return profile
+    }
+}
+
+/// The merchant side of a UPI payment request.
+public struct UPISettings: Sendable {
+    public var vpa: String
+    public var name: String
+    public var merchantCode: String?
+    /// The most one payment may be: UPI caps a transaction (₹1,00,000 for most merchants).
+    public var limit = Money(rupees: 100_000)
+    public var mode: String?
+    public var purpose: String?
+
+    public init(vpa: String, name: String) {
+        self.vpa = vpa
+        self.name = name
+    }
+
+    func request(amount: Money?) -> UPIPaymentRequest {
+        UPIPaymentRequest(
+            payeeVPA: vpa, payeeName: name, merchantCode: merchantCode, amount: amount, mode: mode, purpose: purpose)
     }
 }
 

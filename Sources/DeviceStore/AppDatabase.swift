@@ -82,7 +82,7 @@ public final class AppDatabase: Sendable {
                     );
                     """)
         }
-        // The payment ledger (payments, allocations, receipts, outbox) arrives as later migrations.
+        registerLedger(&migrator)
         return migrator
     }
 

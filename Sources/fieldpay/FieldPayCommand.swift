@@ -11,7 +11,8 @@ struct FieldPayCommand: AsyncParsableCommand {
             `fieldpay scan --lookup PHOTO` or `fieldpay lookup PAYLOAD` to find one.
             """,
         subcommands: [
-            ScanCommand.self, LookupCommand.self, InvoicesCommand.self, DevicesCommand.self, BenchCommand.self,
+            ScanCommand.self, LookupCommand.self, InvoicesCommand.self, QRCommand.self, PayCommand.self,
+            ReceiptsCommand.self, QueueCommand.self, DevicesCommand.self, BenchCommand.self, LedgerTortureCommand.self,
         ]
     )
 }

@@ -1,0 +1,62 @@
+import DeviceStore
+import FieldPayCore
+import Foundation
+import QRRender
+import UPI
+
+/// The payment side of a session: the QR for an invoice, and recording what the customer paid.
+public struct PaymentDesk: Sendable {
+    public let profile: DeviceProfile
+    public let database: AppDatabase
+
+    public init(profile: DeviceProfile, database: AppDatabase) {
+        self.profile = profile
+        self.database = database
+    }
+
+    /// The UPI request for `amount` (default: all that is outstanding) of an invoice. Refuses a paid invoice,
+    /// an amount that is not positive or is more than what is owed, and one above the UPI limit.
+    public func paymentRequest(for cached: CachedInvoice, amount: Money? = nil, now: Date = Date()) throws(UPIError) -> UPIPaymentRequest {
+        guard let upi = profile.upi else {
+            throw UPIError(.noMerchant, "")
+        }
+        let invoice = cached.invoice
+        guard invoice.outstanding.isPositive else {
+            throw UPIError(.invoicePaid, invoice.number)
+        }
+        let due = amount ?? invoice.outstanding
+        if due > invoice.outstanding {
+            throw UPIError(.amountOverOutstanding, "\(due.displayString) is more than the \(invoice.outstanding.displayString) outstanding on \(invoice.number)")
+        }
+        var request = upi.request(amount: due)
+        if let payee = invoice.payeeVPA { request.payeeVPA = payee }
+        request.transactionReference = PaymentDesk.transactionReference(deviceCode: profile.deviceCode, invoice: invoice.number, now: now)
+        request.note = String("Invoice \(invoice.number)".prefix(UPIPaymentRequest.maximumNoteLength))
+        request.invoiceNumber = invoice.number
+        request.invoiceDate = invoice.invoiceDate
+        request.gstin = invoice.sellerGstin
+        try request.validate(limit: upi.limit)
+        return request
+    }
+
+    /// `tr`: the device, the invoice's letters and digits, and the second it was made (base 36): unique per
+    /// device and attempt, at most 35 letters and digits, and readable back to the invoice by the hub.
+    public static func transactionReference(deviceCode: String, invoice: String, now: Date) -> String {
+        let seconds = String(Int64(now.timeIntervalSince1970), radix: 36).uppercased()
+        let key = normalizedInvoiceKey(invoice)
+        let device = String(deviceCode.prefix(8))
+        let room = UPIPaymentRequest.maximumReferenceLength - device.count - seconds.count
+        return device + String(key.suffix(room)) + seconds
+    }
+
+    /// The QR for a request, ready to show.
+    public static func qr(for request: UPIPaymentRequest) throws(QRError) -> QRCode {
+        try QRCode(request.uri, correction: .medium)
+    }
+
+    /// Records a payment with a receipt signed by the device key (made on first use).
+    public func record(_ draft: PaymentDraft) throws -> Receipt {
+        let key = try DeviceKey.loadOrCreate(path: profile.resolvedKeyPath)
+        return try database.recordPayment(draft, deviceCode: profile.deviceCode) { text in try key.sign(text) }
+    }
+}
