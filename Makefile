@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
-# What the package builds against (pkg-config finds each C library).
-BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev
+# What the package builds against (pkg-config finds each C library), and rsvg-convert, which the tests use
+# to render the SVGs we write.
+BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev librsvg2-bin
 # What regenerating fixtures, samples and the hard corpus needs (not the build or the tests).
 TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-numpy python3-pil
 
@@ -49,7 +50,7 @@ fuzz: deps
 demo: release
 	@echo
 	@echo "FieldPay demo on devices/demo.toml: load the sample invoices, list what is overdue, scan the samples."
-	@rm -f .build/demo/device.sqlite .build/demo/device.sqlite-wal .build/demo/device.sqlite-shm
+	@rm -f .build/demo/device.sqlite .build/demo/device.sqlite-wal .build/demo/device.sqlite-shm .build/demo/device.key*
 	$(DEMO) invoices import samples/invoices.csv
 	@echo
 	$(DEMO) invoices list --overdue
@@ -58,12 +59,27 @@ demo: release
 	    $(DEMO) scan --lookup --quiet "$$image" || true; \
 	done
 	@echo
+	@echo "== Payment QR for INV/2026-27/004512, written to .build/demo/qr.png and scanned back:"
+	$(DEMO) qr --invoice INV/2026-27/004512 --out .build/demo/qr.png
+	$(DEMO) scan --quiet .build/demo/qr.png
+	@echo
+	@echo "== Payments: cash, cheque and UPI, each with a signed receipt:"
+	$(DEMO) pay --invoice INV/2026-27/004120 --amount 2600 --cash
+	$(DEMO) pay --invoice INV/2026-27/004301 --amount 4875 --cheque 004512 --bank "HDFC Bank" --cheque-date 2026-11-30
+	$(DEMO) pay --invoice INV/2026-27/004512 --amount 15110 --upi --utr 412345678901 --json > .build/demo/upi-receipt.json
+	@echo
+	$(DEMO) receipts show DEMO01-000003 --out .build/demo/receipt.svg
+	$(DEMO) receipts verify .build/demo/receipt.svg
+	@echo
+	$(DEMO) queue
+	@echo
 	@echo "Try: $(DEMO) lookup INV/2026-27/004120    or    $(DEMO) scan --lookup PHOTO.jpg"
 
 bench: release
 	$(FIELDPAY_RELEASE) bench decode
 	$(FIELDPAY_RELEASE) bench live
 	$(FIELDPAY_RELEASE) bench cache
+	$(FIELDPAY_RELEASE) bench payments
 
 corpus: release tool-deps
 	/usr/bin/python3 scripts/hard-corpus.py $(CORPUS)

@@ -60,7 +60,8 @@ let package = Package(
         .target(
             name: "FieldPayBench",
             dependencies: [
-                "Scanning", "Imaging", "Capture", "CZBarBaseline", "DeviceStore", "InvoiceImport", "DeviceApp",
+                "Scanning", "Imaging", "Capture", "CZBarBaseline", "DeviceStore", "InvoiceImport", "DeviceApp", "UPI",
+                "QRRender",
             ]
         ),
         .executableTarget(

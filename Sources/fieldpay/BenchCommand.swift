@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure FieldPay's speed and memory on this machine.",
-        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self]
+        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self]
     )
 }
 
@@ -149,5 +149,33 @@ struct CacheBench: ParsableCommand {
             emit("RSS of a fresh process: \(parts[0]) KiB at start, \(parts[1]) KiB after opening the cache and one lookup")
         }
         if !keep { try? FileManager.default.removeItem(atPath: folder) }
+    }
+}
+
+struct PaymentsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments",
+        abstract: "Invoice → payment QR ready (request, encode, SVG) p50/p99, and payments recorded per second.",
+        discussion: """
+            QR: --qr-runs times, an invoice from the cache is turned into its upi:// request, encoded by \
+            libqrencode and rendered as SVG. Payments: --payments cash payments recorded one by one, each in \
+            its own transaction with synchronous = FULL and an Ed25519-signed receipt; this is bound by the \
+            disk's fsync, whose own cost is measured alongside.
+            """
+    )
+
+    @Option(help: "QR renderings to time.")
+    var qrRuns = 5_000
+
+    @Option(help: "Payments to record.")
+    var payments = 500
+
+    @Option(help: "Scratch folder (removed afterwards).")
+    var folder = ".build/bench-payments"
+
+    func run() throws {
+        let report = try PaymentBenchmark(folder: folder, qrRuns: qrRuns, payments: payments).run()
+        emit("QR ready: \(report.qrRuns) runs, p50 \(fmt(report.qrP50Micros, 1)) us, p99 \(fmt(report.qrP99Micros, 1)) us (encode alone p99 \(fmt(report.encodeP99Micros, 1)) us; QR version \(report.qrVersion)) (target p99 < 5000 us)")
+        emit("payments: \(report.payments) in \(fmt(report.paymentSeconds, 2)) s = \(fmt(report.paymentsPerSecond, 1))/s, each p50 \(fmt(report.paymentP50Millis, 2)) ms, p99 \(fmt(report.paymentP99Millis, 2)) ms; one fsync of this disk p50 \(fmt(report.fsyncP50Millis, 2)) ms")
     }
 }

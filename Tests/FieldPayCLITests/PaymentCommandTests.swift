@@ -12,9 +12,11 @@ import Testing
 final class PaymentDevice {
     let folder = NSTemporaryDirectory() + "fieldpay-pay-\(UUID().uuidString)"
     var profile: String { folder + "/device.toml" }
-    var database: String { folder + "/device.sqlite" }
+    let storeFolder: String?
+    var database: String { (storeFolder ?? folder) + "/device.sqlite" }
 
     init(storeFolder: String? = nil, invoices: String = "invoice_number,invoice_date,due_date,customer_code,customer_name,total\nINV/1,2026-10-01,2026-10-31,C1,Sharma Stores,15110.00\nINV/2,2026-10-01,2026-10-31,C1,Sharma Stores,500.00\nBIG/1,2026-10-01,2026-10-31,C2,Big Buyer,10000000.00\n") {
+        self.storeFolder = storeFolder
         try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let store = storeFolder ?? folder
         let text = """
@@ -195,5 +197,80 @@ struct LedgerCrashTests {
             return
         }
         #expect(big.invoice.outstanding == Money(rupees: 10_000_000) - Money(rupees: Int64(stored.count)))
+    }
+}
+
+/// Mounts a tmpfs of `size` at a fresh folder; nil when this machine does not let us (not root, no mount).
+func mountSmallFileSystem(size: String) -> String? {
+    let point = NSTemporaryDirectory() + "fieldpay-full-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: true)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/mount")
+    process.arguments = ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", point]
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? point : nil
+}
+
+func unmount(_ point: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/umount")
+    process.arguments = [point]
+    try? process.run()
+    process.waitUntilExit()
+    try? FileManager.default.removeItem(atPath: point)
+}
+
+let canMountSmallFileSystem: Bool = {
+    guard geteuid() == 0, let point = mountSmallFileSystem(size: "64k") else { return false }
+    unmount(point)
+    return true
+}()
+
+@Suite("Ledger on a full disk")
+struct FullDiskTests {
+    @Test(
+        "on a full disk pay fails loudly, prints no receipt and records nothing; the next payment has the next number",
+        .enabled(if: canMountSmallFileSystem, "needs root to mount a small tmpfs"))
+    func diskFull() throws {
+        let point = try #require(mountSmallFileSystem(size: "2m"))
+        defer { unmount(point) }
+        let device = PaymentDevice(storeFolder: point)
+        let first = try device.run(["pay", "--invoice", "INV/1", "--amount", "100", "--cash"])
+        #expect(first.status == 0, "\(first.stderr)")
+
+        // Fill what is left of the file system.
+        let filler = point + "/filler"
+        let fd = open(filler, O_WRONLY | O_CREAT, 0o600)
+        let chunk = [UInt8](repeating: 0, count: 4096)
+        var written = 0
+        while written < 8 << 20 {
+            let result = chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if result <= 0 { break }
+            written += result
+        }
+        close(fd)
+        #expect(written < 8 << 20, "the file system never filled up")
+
+        for attempt in 0..<3 {
+            let run = try device.run(["pay", "--invoice", "INV/1", "--amount", "\(200 + attempt)", "--cash"])
+            #expect(run.status == 6, "attempt \(attempt): \(run.stdout) \(run.stderr)")
+            #expect(run.stderr.contains("disk is full") || run.stderr.contains("store."), "\(run.stderr)")
+            #expect(run.stderr.contains("nothing was"))
+            #expect(!run.stdout.contains("RECEIPT"))
+        }
+        try FileManager.default.removeItem(atPath: filler)
+
+        let database = try AppDatabase(path: device.database)
+        let counts = try database.ledgerCounts()
+        #expect(counts.payments == 1 && counts.maxSequence == 1 && counts.paymentOutboxRows == 1, "\(counts)")
+        guard case .found(let invoice) = try database.invoice(matching: InvoiceRef(source: .plain, invoiceNumber: "INV/1")) else {
+            Issue.record("INV/1 missing: \(try database.cacheCounts())")
+            return
+        }
+        #expect(invoice.invoice.outstanding == Money(rupees: 15_010))
+        let next = try device.run(["pay", "--invoice", "INV/1", "--amount", "10", "--cash"])
+        #expect(next.status == 0 && next.stdout.contains("RECEIPT TEST01-000002"), "\(next.stderr)")
     }
 }

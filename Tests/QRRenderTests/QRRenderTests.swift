@@ -51,3 +51,27 @@ struct QRRenderTests {
         #expect(throws: QRError.self) { try QRCode(String(repeating: "x", count: 3_000), correction: .high) }
     }
 }
+
+import Foundation
+
+@Suite("QR as SVG, rendered by librsvg")
+struct SVGRenderTests {
+    static let rsvg = "/usr/bin/rsvg-convert"
+
+    @Test("the SVG, drawn by a real SVG renderer, decodes back to the text", .enabled(if: FileManager.default.isExecutableFile(atPath: rsvg), "needs rsvg-convert (librsvg2-bin; make test installs it)"))
+    func svgRoundTrip() throws {
+        let text = "upi://pay?pa=acme.traders@okhdfcbank&pn=Acme%20Distributors&am=15110.00&cu=INR"
+        let folder = NSTemporaryDirectory() + "fieldpay-svg-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try QRCode(text).svg(moduleSize: 4).write(toFile: folder + "/q.svg", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SVGRenderTests.rsvg)
+        process.arguments = [folder + "/q.svg", "-o", folder + "/q.png"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let frame = try ImageLoader().load(path: folder + "/q.png")
+        #expect(ZBarDecoder().decode(frame).map(\.text) == [text])
+    }
+}
