@@ -27,7 +27,9 @@ public struct DeviceKey: Sendable {
     public static func loadOrCreate(path: String) throws(KeyError) -> DeviceKey {
         if let key = try load(path: path) { return key }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         let key = Curve25519.Signing.PrivateKey()
         // Written to a private temporary file, flushed, then linked into place: two processes starting at once
         // cannot both make a key, and a crash never leaves half a key behind.
@@ -39,7 +41,9 @@ public struct DeviceKey: Sendable {
         let synced = fsync(fd)
         close(fd)
         defer { unlink(temporary) }
-        guard written == 32, synced == 0 else { throw KeyError(.cannotWrite, "\(temporary): \(String(cString: strerror(errno)))") }
+        guard written == 32, synced == 0 else {
+            throw KeyError(.cannotWrite, "\(temporary): \(String(cString: strerror(errno)))")
+        }
         if link(temporary, path) != 0 {
             if errno == EEXIST, let other = try load(path: path) { return other }
             throw KeyError(.cannotWrite, "\(path): \(String(cString: strerror(errno)))")
@@ -49,7 +53,8 @@ public struct DeviceKey: Sendable {
             fsync(directoryFD)
             close(directoryFD)
         }
-        try? (key.publicKey.rawRepresentation.base64EncodedString() + "\n").write(toFile: path + ".pub", atomically: true, encoding: .utf8)
+        try? (key.publicKey.rawRepresentation.base64EncodedString() + "\n").write(
+            toFile: path + ".pub", atomically: true, encoding: .utf8)
         return DeviceKey(privateKey: key, path: path)
     }
 
@@ -61,7 +66,9 @@ public struct DeviceKey: Sendable {
             throw KeyError(.unreadable, "\(path): \(String(cString: strerror(errno)))")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw KeyError(.tooOpen, "\(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
+            throw KeyError(
+                .tooOpen, "\(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it"
+            )
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw KeyError(.unreadable, path) }
         guard data.count == 32, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: data) else {
@@ -75,7 +82,7 @@ public struct DeviceKey: Sendable {
     }
 }
 
-public struct KeyError: FieldPayError, Equatable {
+public enum KeyErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case cannotWrite = "key.cannot-write"
         case unreadable = "key.unreadable"
@@ -84,17 +91,7 @@ public struct KeyError: FieldPayError, Equatable {
         case badPublicKey = "key.bad-public-key"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-
-    public var codeString: String { code.rawValue }
-
-    public var message: String {
+    public static func message(_ code: Code, _ detail: String) -> String {
         switch code {
         case .cannotWrite: return "cannot create the device key: \(detail)"
         case .unreadable: return "cannot read the device key: \(detail)"
@@ -104,6 +101,8 @@ public struct KeyError: FieldPayError, Equatable {
         }
     }
 }
+
+public typealias KeyError = CodedError<KeyErrors>
 
 /// Checks a receipt's verification payload (`FPR1|…|signature`) against a device's public key.
 public enum ReceiptVerifier {
@@ -134,13 +133,17 @@ public enum ReceiptVerifier {
             throw KeyError(.badPublicKey, "\(publicKey.count) bytes (an Ed25519 public key is 32)")
         }
         let text = String(payload.trimmingSpaces)
-        guard text.hasPrefix("FPR1|"), let bar = text.lastIndex(of: "|") else { return .malformed("not a FieldPay receipt (FPR1)") }
+        guard text.hasPrefix("FPR1|"), let bar = text.lastIndex(of: "|") else {
+            return .malformed("not a FieldPay receipt (FPR1)")
+        }
         let signedText = String(text[..<bar])
         guard let signature = Receipt.base64URLDecode(text[text.index(after: bar)...]), signature.count == 64 else {
             return .malformed("the signature is not 64 bytes of base64url")
         }
         let fields = signedText.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 10, let millis = Int64(fields[3]), let amount = Int64(fields[5]), let advance = Int64(fields[7]) else {
+        guard fields.count == 10, let millis = Int64(fields[3]), let amount = Int64(fields[5]),
+            let advance = Int64(fields[7])
+        else {
             return .malformed("the receipt has \(fields.count) fields, not 10")
         }
         var allocations: [(String, Money, Money)] = []
@@ -149,7 +152,11 @@ public enum ReceiptVerifier {
             guard pieces.count == 3, let paid = Int64(pieces[1]), let balance = Int64(pieces[2]) else {
                 return .malformed("an allocation is not invoice:amount:balance")
             }
-            allocations.append((String(pieces[0]).removingPercentEncoding ?? String(pieces[0]), Money(paise: paid), Money(paise: balance)))
+            allocations.append(
+                (
+                    String(pieces[0]).removingPercentEncoding ?? String(pieces[0]), Money(paise: paid),
+                    Money(paise: balance)
+                ))
         }
         guard key.isValidSignature(signature, for: Data(signedText.utf8)) else { return .invalidSignature }
         return .valid(

@@ -23,7 +23,8 @@ public struct DeviceProfile: Sendable {
     public var keyPath: String?
 
     public var resolvedKeyPath: String {
-        keyPath ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("device.key")
+        keyPath
+            ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("device.key")
     }
 
     /// Built-in defaults: the database under `$XDG_DATA_HOME/fieldpay` (or `~/.local/share/fieldpay`).
@@ -31,9 +32,13 @@ public struct DeviceProfile: Sendable {
         databasePath = DeviceProfile.defaultDatabasePath()
     }
 
-    public static func defaultDatabasePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func defaultDatabasePath(environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
         if let path = environment["FIELDPAY_DB"], !path.isEmpty { return path }
-        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? "/tmp") + "/.local/share")
+        let base =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? "/tmp") + "/.local/share")
         return base + "/fieldpay/device.sqlite"
     }
 
@@ -43,7 +48,8 @@ public struct DeviceProfile: Sendable {
     /// Reads and checks a profile. Unknown keys in known sections are errors (a typo must not pass silently).
     public static func load(path: String) throws(ProfileError) -> DeviceProfile {
         guard FileManager.default.fileExists(atPath: path) else { throw ProfileError(.notFound, path) }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ProfileError(.unreadable, path)
         }
         return try parse(text, source: path)
@@ -52,7 +58,9 @@ public struct DeviceProfile: Sendable {
     public static func parse(_ text: String, source: String) throws(ProfileError) -> DeviceProfile {
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw ProfileError(.syntax, "\(source): line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+            throw ProfileError(
+                .syntax,
+                "\(source): line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
         } catch {
             throw ProfileError(.syntax, "\(source): \(error)")
         }
@@ -64,22 +72,29 @@ public struct DeviceProfile: Sendable {
         profile.source = source
         var reader = TableReader(source: source)
         for key in table.keys {
-            guard ["device", "store", "payloads", "upi", "receipts"].contains(key) || reservedSections.contains(key) else {
+            guard ["device", "store", "payloads", "upi", "receipts"].contains(key) || reservedSections.contains(key)
+            else {
                 throw ProfileError(.badValue, "\(source): unknown section [\(key)]")
             }
         }
         if let device = try reader.table(table, "device") {
             try reader.only(device, "device", ["code", "name", "timezone"])
             if let code = try reader.string(device, "device", "code") {
-                guard (2...16).contains(code.count), code.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }) else {
-                    throw ProfileError(.badValue, "\(source): [device] code must be 2 to 16 capital letters and digits, not \"\(code)\"")
+                guard (2...16).contains(code.count),
+                    code.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) })
+                else {
+                    throw ProfileError(
+                        .badValue,
+                        "\(source): [device] code must be 2 to 16 capital letters and digits, not \"\(code)\"")
                 }
                 profile.deviceCode = code
             }
             if let name = try reader.string(device, "device", "name") { profile.deviceName = name }
             if let zone = try reader.string(device, "device", "timezone") {
                 guard let timeZone = TimeZone(identifier: zone) else {
-                    throw ProfileError(.badValue, "\(source): [device] timezone \"\(zone)\" is not a time zone name such as Asia/Kolkata")
+                    throw ProfileError(
+                        .badValue,
+                        "\(source): [device] timezone \"\(zone)\" is not a time zone name such as Asia/Kolkata")
                 }
                 profile.timeZone = timeZone
             }
@@ -89,7 +104,8 @@ public struct DeviceProfile: Sendable {
             if let path = try reader.string(store, "store", "path") { profile.databasePath = resolve(path) }
         }
         if let payloads = try reader.table(table, "payloads") {
-            try reader.only(payloads, "payloads", ["plain_numbers", "plain_regex", "url_parameters", "einvoice_keys", "pattern"])
+            try reader.only(
+                payloads, "payloads", ["plain_numbers", "plain_regex", "url_parameters", "einvoice_keys", "pattern"])
             var rules = PayloadRules()
             if let value = try reader.bool(payloads, "payloads", "plain_numbers") { rules.plainNumbers = value }
             if let value = try reader.string(payloads, "payloads", "plain_regex") { rules.plainRegex = value }
@@ -100,25 +116,34 @@ public struct DeviceProfile: Sendable {
                 guard let regex = try reader.string(item, where_, "regex") else {
                     throw ProfileError(.badValue, "\(source): \(where_) has no regex")
                 }
-                rules.patterns.append(.init(name: try reader.string(item, where_, "name") ?? "pattern \(index + 1)", regex: regex))
+                rules.patterns.append(
+                    .init(name: try reader.string(item, where_, "name") ?? "pattern \(index + 1)", regex: regex))
             }
             for keyPath in try reader.strings(payloads, "payloads", "einvoice_keys") ?? [] {
                 let resolved = resolve(keyPath)
-                guard let data = FileManager.default.contents(atPath: resolved), let pem = String(data: data, encoding: .utf8) else {
+                guard let data = FileManager.default.contents(atPath: resolved),
+                    let pem = String(data: data, encoding: .utf8)
+                else {
                     throw ProfileError(.badValue, "\(source): [payloads] einvoice_keys: cannot read \(resolved)")
                 }
                 do {
-                    rules.eInvoiceKeys.append(try EInvoiceKey(name: ((keyPath as NSString).lastPathComponent as NSString).deletingPathExtension, pem: pem))
+                    rules.eInvoiceKeys.append(
+                        try EInvoiceKey(
+                            name: ((keyPath as NSString).lastPathComponent as NSString).deletingPathExtension, pem: pem)
+                    )
                 } catch { throw ProfileError(.badValue, "\(source): \(error.message)") }
             }
             // Compile now, so that a broken pattern is reported when the profile is read, not at the first scan.
-            do { _ = try InvoiceCodeParser(rules: rules) } catch { throw ProfileError(.badValue, "\(source): \(error.message)") }
+            do { _ = try InvoiceCodeParser(rules: rules) } catch {
+                throw ProfileError(.badValue, "\(source): \(error.message)")
+            }
             profile.payloadRules = rules
         }
         if let upi = try reader.table(table, "upi") {
             try reader.only(upi, "upi", ["vpa", "name", "merchant_code", "limit", "mode", "purpose"])
             guard let vpa = try reader.string(upi, "upi", "vpa"), VPA.isValid(vpa) else {
-                throw ProfileError(.badValue, "\(source): [upi] vpa must be the merchant's UPI address, like shop@okhdfcbank")
+                throw ProfileError(
+                    .badValue, "\(source): [upi] vpa must be the merchant's UPI address, like shop@okhdfcbank")
             }
             guard let name = try reader.string(upi, "upi", "name"), !name.isEmpty else {
                 throw ProfileError(.badValue, "\(source): [upi] name must be the payee name payers see")
@@ -177,13 +202,17 @@ struct TableReader {
 
     func table(_ table: TOMLTable, _ key: String) throws(ProfileError) -> TOMLTable? {
         guard let value = table[key] else { return nil }
-        guard let inner = value.table else { throw ProfileError(.badValue, "\(source): \(key) must be a section [\(key)]") }
+        guard let inner = value.table else {
+            throw ProfileError(.badValue, "\(source): \(key) must be a section [\(key)]")
+        }
         return inner
     }
 
     func only(_ table: TOMLTable, _ section: String, _ known: Set<String>) throws(ProfileError) {
         for key in table.keys where !known.contains(key) {
-            throw ProfileError(.badValue, "\(source): [\(section)] has no setting \"\(key)\" (known: \(known.sorted().joined(separator: ", ")))")
+            throw ProfileError(
+                .badValue,
+                "\(source): [\(section)] has no setting \"\(key)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
     }
 
@@ -222,7 +251,7 @@ struct TableReader {
     }
 }
 
-public struct ProfileError: FieldPayError, Equatable {
+public enum ProfileErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case notFound = "profile.not-found"
         case unreadable = "profile.unreadable"
@@ -230,17 +259,7 @@ public struct ProfileError: FieldPayError, Equatable {
         case badValue = "profile.bad-value"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-
-    public var codeString: String { code.rawValue }
-
-    public var message: String {
+    public static func message(_ code: Code, _ detail: String) -> String {
         switch code {
         case .notFound: return "no device profile at \(detail)"
         case .unreadable: return "cannot read the device profile \(detail) (it must be UTF-8 text)"
@@ -249,3 +268,5 @@ public struct ProfileError: FieldPayError, Equatable {
         }
     }
 }
+
+public typealias ProfileError = CodedError<ProfileErrors>

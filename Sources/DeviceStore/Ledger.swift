@@ -27,7 +27,7 @@ public struct PaymentDraft: Sendable {
 }
 
 /// Why a payment was not recorded. Nothing was written.
-public struct LedgerError: FieldPayError, Equatable {
+public enum LedgerErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case invoiceNotFound = "ledger.invoice-not-found"
         case alreadyPaid = "ledger.already-paid"
@@ -39,17 +39,12 @@ public struct LedgerError: FieldPayError, Equatable {
         case notUPI = "ledger.not-upi"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
+    public static func message(_ code: Code, _ detail: String) -> String {
+        return detail
     }
-
-    public var codeString: String { code.rawValue }
-    public var message: String { detail }
 }
+
+public typealias LedgerError = CodedError<LedgerErrors>
 
 /// An outbox row: a payment (or a later UTR for it) waiting to reach the hub.
 public struct OutboxEntry: Sendable, Hashable {
@@ -130,8 +125,12 @@ extension AppDatabase {
     public func recordPayment(
         _ draft: PaymentDraft, deviceCode: String, sign: @Sendable (String) throws -> Data
     ) throws -> Receipt {
-        guard draft.amount.isPositive else { throw LedgerError(.badAmount, "the amount must be more than zero, not \(draft.amount.plainString)") }
-        guard !draft.invoiceNumbers.isEmpty else { throw LedgerError(.badDetails, "name the invoice(s) the payment is for") }
+        guard draft.amount.isPositive else {
+            throw LedgerError(.badAmount, "the amount must be more than zero, not \(draft.amount.plainString)")
+        }
+        guard !draft.invoiceNumbers.isEmpty else {
+            throw LedgerError(.badDetails, "name the invoice(s) the payment is for")
+        }
         guard Set(draft.invoiceNumbers).count == draft.invoiceNumbers.count else {
             throw LedgerError(.badDetails, "an invoice is named twice")
         }
@@ -141,49 +140,73 @@ extension AppDatabase {
                 var invoices: [(number: String, customer: String, customerName: String, outstanding: Int64)] = []
                 for requested in draft.invoiceNumbers {
                     var rows = try Row.fetchAll(
-                        db, sql: "SELECT invoice.number, invoice.customerCode, customer.name, invoice.outstandingPaise FROM invoice JOIN customer ON customer.code = invoice.customerCode WHERE invoice.number = ?",
+                        db,
+                        sql:
+                            "SELECT invoice.number, invoice.customerCode, customer.name, invoice.outstandingPaise FROM invoice JOIN customer ON customer.code = invoice.customerCode WHERE invoice.number = ?",
                         arguments: [requested])
                     if rows.isEmpty {
                         rows = try Row.fetchAll(
-                            db, sql: "SELECT invoice.number, invoice.customerCode, customer.name, invoice.outstandingPaise FROM invoice JOIN customer ON customer.code = invoice.customerCode WHERE invoice.numberKey = ? LIMIT 2",
+                            db,
+                            sql:
+                                "SELECT invoice.number, invoice.customerCode, customer.name, invoice.outstandingPaise FROM invoice JOIN customer ON customer.code = invoice.customerCode WHERE invoice.numberKey = ? LIMIT 2",
                             arguments: [normalizedInvoiceKey(requested)])
                     }
                     guard rows.count == 1 else {
-                        throw LedgerError(.invoiceNotFound, rows.isEmpty
-                            ? "invoice \(requested) is not in this device's cache"
-                            : "\(requested) matches several invoices; give the exact number")
+                        throw LedgerError(
+                            .invoiceNotFound,
+                            rows.isEmpty
+                                ? "invoice \(requested) is not in this device's cache"
+                                : "\(requested) matches several invoices; give the exact number")
                     }
                     invoices.append((rows[0][0], rows[0][1], rows[0][2], rows[0][3]))
                 }
                 guard Set(invoices.map(\.customer)).count == 1 else {
-                    throw LedgerError(.mixedCustomers, "one payment can settle one customer's invoices only: \(Set(invoices.map(\.customer)).sorted().joined(separator: ", "))")
+                    throw LedgerError(
+                        .mixedCustomers,
+                        "one payment can settle one customer's invoices only: \(Set(invoices.map(\.customer)).sorted().joined(separator: ", "))"
+                    )
                 }
                 let owed = invoices.reduce(Int64(0)) { $0 + $1.outstanding }
                 if owed == 0 && !draft.allowAdvance {
-                    throw LedgerError(.alreadyPaid, "\(invoices.map(\.number).joined(separator: ", ")) \(invoices.count == 1 ? "is" : "are") already paid in full")
+                    throw LedgerError(
+                        .alreadyPaid,
+                        "\(invoices.map(\.number).joined(separator: ", ")) \(invoices.count == 1 ? "is" : "are") already paid in full"
+                    )
                 }
                 var remaining = draft.amount.paise
                 var allocations: [Allocation] = []
                 for invoice in invoices where remaining > 0 && invoice.outstanding > 0 {
                     let part = min(remaining, invoice.outstanding)
-                    allocations.append(Allocation(invoiceNumber: invoice.number, amount: Money(paise: part), balanceAfter: Money(paise: invoice.outstanding - part)))
+                    allocations.append(
+                        Allocation(
+                            invoiceNumber: invoice.number, amount: Money(paise: part),
+                            balanceAfter: Money(paise: invoice.outstanding - part)))
                     remaining -= part
                 }
                 if remaining > 0 && !draft.allowAdvance {
-                    throw LedgerError(.overpayment, "\(draft.amount.displayString) is more than the \(Money(paise: owed).displayString) outstanding; record \(Money(paise: owed).displayString), or allow an advance")
+                    throw LedgerError(
+                        .overpayment,
+                        "\(draft.amount.displayString) is more than the \(Money(paise: owed).displayString) outstanding; record \(Money(paise: owed).displayString), or allow an advance"
+                    )
                 }
 
                 // The receipt number comes from this transaction: if it rolls back, the number was never used.
-                guard let sequence = try Int64.fetchOne(db, sql: "UPDATE ledgerCounter SET value = value + 1 WHERE name = 'receipt' RETURNING value") else {
+                guard
+                    let sequence = try Int64.fetchOne(
+                        db, sql: "UPDATE ledgerCounter SET value = value + 1 WHERE name = 'receipt' RETURNING value")
+                else {
                     throw LedgerError(.badDetails, "the receipt counter is missing")
                 }
-                let status: PaymentStatus = draft.method == .upi ? (draft.utr == nil ? .awaitingConfirmation : .confirmed) : .received
+                let status: PaymentStatus =
+                    draft.method == .upi ? (draft.utr == nil ? .awaitingConfirmation : .confirmed) : .received
                 let payment = Payment(
                     id: draft.id, receiptNumber: Payment.receiptNumber(deviceCode: deviceCode, sequence: sequence),
                     deviceCode: deviceCode, method: draft.method, status: status, amount: draft.amount,
-                    advance: Money(paise: remaining), customerCode: invoices[0].customer, customerName: invoices[0].customerName,
+                    advance: Money(paise: remaining), customerCode: invoices[0].customer,
+                    customerName: invoices[0].customerName,
                     allocations: allocations, recordedAtMillis: draft.recordedAtMillis, utr: draft.utr,
-                    chequeNumber: draft.chequeNumber, bank: draft.bank, chequeDate: draft.chequeDate, upiReference: draft.upiReference)
+                    chequeNumber: draft.chequeNumber, bank: draft.bank, chequeDate: draft.chequeDate,
+                    upiReference: draft.upiReference)
                 let signature = try sign(payment.signedText)
                 try db.execute(
                     sql: """
@@ -192,15 +215,20 @@ extension AppDatabase {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        payment.id.uuidString.lowercased(), sequence, payment.receiptNumber, deviceCode, payment.method.rawValue,
+                        payment.id.uuidString.lowercased(), sequence, payment.receiptNumber, deviceCode,
+                        payment.method.rawValue,
                         payment.status.rawValue, payment.amount.paise, payment.advance.paise, payment.customerCode,
                         payment.customerName, payment.recordedAtMillis, payment.utr, payment.chequeNumber, payment.bank,
                         payment.chequeDate?.dayNumber, payment.upiReference, signature,
                     ])
                 for (position, allocation) in allocations.enumerated() {
                     try db.execute(
-                        sql: "INSERT INTO allocation (paymentId, position, invoiceNumber, amountPaise, balanceAfterPaise) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [payment.id.uuidString.lowercased(), position, allocation.invoiceNumber, allocation.amount.paise, allocation.balanceAfter.paise])
+                        sql:
+                            "INSERT INTO allocation (paymentId, position, invoiceNumber, amountPaise, balanceAfterPaise) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [
+                            payment.id.uuidString.lowercased(), position, allocation.invoiceNumber,
+                            allocation.amount.paise, allocation.balanceAfter.paise,
+                        ])
                     try db.execute(
                         sql: "UPDATE invoice SET outstandingPaise = outstandingPaise - ? WHERE number = ?",
                         arguments: [allocation.amount.paise, allocation.invoiceNumber])
@@ -224,21 +252,31 @@ extension AppDatabase {
         }
         do {
             try pool.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT id, method FROM payment WHERE receiptNumber = ?", arguments: [receiptNumber]) else {
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT id, method FROM payment WHERE receiptNumber = ?", arguments: [receiptNumber])
+                else {
                     throw LedgerError(.receiptNotFound, "no receipt \(receiptNumber) on this device")
                 }
                 guard row[1] as String == PaymentMethod.upi.rawValue else {
-                    throw LedgerError(.notUPI, "\(receiptNumber) is a \(row[1] as String) payment; only UPI payments take a UTR")
+                    throw LedgerError(
+                        .notUPI, "\(receiptNumber) is a \(row[1] as String) payment; only UPI payments take a UTR")
                 }
-                try db.execute(sql: "UPDATE payment SET utr = ?, status = 'confirmed' WHERE id = ?", arguments: [utr, row[0] as String])
-                try db.execute(sql: "INSERT INTO outbox (paymentId, kind, createdAt) VALUES (?, 'utr', ?)", arguments: [row[0] as String, Int64(Date().timeIntervalSince1970 * 1000)])
+                try db.execute(
+                    sql: "UPDATE payment SET utr = ?, status = 'confirmed' WHERE id = ?",
+                    arguments: [utr, row[0] as String])
+                try db.execute(
+                    sql: "INSERT INTO outbox (paymentId, kind, createdAt) VALUES (?, 'utr', ?)",
+                    arguments: [row[0] as String, Int64(Date().timeIntervalSince1970 * 1000)])
             }
         } catch let error as LedgerError {
             throw error
         } catch {
             throw StoreError.from(error, path: path)
         }
-        guard let receipt = try receipt(number: receiptNumber) else { throw LedgerError(.receiptNotFound, receiptNumber) }
+        guard let receipt = try receipt(number: receiptNumber) else {
+            throw LedgerError(.receiptNotFound, receiptNumber)
+        }
         return receipt
     }
 
@@ -250,13 +288,17 @@ extension AppDatabase {
     static func receipt(_ row: Row, db: Database) throws -> Receipt {
         let id: String = row[0]
         let allocations = try Row.fetchAll(
-            db, sql: "SELECT invoiceNumber, amountPaise, balanceAfterPaise FROM allocation WHERE paymentId = ? ORDER BY position",
+            db,
+            sql:
+                "SELECT invoiceNumber, amountPaise, balanceAfterPaise FROM allocation WHERE paymentId = ? ORDER BY position",
             arguments: [id]
         ).map { Allocation(invoiceNumber: $0[0], amount: Money(paise: $0[1]), balanceAfter: Money(paise: $0[2])) }
         let payment = Payment(
-            id: UUID(uuidString: id)!, receiptNumber: row[1], deviceCode: row[2], method: PaymentMethod(rawValue: row[3])!,
+            id: UUID(uuidString: id)!, receiptNumber: row[1], deviceCode: row[2],
+            method: PaymentMethod(rawValue: row[3])!,
             status: PaymentStatus(rawValue: row[4])!, amount: Money(paise: row[5]), advance: Money(paise: row[6]),
-            customerCode: row[7], customerName: row[8], allocations: allocations, recordedAtMillis: row[9], utr: row[10],
+            customerCode: row[7], customerName: row[8], allocations: allocations, recordedAtMillis: row[9],
+            utr: row[10],
             chequeNumber: row[11], bank: row[12], chequeDate: (row[13] as Int32?).map { LocalDate(dayNumber: $0) },
             upiReference: row[14])
         return Receipt(payment: payment, signature: row[15])
@@ -266,14 +308,19 @@ extension AppDatabase {
     public func receipt(number: String) throws(StoreError) -> Receipt? {
         try guarded {
             try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT \(AppDatabase.paymentColumns) FROM payment WHERE receiptNumber = ?", arguments: [number])
-                    .map { try AppDatabase.receipt($0, db: db) }
+                try Row.fetchOne(
+                    db, sql: "SELECT \(AppDatabase.paymentColumns) FROM payment WHERE receiptNumber = ?",
+                    arguments: [number]
+                )
+                .map { try AppDatabase.receipt($0, db: db) }
             }
         }
     }
 
     /// Receipts, newest first; optionally one customer's or one invoice's.
-    public func receipts(customer: String? = nil, invoice: String? = nil, limit: Int = 100) throws(StoreError) -> [Receipt] {
+    public func receipts(customer: String? = nil, invoice: String? = nil, limit: Int = 100) throws(StoreError)
+        -> [Receipt]
+    {
         try guarded {
             try pool.read { db in
                 var sql = "SELECT \(AppDatabase.paymentColumns) FROM payment"
@@ -307,7 +354,8 @@ extension AppDatabase {
                 ).map {
                     OutboxEntry(
                         id: $0[0], paymentID: UUID(uuidString: $0[1])!, receiptNumber: $0[2], kind: $0[3],
-                        state: OutboxEntry.State(rawValue: $0[4])!, attempts: $0[5], lastError: $0[6], createdAtMillis: $0[7],
+                        state: OutboxEntry.State(rawValue: $0[4])!, attempts: $0[5], lastError: $0[6],
+                        createdAtMillis: $0[7],
                         amount: Money(paise: $0[8]), method: PaymentMethod(rawValue: $0[9])!)
                 }
             }
@@ -315,7 +363,9 @@ extension AppDatabase {
     }
 
     /// Ledger facts for checks: (payments, highest receipt sequence, distinct sequences, payment outbox rows).
-    public func ledgerCounts() throws(StoreError) -> (payments: Int, maxSequence: Int64, distinctSequences: Int, paymentOutboxRows: Int) {
+    public func ledgerCounts() throws(StoreError) -> (
+        payments: Int, maxSequence: Int64, distinctSequences: Int, paymentOutboxRows: Int
+    ) {
         try guarded {
             try pool.read { db in
                 (

@@ -2,7 +2,7 @@ import FieldPayCore
 import GRDB
 
 /// A database failure, in words a person can act on. GRDB's `DatabaseError` is mapped by result code.
-public struct StoreError: FieldPayError {
+public enum StoreErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case cannotOpen = "store.cannot-open"
         case notADatabase = "store.not-a-database"
@@ -16,21 +16,12 @@ public struct StoreError: FieldPayError {
         case other = "store.error"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-
-    public var codeString: String { code.rawValue }
-
-    public var message: String {
+    public static func message(_ code: Code, _ detail: String) -> String {
         switch code {
         case .cannotOpen: return "cannot open the device database: \(detail)"
         case .notADatabase: return "\(detail) is not a FieldPay database (or it is encrypted)"
-        case .corrupt: return "the device database is damaged: \(detail). Invoices can be synced again; keep the file for payments"
+        case .corrupt:
+            return "the device database is damaged: \(detail). Invoices can be synced again; keep the file for payments"
         case .diskFull: return "the disk is full: nothing was written (\(detail))"
         case .ioError: return "the disk failed to read or write: nothing was written (\(detail))"
         case .readOnly: return "the device database is read-only: \(detail)"
@@ -40,7 +31,11 @@ public struct StoreError: FieldPayError {
         case .other: return "database error: \(detail)"
         }
     }
+}
 
+public typealias StoreError = CodedError<StoreErrors>
+
+extension CodedError where Domain == StoreErrors {
     /// Maps any error thrown by GRDB; other errors pass through as `.other`.
     static func from(_ error: any Error, path: String) -> StoreError {
         if let error = error as? StoreError { return error }

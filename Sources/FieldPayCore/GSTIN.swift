@@ -18,8 +18,12 @@ public struct GSTIN: Hashable, Sendable, Codable, CustomStringConvertible {
         let isDigit = { (b: UInt8) in b >= 0x30 && b <= 0x39 }
         guard isDigit(bytes[0]), isDigit(bytes[1]) else { throw GSTINError(.badStateCode, normalized) }
         let state = Int(bytes[0] - 0x30) * 10 + Int(bytes[1] - 0x30)
-        guard (1...38).contains(state) || state == 97 || state == 99 else { throw GSTINError(.badStateCode, normalized) }
-        guard GSTIN.checkCharacter(for: bytes[0..<14]) == bytes[14] else { throw GSTINError(.badCheckCharacter, normalized) }
+        guard (1...38).contains(state) || state == 97 || state == 99 else {
+            throw GSTINError(.badStateCode, normalized)
+        }
+        guard GSTIN.checkCharacter(for: bytes[0..<14]) == bytes[14] else {
+            throw GSTINError(.badCheckCharacter, normalized)
+        }
         value = normalized
     }
 
@@ -54,7 +58,7 @@ public struct GSTIN: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-public struct GSTINError: FieldPayError, Equatable {
+public enum GSTINErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case wrongLength = "gstin.wrong-length"
         case badCharacter = "gstin.bad-character"
@@ -62,17 +66,7 @@ public struct GSTINError: FieldPayError, Equatable {
         case badCheckCharacter = "gstin.bad-check-character"
     }
 
-    public let code: Code
-    public let input: String
-
-    public init(_ code: Code, _ input: String) {
-        self.code = code
-        self.input = input
-    }
-
-    public var codeString: String { code.rawValue }
-
-    public var message: String {
+    public static func message(_ code: Code, _ input: String) -> String {
         switch code {
         case .wrongLength: return "GSTIN \"\(input)\" must be 15 characters, not \(input.count)"
         case .badCharacter: return "GSTIN \"\(input)\" may hold only letters and digits"
@@ -81,6 +75,8 @@ public struct GSTINError: FieldPayError, Equatable {
         }
     }
 }
+
+public typealias GSTINError = CodedError<GSTINErrors>
 
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and line breaks.

@@ -1,7 +1,7 @@
 import FieldPayCore
 
 /// Why a scanned payload did not give an invoice reference.
-public struct PayloadError: FieldPayError, Equatable {
+public enum PayloadErrors: ErrorDomain {
     public enum Code: String, Sendable {
         /// None of the profile's formats recognise it: a product barcode, a URL of another site, text.
         case notInvoiceCode = "payload.not-invoice-code"
@@ -21,17 +21,7 @@ public struct PayloadError: FieldPayError, Equatable {
         case badRule = "payload.bad-rule"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-
-    public var codeString: String { code.rawValue }
-
-    public var message: String {
+    public static func message(_ code: Code, _ detail: String) -> String {
         switch code {
         case .notInvoiceCode: return "not an invoice code: \(detail)"
         case .malformedEInvoice: return "GST e-invoice QR is malformed: \(detail)"
@@ -45,8 +35,12 @@ public struct PayloadError: FieldPayError, Equatable {
     }
 }
 
+public typealias PayloadError = CodedError<PayloadErrors>
+
 /// A short, printable excerpt of a payload for error messages (never the whole of a 2 KB QR).
 func excerpt(_ payload: String, limit: Int = 48) -> String {
-    let printable = String(String.UnicodeScalarView(payload.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "·" : $0 }))
-    return printable.count <= limit ? "\"\(printable)\"" : "\"\(printable.prefix(limit))…\" (\(payload.utf8.count) bytes)"
+    let printable = String(
+        String.UnicodeScalarView(payload.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "·" : $0 }))
+    return printable.count <= limit
+        ? "\"\(printable)\"" : "\"\(printable.prefix(limit))…\" (\(payload.utf8.count) bytes)"
 }

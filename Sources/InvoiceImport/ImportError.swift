@@ -1,7 +1,7 @@
 import FieldPayCore
 
 /// Why a whole file could not be imported. Nothing of it is applied.
-public struct ImportError: FieldPayError, Equatable {
+public enum ImportErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case notFound = "import.not-found"
         case unreadable = "import.unreadable"
@@ -12,17 +12,7 @@ public struct ImportError: FieldPayError, Equatable {
         case malformedCSV = "import.malformed-csv"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-
-    public var codeString: String { code.rawValue }
-
-    public var message: String {
+    public static func message(_ code: Code, _ detail: String) -> String {
         switch code {
         case .notFound: return "no such file: \(detail)"
         case .unreadable: return "cannot read \(detail)"
@@ -34,6 +24,8 @@ public struct ImportError: FieldPayError, Equatable {
         }
     }
 }
+
+public typealias ImportError = CodedError<ImportErrors>
 
 /// A row that was left out, with the line it starts on and why.
 public struct Rejection: Error, Hashable, Sendable, Codable {

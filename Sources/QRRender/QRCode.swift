@@ -49,20 +49,15 @@ public struct QRCode: Sendable, Equatable {
     }
 }
 
-public struct QRError: FieldPayError, Equatable {
+public enum QRErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case empty = "qr.empty"
         case tooLong = "qr.too-long"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
+    public static func message(_ code: Code, _ detail: String) -> String {
+        return detail
     }
-
-    public var codeString: String { code.rawValue }
-    public var message: String { detail }
 }
+
+public typealias QRError = CodedError<QRErrors>

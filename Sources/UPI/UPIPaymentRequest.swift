@@ -67,10 +67,14 @@ public struct UPIPaymentRequest: Hashable, Sendable {
         if let note, note.count > UPIPaymentRequest.maximumNoteLength { throw UPIError(.badNote, note) }
         if let amount {
             guard amount.isPositive else { throw UPIError(.amountNotPositive, amount.plainString) }
-            if let limit, amount > limit { throw UPIError(.amountOverLimit, "\(amount.displayString) (limit \(limit.displayString))") }
+            if let limit, amount > limit {
+                throw UPIError(.amountOverLimit, "\(amount.displayString) (limit \(limit.displayString))")
+            }
         }
         for (name, value) in [("mode", mode), ("purpose", purpose)] {
-            if let value, !(value.utf8.count == 2 && value.utf8.allSatisfy(isDigit)) { throw UPIError(.badCode, "\(name)=\(value)") }
+            if let value, !(value.utf8.count == 2 && value.utf8.allSatisfy(isDigit)) {
+                throw UPIError(.badCode, "\(name)=\(value)")
+            }
         }
     }
 
@@ -90,7 +94,8 @@ public struct UPIPaymentRequest: Hashable, Sendable {
         if let invoiceDate { parameters.append(("invoiceDate", invoiceDate.isoString)) }
         if let gstin { parameters.append(("gstIn", gstin.value)) }
         parameters += extra
-        return "upi://pay?" + parameters.map { "\($0.0)=\(UPIPaymentRequest.percentEncode($0.1))" }.joined(separator: "&")
+        return "upi://pay?"
+            + parameters.map { "\($0.0)=\(UPIPaymentRequest.percentEncode($0.1))" }.joined(separator: "&")
     }
 
     /// Parses a `upi://pay` URI (any scheme case, parameters in any order). Unknown parameters are kept.
@@ -118,14 +123,18 @@ public struct UPIPaymentRequest: Hashable, Sendable {
         purpose = values["purpose"]
         invoiceNumber = values["invoiceNo"]
         self.extra = extra
-        if let currency = values["cu"], currency != "INR" { throw UPIError(.malformed, "currency \(currency) is not INR") }
+        if let currency = values["cu"], currency != "INR" {
+            throw UPIError(.malformed, "currency \(currency) is not INR")
+        }
         do {
             if let text = values["am"] { amount = try Money(parsing: text) }
             if let text = values["mam"] { minimumAmount = try Money(parsing: text) }
         } catch { throw UPIError(.malformed, "amount: \(error.message)") }
         if let text = values["invoiceDate"] {
             // The spec writes it as an ISO date-time; the date part is what matters here.
-            guard let date = LocalDate(parsing: text.prefix(10)) else { throw UPIError(.malformed, "invoiceDate \(text)") }
+            guard let date = LocalDate(parsing: text.prefix(10)) else {
+                throw UPIError(.malformed, "invoiceDate \(text)")
+            }
             invoiceDate = date
         }
         if let text = values["gstIn"] {
@@ -133,7 +142,9 @@ public struct UPIPaymentRequest: Hashable, Sendable {
         }
     }
 
-    static let known: Set<String> = ["pa", "pn", "mc", "tr", "tn", "am", "mam", "cu", "mode", "purpose", "invoiceNo", "invoiceDate", "gstIn"]
+    static let known: Set<String> = [
+        "pa", "pn", "mc", "tr", "tn", "am", "mam", "cu", "mode", "purpose", "invoiceNo", "invoiceDate", "gstIn",
+    ]
 
     /// RFC 3986 unreserved characters and `@` stay as they are (`pa` keeps its `@`); everything else is
     /// %XX of its UTF-8 bytes, so `&`, `=`, `+`, `%`, `#` and spaces in names cannot break the URI.
@@ -141,7 +152,9 @@ public struct UPIPaymentRequest: Hashable, Sendable {
         var out = ""
         out.reserveCapacity(value.utf8.count)
         for byte in value.utf8 {
-            if isLetter(byte) || isDigit(byte) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || byte == 0x40 {
+            if isLetter(byte) || isDigit(byte) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+                || byte == 0x40
+            {
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 let hex = Array("0123456789ABCDEF".utf8)
@@ -159,7 +172,9 @@ public struct UPIPaymentRequest: Hashable, Sendable {
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
             if byte == 0x25 {
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
                 bytes.append(high << 4 | low)
             } else if byte == 0x2B {
                 bytes.append(0x20)
@@ -182,7 +197,7 @@ func hexValue(_ byte: UInt8) -> UInt8? {
     }
 }
 
-public struct UPIError: FieldPayError, Equatable {
+public enum UPIErrors: ErrorDomain {
     public enum Code: String, Sendable {
         case notUPI = "upi.not-upi"
         case malformed = "upi.malformed"
@@ -199,17 +214,7 @@ public struct UPIError: FieldPayError, Equatable {
         case noMerchant = "upi.no-merchant"
     }
 
-    public let code: Code
-    public let detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-
-    public var codeString: String { code.rawValue }
-
-    public var message: String {
+    public static func message(_ code: Code, _ detail: String) -> String {
         switch code {
         case .notUPI: return "not a UPI payment link: \(detail)"
         case .malformed: return "malformed UPI payment link: \(detail)"
@@ -220,10 +225,13 @@ public struct UPIError: FieldPayError, Equatable {
         case .badNote: return "the note must be at most 80 characters"
         case .badCode: return "\(detail) must be 2 digits"
         case .amountNotPositive: return "the amount must be more than zero, not \(detail)"
-        case .amountOverLimit: return "the amount \(detail) is above the UPI limit for one payment; split it or take a cheque"
+        case .amountOverLimit:
+            return "the amount \(detail) is above the UPI limit for one payment; split it or take a cheque"
         case .amountOverOutstanding: return "the amount \(detail)"
         case .invoicePaid: return "invoice \(detail) is already paid in full; there is nothing to collect"
         case .noMerchant: return "the device profile has no [upi] section with the merchant's vpa and name"
         }
     }
 }
+
+public typealias UPIError = CodedError<UPIErrors>
