@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fieldpay", targets: ["fieldpay"]),
+        .executable(name: "fieldpay-hub", targets: ["fieldpay-hub"]),
         .library(name: "FieldPayCore", targets: ["FieldPayCore"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Scanning", targets: ["Scanning"]),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C declarations only: one system library per C dependency, each imported by exactly one owner.
@@ -57,6 +59,21 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "HubAPI", dependencies: ["FieldPayCore"], exclude: ["openapi.yaml"]),
+        .target(
+            name: "Hub",
+            dependencies: [
+                "FieldPayCore", "HubAPI", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "fieldpay-hub",
+            dependencies: [
+                "Hub", "HubAPI", "InvoiceImport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .target(
             name: "FieldPayBench",
             dependencies: [
@@ -88,6 +105,13 @@ let package = Package(
         .testTarget(name: "DeviceAppTests", dependencies: ["DeviceApp", "DeviceStore", "InvoiceImport", "InvoiceCodes"]),
         .testTarget(name: "UPITests", dependencies: ["UPI"]),
         .testTarget(name: "QRRenderTests", dependencies: ["QRRender", "Scanning", "Imaging"]),
+        .testTarget(
+            name: "HubTests",
+            dependencies: [
+                "Hub", "HubAPI", "InvoiceImport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).

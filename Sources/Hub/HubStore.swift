@@ -1,0 +1,356 @@
+import Crypto
+import FieldPayCore
+import Foundation
+import GRDB
+import HubAPI
+import InvoiceImport
+
+/// The hub's database: invoices with a change counter (the device feed), devices and enrollment codes,
+/// uploaded payments, PSP webhook events and credits. SQLite in WAL mode with `synchronous = FULL`; every
+/// write is a method here.
+public final class HubStore: Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try HubStore.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-hub") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE invoice (
+                        number TEXT PRIMARY KEY NOT NULL,
+                        customerCode TEXT NOT NULL,
+                        customerName TEXT NOT NULL,
+                        invoiceDate INTEGER NOT NULL,
+                        dueDate INTEGER NOT NULL,
+                        totalPaise INTEGER NOT NULL,
+                        outstandingPaise INTEGER NOT NULL,
+                        sellerGstin TEXT, buyerGstin TEXT, irn TEXT, payeeVpa TEXT,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        -- the change feed: every write takes the next version
+                        version INTEGER NOT NULL UNIQUE
+                    );
+                    CREATE TABLE counter (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                    INSERT INTO counter VALUES ('version', 0);
+                    CREATE TABLE enrollment (
+                        codeHash TEXT PRIMARY KEY NOT NULL,
+                        rep TEXT NOT NULL,
+                        expiresAt INTEGER NOT NULL,
+                        deviceId TEXT
+                    );
+                    CREATE TABLE device (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        rep TEXT NOT NULL,
+                        secretHash TEXT NOT NULL,
+                        enrolledAt INTEGER NOT NULL,
+                        revoked INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE payment (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        deviceId TEXT NOT NULL REFERENCES device(id),
+                        bodyHash TEXT NOT NULL,
+                        receiptNumber TEXT NOT NULL,
+                        method TEXT NOT NULL,
+                        amountPaise INTEGER NOT NULL,
+                        upiReference TEXT,
+                        utr TEXT UNIQUE,
+                        status TEXT NOT NULL,
+                        flagged INTEGER NOT NULL,
+                        body TEXT NOT NULL,
+                        receivedAt INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX payment_receipt ON payment(deviceId, receiptNumber);
+                    CREATE INDEX payment_reference ON payment(upiReference);
+                    -- every webhook delivery, verified or not, and every credit: nothing a PSP says is dropped
+                    CREATE TABLE webhookEvent (
+                        id INTEGER PRIMARY KEY,
+                        provider TEXT NOT NULL,
+                        eventId TEXT,
+                        verified INTEGER NOT NULL,
+                        outcome TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        receivedAt INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX webhookEvent_event ON webhookEvent(provider, eventId) WHERE eventId IS NOT NULL AND verified = 1;
+                    CREATE TABLE credit (
+                        provider TEXT NOT NULL,
+                        providerPaymentId TEXT NOT NULL,
+                        amountPaise INTEGER NOT NULL,
+                        utr TEXT,
+                        reference TEXT,
+                        invoiceNumber TEXT,
+                        paymentId TEXT,
+                        state TEXT NOT NULL CHECK (state IN ('matched', 'unmatched', 'duplicate-utr')),
+                        receivedAt INTEGER NOT NULL,
+                        PRIMARY KEY (provider, providerPaymentId)
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func nextVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "UPDATE counter SET value = value + 1 WHERE name = 'version' RETURNING value")!
+    }
+
+    // MARK: Invoices
+
+    /// Imports an invoice file as the device does (same reader, same rejections); every invoice written
+    /// takes a new version, so devices pull it.
+    public func importInvoices(from reader: InvoiceFileReader) throws -> (written: Int, rejected: [Rejection]) {
+        try pool.write { db in
+            var written = 0
+            var rejected: [Rejection] = []
+            let upsert = try db.makeStatement(
+                sql: """
+                    INSERT INTO invoice (number, customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise,
+                        sellerGstin, buyerGstin, irn, payeeVpa, deleted, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+                    ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode, customerName = excluded.customerName,
+                        invoiceDate = excluded.invoiceDate, dueDate = excluded.dueDate, totalPaise = excluded.totalPaise,
+                        outstandingPaise = excluded.outstandingPaise, sellerGstin = excluded.sellerGstin,
+                        buyerGstin = excluded.buyerGstin, irn = excluded.irn, payeeVpa = excluded.payeeVpa, deleted = 0,
+                        version = excluded.version
+                    """)
+            while let row = try reader.next() {
+                switch row {
+                case .failure(let rejection): rejected.append(rejection)
+                case .success(let record):
+                    let invoice = record.invoice
+                    upsert.setUncheckedArguments([
+                        invoice.number, invoice.customerCode, record.customer.name, invoice.invoiceDate.dayNumber,
+                        invoice.dueDate.dayNumber, invoice.total.paise, invoice.outstanding.paise, invoice.sellerGstin?.value,
+                        invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, try HubStore.nextVersion(db),
+                    ])
+                    try upsert.execute()
+                    written += 1
+                }
+            }
+            return (written, rejected)
+        }
+    }
+
+    /// Marks an invoice deleted (a tombstone in the feed).
+    public func deleteInvoice(_ number: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE invoice SET deleted = 1, version = ? WHERE number = ? AND deleted = 0", arguments: [try HubStore.nextVersion(db), number])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Changes after `cursor` (a version), oldest first, at most `limit`.
+    public func changes(after cursor: Int64, limit: Int) throws -> ChangesPage {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT number, deleted, customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise,
+                        sellerGstin, buyerGstin, irn, payeeVpa, version
+                    FROM invoice WHERE version > ? ORDER BY version LIMIT ?
+                    """, arguments: [cursor, limit + 1])
+            var changes: [InvoiceChange] = []
+            for row in rows.prefix(limit) {
+                var change = InvoiceChange(number: row[0], deleted: row[1], version: row[12])
+                if !change.deleted {
+                    change.customerCode = row[2]
+                    change.customerName = row[3]
+                    change.invoiceDate = LocalDate(dayNumber: row[4]).isoString
+                    change.dueDate = LocalDate(dayNumber: row[5]).isoString
+                    change.total = Money(paise: row[6]).plainString
+                    change.outstanding = Money(paise: row[7]).plainString
+                    change.sellerGstin = row[8]
+                    change.buyerGstin = row[9]
+                    change.irn = row[10]
+                    change.payeeVPA = row[11]
+                }
+                changes.append(change)
+            }
+            let next = changes.last?.version ?? cursor
+            return ChangesPage(changes: changes, nextCursor: String(next), more: rows.count > limit)
+        }
+    }
+
+    public func invoiceOutstanding(_ number: String) throws -> Money? {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT outstandingPaise FROM invoice WHERE number = ?", arguments: [number]).map { Money(paise: $0) } }
+    }
+
+    // MARK: Devices
+
+    /// A one-time enrollment code for a rep's device, valid for `hours`.
+    public func createEnrollmentCode(rep: String, hours: Int = 72) throws -> String {
+        var bytes = [UInt8](repeating: 0, count: 10)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        // 16 characters of Crockford base 32, grouped for reading aloud: XXXX-XXXX-XXXX-XXXX.
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+        var value = bytes.reduce(into: [UInt8]()) { $0.append($1) }
+        var characters: [Character] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in value {
+            buffer = buffer << 8 | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                characters.append(alphabet[Int((buffer >> UInt32(bits - 5)) & 31)])
+                bits -= 5
+            }
+        }
+        value.removeAll()
+        let code = stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO enrollment (codeHash, rep, expiresAt) VALUES (?, ?, ?)",
+                arguments: [HubStore.sha256(code), rep, Int64(Date().timeIntervalSince1970) + Int64(hours) * 3600])
+        }
+        return code
+    }
+
+    public enum EnrollOutcome: Sendable, Equatable {
+        case enrolled(EnrollResponse)
+        case unknownCode
+        case used
+        case expired
+    }
+
+    /// Exchanges a code for a device id and secret, once.
+    public func enroll(code: String, deviceName: String) throws -> EnrollOutcome {
+        let normalized = code.uppercased().trimmingCharacters(in: .whitespaces)
+        return try pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT rep, expiresAt, deviceId FROM enrollment WHERE codeHash = ?", arguments: [HubStore.sha256(normalized)]) else {
+                return .unknownCode
+            }
+            if (row[2] as String?) != nil { return .used }
+            if (row[1] as Int64) < Int64(Date().timeIntervalSince1970) { return .expired }
+            let id = "dev_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+            let secret = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined().lowercased()
+            try db.execute(
+                sql: "INSERT INTO device (id, name, rep, secretHash, enrolledAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [String(id), deviceName, row[0] as String, HubStore.sha256(secret), Int64(Date().timeIntervalSince1970)])
+            try db.execute(sql: "UPDATE enrollment SET deviceId = ? WHERE codeHash = ?", arguments: [String(id), HubStore.sha256(normalized)])
+            return .enrolled(EnrollResponse(deviceID: String(id), secret: secret, rep: row[0]))
+        }
+    }
+
+    public enum Authentication: Sendable, Equatable {
+        case device(String)
+        case unknown
+        case revoked
+    }
+
+    /// Checks `Bearer <device_id>.<secret>`, comparing hashes in constant time.
+    public func authenticate(_ token: String) throws -> Authentication {
+        let parts = token.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2 else { return .unknown }
+        let row = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT secretHash, revoked FROM device WHERE id = ?", arguments: [String(parts[0])])
+        }
+        guard let row else { return .unknown }
+        guard constantTimeEqual(Array((row[0] as String).utf8), Array(HubStore.sha256(String(parts[1])).utf8)) else { return .unknown }
+        return (row[1] as Bool) ? .revoked : .device(String(parts[0]))
+    }
+
+    public func revoke(deviceID: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE device SET revoked = 1 WHERE id = ?", arguments: [deviceID])
+            return db.changesCount == 1
+        }
+    }
+
+    // MARK: Payments
+
+    public enum UploadOutcome: Sendable, Equatable {
+        case created(PaymentResult)
+        case repeated(PaymentResult)
+        case conflict(String)
+        case invalid(String)
+    }
+
+    /// Stores an uploaded payment once. The same UUID with the same body gets the stored result again; with
+    /// another body it is a conflict. A payment for invoices already paid is kept and flagged for review.
+    public func upload(paymentID: String, deviceID: String, body: Data, payment: PaymentUpload) throws -> UploadOutcome {
+        // Compared by content, not by bytes: the same payment encoded with its keys in another order is a repeat.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let canonical = (try? encoder.encode(payment)) ?? body
+        let bodyHash = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        guard let amount = try? Money(parsing: payment.amount), amount.isPositive else { return .invalid("amount \(payment.amount) is not a positive amount") }
+        var allocations: [(String, Money)] = []
+        for allocation in payment.allocations {
+            guard let part = try? Money(parsing: allocation.amount), part.isPositive else {
+                return .invalid("allocation to \(allocation.invoice): \(allocation.amount) is not a positive amount")
+            }
+            allocations.append((allocation.invoice, part))
+        }
+        return try pool.write { db in
+            if let existing = try Row.fetchOne(db, sql: "SELECT bodyHash, deviceId, status, flagged FROM payment WHERE id = ?", arguments: [paymentID]) {
+                guard existing[0] as String == bodyHash, existing[1] as String == deviceID else {
+                    return .conflict("payment \(paymentID) was already uploaded with different contents")
+                }
+                return .repeated(PaymentResult(paymentID: paymentID, status: existing[2], flaggedForReview: existing[3]))
+            }
+            var flagged = false
+            for (number, part) in allocations {
+                guard let outstanding = try Int64.fetchOne(db, sql: "SELECT outstandingPaise FROM invoice WHERE number = ?", arguments: [number]) else {
+                    flagged = true  // an invoice the hub does not know: kept, for review
+                    continue
+                }
+                if outstanding < part.paise { flagged = true }
+                try db.execute(
+                    sql: "UPDATE invoice SET outstandingPaise = max(0, outstandingPaise - ?), version = ? WHERE number = ?",
+                    arguments: [part.paise, try HubStore.nextVersion(db), number])
+            }
+            let status = payment.method == "upi" ? (payment.utr == nil ? "awaiting-confirmation" : "confirmed") : "received"
+            if let utr = payment.utr, try Bool.fetchOne(db, sql: "SELECT 1 FROM payment WHERE utr = ?", arguments: [utr]) == true {
+                flagged = true
+                try db.execute(
+                    sql: """
+                        INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1, ?, ?)
+                        """,
+                    arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, "awaiting-confirmation", String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
+                return .created(PaymentResult(paymentID: paymentID, status: "awaiting-confirmation", flaggedForReview: true))
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, payment.utr, status, flagged, String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
+            return .created(PaymentResult(paymentID: paymentID, status: status, flaggedForReview: flagged))
+        }
+    }
+
+    public func paymentCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment") ?? 0 }
+    }
+
+    public func paymentStatus(_ id: String) throws -> (status: String, utr: String?)? {
+        try pool.read { db in try Row.fetchOne(db, sql: "SELECT status, utr FROM payment WHERE id = ?", arguments: [id]).map { ($0[0], $0[1]) } }
+    }
+}
+
+/// Compares two byte strings in time that depends only on their length.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for index in a.indices { difference |= a[index] ^ b[index] }
+    return difference == 0
+}

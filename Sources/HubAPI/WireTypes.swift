@@ -1,0 +1,165 @@
+import FieldPayCore
+
+// The hub protocol's bodies, shared by the hub and the device. `openapi.yaml` beside this file is the spec;
+// JSON keys are snake_case, money is a decimal string in rupees ("1234.50"), dates are ISO (yyyy-mm-dd).
+
+public struct EnrollRequest: Codable, Sendable, Equatable {
+    public var code: String
+    public var deviceName: String
+
+    public init(code: String, deviceName: String) {
+        self.code = code
+        self.deviceName = deviceName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code
+        case deviceName = "device_name"
+    }
+}
+
+public struct EnrollResponse: Codable, Sendable, Equatable {
+    public var deviceID: String
+    /// Shown once; the hub keeps only its SHA-256. Requests carry `Authorization: Bearer <device_id>.<secret>`.
+    public var secret: String
+    public var rep: String
+
+    public init(deviceID: String, secret: String, rep: String) {
+        self.deviceID = deviceID
+        self.secret = secret
+        self.rep = rep
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case secret, rep
+        case deviceID = "device_id"
+    }
+}
+
+/// One entry of the invoice change feed: the invoice as it now is, or a tombstone.
+public struct InvoiceChange: Codable, Sendable, Equatable {
+    public var number: String
+    public var deleted: Bool
+    public var customerCode: String?
+    public var customerName: String?
+    public var invoiceDate: String?
+    public var dueDate: String?
+    public var total: String?
+    public var outstanding: String?
+    public var sellerGstin: String?
+    public var buyerGstin: String?
+    public var irn: String?
+    public var payeeVPA: String?
+    public var version: Int64
+
+    public init(number: String, deleted: Bool, version: Int64) {
+        self.number = number
+        self.deleted = deleted
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case number, deleted, total, outstanding, irn, version
+        case customerCode = "customer_code", customerName = "customer_name", invoiceDate = "invoice_date"
+        case dueDate = "due_date", sellerGstin = "seller_gstin", buyerGstin = "buyer_gstin", payeeVPA = "payee_vpa"
+    }
+}
+
+public struct ChangesPage: Codable, Sendable, Equatable {
+    public var changes: [InvoiceChange]
+    public var nextCursor: String
+    public var more: Bool
+
+    public init(changes: [InvoiceChange], nextCursor: String, more: Bool) {
+        self.changes = changes
+        self.nextCursor = nextCursor
+        self.more = more
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case changes, more
+        case nextCursor = "next_cursor"
+    }
+}
+
+public struct AllocationBody: Codable, Sendable, Equatable {
+    public var invoice: String
+    public var amount: String
+
+    public init(invoice: String, amount: String) {
+        self.invoice = invoice
+        self.amount = amount
+    }
+}
+
+/// `PUT /v1/payments/{uuid}`: a payment as the device recorded it.
+public struct PaymentUpload: Codable, Sendable, Equatable {
+    public var receiptNumber: String
+    public var method: String
+    public var amount: String
+    public var allocations: [AllocationBody]
+    public var advance: String
+    public var customerCode: String
+    public var recordedAtMillis: Int64
+    public var utr: String?
+    public var chequeNumber: String?
+    public var bank: String?
+    public var chequeDate: String?
+    public var upiReference: String?
+    /// The receipt's Ed25519 signature (base64url) over its signed text.
+    public var signature: String
+
+    public init(
+        receiptNumber: String, method: String, amount: String, allocations: [AllocationBody], advance: String,
+        customerCode: String, recordedAtMillis: Int64, signature: String
+    ) {
+        self.receiptNumber = receiptNumber
+        self.method = method
+        self.amount = amount
+        self.allocations = allocations
+        self.advance = advance
+        self.customerCode = customerCode
+        self.recordedAtMillis = recordedAtMillis
+        self.signature = signature
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, amount, allocations, advance, utr, bank, signature
+        case receiptNumber = "receipt_number", customerCode = "customer_code", recordedAtMillis = "recorded_at_ms"
+        case chequeNumber = "cheque_number", chequeDate = "cheque_date", upiReference = "upi_reference"
+    }
+}
+
+public struct PaymentResult: Codable, Sendable, Equatable {
+    public var paymentID: String
+    public var status: String
+    /// True when the invoices were already paid (another device, a PSP credit): kept, and flagged for review.
+    public var flaggedForReview: Bool
+
+    public init(paymentID: String, status: String, flaggedForReview: Bool) {
+        self.paymentID = paymentID
+        self.status = status
+        self.flaggedForReview = flaggedForReview
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case paymentID = "payment_id"
+        case flaggedForReview = "flagged_for_review"
+    }
+}
+
+/// RFC 9457 problem details: every error the hub answers.
+public struct Problem: Codable, Sendable, Equatable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+
+    public init(type: String, title: String, status: Int, detail: String) {
+        self.type = type
+        self.title = title
+        self.status = status
+        self.detail = detail
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Hub
+import Hummingbird
+import InvoiceImport
+
+@main
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fieldpay-hub",
+        abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
+        subcommands: [Serve.self, HubInvoices.self, HubDevices.self]
+    )
+}
+
+struct HubOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The hub's data folder (database). Default: $FIELDPAY_HUB_DATA, else ./hub-data.", valueName: "dir"))
+    var data: String?
+
+    var dataDirectory: String {
+        data ?? ProcessInfo.processInfo.environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "hub-data"
+    }
+
+    func store() throws -> HubStore {
+        do { return try HubStore(path: (dataDirectory as NSString).appendingPathComponent("hub.sqlite")) } catch {
+            FileHandle.standardError.write(Data("fieldpay-hub: cannot open the hub database in \(dataDirectory): \(error)\n".utf8))
+            throw ExitCode(6)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the hub (HTTP on 127.0.0.1:8080 by default) until SIGTERM or Ctrl-C.",
+        discussion: """
+            The Razorpay webhook secret comes from $FIELDPAY_RAZORPAY_SECRET or --razorpay-secret-file; without \
+            one, webhooks are refused (recorded as bad signatures).
+            """
+    )
+
+    @OptionGroup var options: HubOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: ArgumentHelp("A file holding the Razorpay webhook secret.", valueName: "file")) var razorpaySecretFile: String?
+
+    func run() async throws {
+        var secret = ProcessInfo.processInfo.environment["FIELDPAY_RAZORPAY_SECRET"] ?? ""
+        if let razorpaySecretFile {
+            guard let text = try? String(contentsOfFile: razorpaySecretFile, encoding: .utf8) else {
+                throw ValidationError("cannot read \(razorpaySecretFile)")
+            }
+            secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var configuration = HubConfiguration(dataDirectory: options.dataDirectory, razorpayWebhookSecret: secret)
+        configuration.host = host
+        configuration.port = port
+        let store = try options.store()
+        let app = buildApplication(configuration, store: store)
+        try await app.runService()
+    }
+}
+
+struct HubInvoices: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "invoices", abstract: "Load invoices for the devices.", subcommands: [HubImport.self])
+}
+
+struct HubImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import invoices (CSV or JSON, as `fieldpay invoices import` reads them).")
+
+    @Argument var file: String
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let store = try options.store()
+        let reader: InvoiceFileReader
+        do { reader = try InvoiceFileReader(path: file) } catch {
+            FileHandle.standardError.write(Data("fieldpay-hub: \(error.message) [\(error.codeString)]\n".utf8))
+            throw ExitCode(2)
+        }
+        let (written, rejected) = try store.importInvoices(from: reader)
+        for rejection in rejected.prefix(20) {
+            print("line \(rejection.line)\(rejection.invoiceNumber.map { " (\($0))" } ?? ""): \(rejection.reason)")
+        }
+        print("\(file): \(written) invoices written, \(rejected.count) rejected")
+        if !rejected.isEmpty { throw ExitCode(5) }
+    }
+}
+
+struct HubDevices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "Enroll and revoke devices.", subcommands: [HubEnroll.self, HubRevoke.self])
+}
+
+struct HubEnroll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll", abstract: "Print a one-time enrollment code for a rep's device (valid 72 hours).")
+
+    @Option(help: "The rep the device belongs to.") var rep: String
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let code = try options.store().createEnrollmentCode(rep: rep)
+        print(code)
+    }
+}
+
+struct HubRevoke: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Refuse a device from now on.")
+
+    @Argument var deviceID: String
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        guard try options.store().revoke(deviceID: deviceID) else {
+            FileHandle.standardError.write(Data("fieldpay-hub: no device \(deviceID)\n".utf8))
+            throw ExitCode(4)
+        }
+        print("\(deviceID) revoked")
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import HTTPTypes
+import Hub
+import HubAPI
+import Hummingbird
+import HummingbirdTesting
+import InvoiceImport
+import NIOCore
+import Testing
+
+/// A hub on a fresh data folder with the sample invoices, tested through its router (no sockets).
+final class TestHub: Sendable {
+    let folder = NSTemporaryDirectory() + "fieldpay-hub-\(UUID().uuidString)"
+    let store: HubStore
+    let configuration: HubConfiguration
+    static let secret = "whsec_test"
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        configuration = HubConfiguration(dataDirectory: folder, razorpayWebhookSecret: TestHub.secret)
+        store = try HubStore(path: configuration.databasePath)
+        let csv = folder + "/invoices.csv"
+        try """
+            invoice_number,invoice_date,due_date,customer_code,customer_name,total
+            INV/1,2026-10-01,2026-10-31,C1,Sharma Stores,1000.00
+            INV/2,2026-10-02,2026-11-01,C1,Sharma Stores,500.00
+            INV/3,2026-10-03,2026-11-02,C2,Gupta Medicals,250.00
+            """.write(toFile: csv, atomically: true, encoding: .utf8)
+        _ = try store.importInvoices(from: InvoiceFileReader(path: csv))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    var app: some ApplicationProtocol { buildApplication(configuration, store: store) }
+
+    func enrolledToken() throws -> String {
+        let code = try store.createEnrollmentCode(rep: "Ravi")
+        guard case .enrolled(let response) = try store.enroll(code: code, deviceName: "handheld-1") else { fatalError() }
+        return "\(response.deviceID).\(response.secret)"
+    }
+}
+
+func json(_ value: some Encodable) -> ByteBuffer { ByteBuffer(bytes: try! JSONEncoder().encode(value)) }
+
+func upload(_ receipt: String, amount: String = "100.00", invoice: String = "INV/1", method: String = "cash", reference: String? = nil) -> PaymentUpload {
+    var body = PaymentUpload(
+        receiptNumber: receipt, method: method, amount: amount, allocations: [AllocationBody(invoice: invoice, amount: amount)],
+        advance: "0.00", customerCode: "C1", recordedAtMillis: 1_796_000_000_000, signature: "sig")
+    body.upiReference = reference
+    return body
+}
+
+@Suite("Hub protocol")
+struct HubProtocolTests {
+    @Test("enrollment: a code works once, and the secret it gives authenticates the device")
+    func enrollment() async throws {
+        let hub = try TestHub()
+        let code = try hub.store.createEnrollmentCode(rep: "Ravi")
+        try await hub.app.test(.router) { client in
+            var token = ""
+            try await client.execute(uri: "/v1/devices/enroll", method: .post, body: json(EnrollRequest(code: code.lowercased(), deviceName: "h1"))) { response in
+                #expect(response.status == .created)
+                let body = try JSONDecoder().decode(EnrollResponse.self, from: Data(buffer: response.body))
+                #expect(body.rep == "Ravi")
+                token = "\(body.deviceID).\(body.secret)"
+            }
+            try await client.execute(uri: "/v1/devices/enroll", method: .post, body: json(EnrollRequest(code: code, deviceName: "h2"))) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(String(buffer: response.body).contains("already used"))
+            }
+            try await client.execute(uri: "/v1/invoices/changes", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/invoices/changes", method: .get, headers: [.authorization: "Bearer \(token)x"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/invoices/changes", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            _ = try hub.store.revoke(deviceID: String(token.split(separator: ".")[0]))
+            try await client.execute(uri: "/v1/invoices/changes", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .forbidden)
+                #expect(String(buffer: response.body).contains("revoked"))
+            }
+        }
+    }
+
+    @Test("the change feed pages by cursor and carries tombstones")
+    func changes() async throws {
+        let hub = try TestHub()
+        let token = try hub.enrolledToken()
+        _ = try hub.store.deleteInvoice("INV/2")
+        try await hub.app.test(.router) { client in
+            var cursor = "0"
+            var seen: [InvoiceChange] = []
+            for _ in 0..<10 {
+                var more = false
+                try await client.execute(uri: "/v1/invoices/changes?cursor=\(cursor)&limit=2", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                    let page = try JSONDecoder().decode(ChangesPage.self, from: Data(buffer: response.body))
+                    seen += page.changes
+                    cursor = page.nextCursor
+                    more = page.more
+                }
+                if !more { break }
+            }
+            #expect(seen.map(\.number) == ["INV/1", "INV/3", "INV/2"])
+            #expect(seen.last?.deleted == true && seen.first?.outstanding == "1000.00")
+            try await client.execute(uri: "/v1/invoices/changes?cursor=abc", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("PUT /v1/payments/{uuid}: 201 first, 200 with the same result on a repeat, 409 for another body")
+    func idempotentPayments() async throws {
+        let hub = try TestHub()
+        let token = try hub.enrolledToken()
+        let id = UUID().uuidString
+        try await hub.app.test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+            var first = ""
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(upload("D1-000001"))) { response in
+                #expect(response.status == .created)
+                first = String(buffer: response.body)
+            }
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(upload("D1-000001"))) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == first)
+            }
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(upload("D1-000001", amount: "101.00"))) { response in
+                #expect(response.status == .conflict)
+            }
+            try await client.execute(uri: "/v1/payments/not-a-uuid", method: .put, headers: headers, body: json(upload("D1-000002"))) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/payments/\(UUID().uuidString)", method: .put, headers: headers, body: ByteBuffer(string: "{")) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/payments/\(UUID().uuidString)", method: .put, headers: headers, body: ByteBuffer(repeating: 0x20, count: 300_000)) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+        }
+        #expect(try hub.store.paymentCount() == 1)
+        #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "900.00")))
+    }
+
+    @Test("two devices paying the same invoice: both payments kept, the second flagged for review")
+    func doublePayment() throws {
+        let hub = try TestHub()
+        let deviceA = String(try hub.enrolledToken().split(separator: ".")[0])
+        let deviceB = String(try hub.enrolledToken().split(separator: ".")[0])
+        let a = try hub.store.upload(paymentID: UUID().uuidString, deviceID: deviceA, body: Data("a".utf8), payment: upload("A-000001", amount: "250.00", invoice: "INV/3"))
+        let b = try hub.store.upload(paymentID: UUID().uuidString, deviceID: deviceB, body: Data("b".utf8), payment: upload("B-000001", amount: "250.00", invoice: "INV/3"))
+        guard case .created(let first) = a, case .created(let second) = b else {
+            Issue.record("\(a) \(b)")
+            return
+        }
+        #expect(!first.flaggedForReview && second.flaggedForReview)
+        #expect(try hub.store.paymentCount() == 2)
+    }
+}
+
+@Suite("Razorpay webhooks")
+struct RazorpayWebhookTests {
+    static func event(_ kind: String = "qr_code.credited", paymentID: String = "pay_1", amount: Int = 25_000, rrn: String = "412345678901", tr: String?) -> Data {
+        var qrNotes: [String: Any] = [:]
+        if let tr { qrNotes["tr"] = tr }
+        let object: [String: Any] = [
+            "entity": "event", "event": kind, "contains": ["qr_code", "payment"],
+            "payload": [
+                "payment": ["entity": ["id": paymentID, "amount": amount, "currency": "INR", "status": "captured", "method": "upi", "acquirer_data": ["rrn": rrn]]],
+                "qr_code": ["entity": ["id": "qr_1", "notes": qrNotes]],
+            ],
+        ]
+        return try! JSONSerialization.data(withJSONObject: object)
+    }
+
+    func deliver(_ hub: TestHub, _ body: Data, eventID: String, signature: String? = nil) async throws -> (HTTPResponse.Status, String) {
+        try await hub.app.test(.router) { client in
+            let headers: HTTPFields = [
+                HTTPField.Name("X-Razorpay-Signature")!: signature ?? Razorpay.signature(body: body, secret: TestHub.secret),
+                HTTPField.Name("x-razorpay-event-id")!: eventID,
+            ]
+            return try await client.execute(uri: "/v1/webhooks/razorpay", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { response in
+                (response.status, String(buffer: response.body))
+            }
+        }
+    }
+
+    @Test("a signed credit for a QR whose tr names an invoice pays it; repeats and payment.captured do not pay twice")
+    func credit() async throws {
+        let hub = try TestHub()
+        let body = Self.event(tr: "DEMO01INV3" + "TPAUOU")
+        #expect(try await deliver(hub, body, eventID: "evt_1") == (.ok, "{\"outcome\":\"credited-invoice\"}"))
+        #expect(try await deliver(hub, body, eventID: "evt_1").1.contains("duplicate-event"))
+        #expect(try await deliver(hub, Self.event("payment.captured", tr: "DEMO01INV3TPAUOU"), eventID: "evt_2").1.contains("duplicate-credit"))
+        #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
+    }
+
+    @Test("a credit for a QR a device already recorded confirms that payment with the UTR")
+    func confirmsDevicePayment() async throws {
+        let hub = try TestHub()
+        let id = UUID().uuidString.lowercased()
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        _ = try hub.store.upload(paymentID: id, deviceID: device, body: Data("x".utf8), payment: upload("A-000001", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+        #expect(try hub.store.paymentStatus(id)?.status == "awaiting-confirmation")
+        #expect(try await deliver(hub, Self.event(tr: "DEMO01INV3TPAUOU"), eventID: "evt_9").1.contains("confirmed-payment"))
+        #expect(try hub.store.paymentStatus(id)?.status == "confirmed" && hub.store.paymentStatus(id)?.utr == "412345678901")
+        #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)  // lowered once, by the device's payment
+    }
+
+    @Test("bad signatures are refused and recorded; unknown QRs go to reconciliation; nothing is marked paid wrongly")
+    func refusals() async throws {
+        let hub = try TestHub()
+        let body = Self.event(tr: "DEMO01INV1TPAUOU")
+        #expect(try await deliver(hub, body, eventID: "evt_a", signature: "00" + String(repeating: "a", count: 62)).0 == .unauthorized)
+        #expect(try await deliver(hub, body, eventID: "evt_b", signature: Razorpay.signature(body: body, secret: "wrong")).0 == .unauthorized)
+        var tampered = body
+        tampered.append(0x20)
+        #expect(try await deliver(hub, tampered, eventID: "evt_c", signature: Razorpay.signature(body: body, secret: TestHub.secret)).0 == .unauthorized)
+        #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "1000.00")))
+        #expect(try await deliver(hub, Self.event(paymentID: "pay_x", tr: "NOSUCHINVOICE123456"), eventID: "evt_d").1.contains("unmatched"))
+        #expect(try await deliver(hub, Self.event(paymentID: "pay_y", tr: nil), eventID: "evt_e").1.contains("unmatched"))
+        #expect(try hub.store.unreconciledCredits().map(\.providerPaymentID) == ["pay_x", "pay_y"])
+        #expect(try hub.store.webhookOutcomes() == ["bad-signature", "bad-signature", "bad-signature", "unmatched", "unmatched"])
+    }
+}
