@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C declarations only: one system library per C dependency, each imported by exactly one owner.
@@ -61,6 +62,12 @@ let package = Package(
         ),
         .target(name: "HubAPI", dependencies: ["FieldPayCore"], exclude: ["openapi.yaml"]),
         .target(
+            name: "Sync",
+            dependencies: [
+                "FieldPayCore", "DeviceStore", "HubAPI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
             name: "Hub",
             dependencies: [
                 "FieldPayCore", "HubAPI", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift"),
@@ -70,8 +77,9 @@ let package = Package(
         .executableTarget(
             name: "fieldpay-hub",
             dependencies: [
-                "Hub", "HubAPI", "InvoiceImport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Hub", "HubAPI", "InvoiceImport", "FieldPayCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
@@ -85,7 +93,7 @@ let package = Package(
             name: "fieldpay",
             dependencies: [
                 "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench", "InvoiceCodes", "InvoiceImport",
-                "DeviceStore", "DeviceApp", "UPI", "QRRender",
+                "DeviceStore", "DeviceApp", "UPI", "QRRender", "Sync", "HubAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -115,7 +123,7 @@ let package = Package(
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).
-        .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay", "DeviceStore", "DeviceApp"]),
+        .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay", "fieldpay-hub", "DeviceStore", "DeviceApp"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,11 @@ public struct DeviceProfile: Sendable {
     /// The device's receipt-signing key; by default `device.key` next to the database.
     public var keyPath: String?
 
+    /// The hub this device enrolled with and its credentials (0600), beside the device key.
+    public var credentialsPath: String {
+        ((resolvedKeyPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("hub.json")
+    }
+
     public var resolvedKeyPath: String {
         keyPath
             ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("device.key")

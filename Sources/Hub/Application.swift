@@ -121,6 +121,20 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore) -> R
         }
     }
 
+    router.get("/v1/payments/:uuid") { request, context -> Response in
+        _ = try deviceID(request, store: store)
+        let id = try context.parameters.require("uuid").lowercased()
+        guard let (status, utr) = try store.paymentStatus(id) else {
+            throw ProblemError(status: .notFound, detail: "no payment \(id) at this hub")
+        }
+        struct Status: Encodable {
+            let payment_id: String
+            let status: String
+            let utr: String?
+        }
+        return try json(Status(payment_id: id, status: status, utr: utr), status: .ok)
+    }
+
     router.post("/v1/webhooks/razorpay") { request, _ -> Response in
         let data = try await body(request, limit: limit)
         let outcome = try store.receiveRazorpay(

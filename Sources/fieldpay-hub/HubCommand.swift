@@ -1,15 +1,18 @@
 import ArgumentParser
+import AsyncHTTPClient
+import FieldPayCore
 import Foundation
 import Hub
 import Hummingbird
 import InvoiceImport
+import NIOCore
 
 @main
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldpay-hub",
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
-        subcommands: [Serve.self, HubInvoices.self, HubDevices.self]
+        subcommands: [Serve.self, HubInvoices.self, HubDevices.self, FakePSP.self]
     )
 }
 
@@ -117,5 +120,43 @@ struct HubRevoke: ParsableCommand {
             throw ExitCode(4)
         }
         print("\(deviceID) revoked")
+    }
+}
+
+/// A stand-in for the payment provider, for tests and the demo: sends a correctly signed Razorpay
+/// `qr_code.credited` webhook to a hub.
+struct FakePSP: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fake-psp", abstract: "Send a signed Razorpay qr_code.credited webhook to a hub (tests, demo).")
+
+    @Option(help: ArgumentHelp("The hub's address.", valueName: "url")) var hub = "http://127.0.0.1:8080"
+    @Option(help: "The webhook secret; default $FIELDPAY_RAZORPAY_SECRET.") var secret: String?
+    @Option(help: "The tr of the QR that was paid.") var tr: String
+    @Option(help: "The amount credited, e.g. 15110.00.") var amount: String
+    @Option(help: "The UTR (RRN) of the credit.") var utr = String(Int.random(in: 100_000_000_000...999_999_999_999))
+    @Option(help: "Razorpay's payment id; repeat it to simulate a retried delivery.") var paymentID = "pay_" + UUID().uuidString.prefix(14).replacingOccurrences(of: "-", with: "")
+
+    func run() async throws {
+        guard let paise = try? Money(parsing: amount), paise.isPositive else { throw ValidationError("--amount must be a positive amount") }
+        let key = secret ?? ProcessInfo.processInfo.environment["FIELDPAY_RAZORPAY_SECRET"] ?? ""
+        let object: [String: Any] = [
+            "entity": "event", "event": "qr_code.credited", "contains": ["qr_code", "payment"],
+            "payload": [
+                "payment": ["entity": ["id": paymentID, "amount": paise.paise, "currency": "INR", "status": "captured", "method": "upi", "acquirer_data": ["rrn": utr]]],
+                "qr_code": ["entity": ["id": "qr_" + paymentID.dropFirst(4), "notes": ["tr": tr]]],
+            ],
+            "created_at": Int(Date().timeIntervalSince1970),
+        ]
+        let body = try JSONSerialization.data(withJSONObject: object)
+        var request = HTTPClientRequest(url: hub + "/v1/webhooks/razorpay")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Razorpay-Signature", value: Razorpay.signature(body: body, secret: key))
+        request.headers.add(name: "x-razorpay-event-id", value: "evt_" + UUID().uuidString.prefix(14).replacingOccurrences(of: "-", with: ""))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        var buffer = try await response.body.collect(upTo: 1 << 16)
+        print("hub answered \(response.status.code): \(buffer.readString(length: buffer.readableBytes) ?? "")")
+        if response.status.code >= 300 { throw ExitCode(1) }
     }
 }

@@ -12,7 +12,7 @@ struct FieldPayCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ScanCommand.self, LookupCommand.self, InvoicesCommand.self, QRCommand.self, PayCommand.self,
-            ReceiptsCommand.self, QueueCommand.self, DevicesCommand.self, BenchCommand.self, LedgerTortureCommand.self,
+            ReceiptsCommand.self, QueueCommand.self, EnrollCommand.self, SyncCommand.self, DevicesCommand.self, BenchCommand.self, LedgerTortureCommand.self,
         ]
     )
 }

@@ -1,0 +1,112 @@
+import FieldPayCore
+import Foundation
+import GRDB
+
+/// One change from the hub's feed, in the device's terms.
+public enum CacheChange: Sendable {
+    case upsert(Invoice, Customer)
+    case delete(number: String)
+}
+
+extension AppDatabase {
+    /// Applies one page of the hub's change feed and saves its cursor in the same transaction: a crash leaves
+    /// either the page and its cursor, or neither. An invoice's outstanding is the hub's less what this device
+    /// has recorded but not yet uploaded, so a payment in the outbox is not asked for twice.
+    public func applyChanges(_ changes: [CacheChange], cursor: String) throws(StoreError) {
+        try guarded {
+            try pool.write { db in
+                let now = Int64(Date().timeIntervalSince1970)
+                for change in changes {
+                    switch change {
+                    case .delete(let number):
+                        try db.execute(sql: "DELETE FROM invoice WHERE number = ?", arguments: [number])
+                    case .upsert(let invoice, let customer):
+                        try db.execute(
+                            sql: """
+                                INSERT INTO customer (code, name, gstin) VALUES (?, ?, ?)
+                                ON CONFLICT (code) DO UPDATE SET name = excluded.name, gstin = coalesce(excluded.gstin, gstin)
+                                """, arguments: [customer.code, customer.name, customer.gstin?.value])
+                        let unsent = try Int64.fetchOne(
+                            db,
+                            sql: """
+                                SELECT COALESCE(SUM(allocation.amountPaise), 0) FROM allocation
+                                JOIN outbox ON outbox.paymentId = allocation.paymentId AND outbox.kind = 'payment'
+                                WHERE allocation.invoiceNumber = ? AND outbox.state != 'sent'
+                                """, arguments: [invoice.number]) ?? 0
+                        let outstanding = max(0, invoice.outstanding.paise - unsent)
+                        try db.execute(
+                            sql: """
+                                INSERT INTO invoice (number, numberKey, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise,
+                                    sellerGstin, buyerGstin, irn, payeeVpa, updatedAt)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode, invoiceDate = excluded.invoiceDate,
+                                    dueDate = excluded.dueDate, totalPaise = excluded.totalPaise, outstandingPaise = excluded.outstandingPaise,
+                                    sellerGstin = excluded.sellerGstin, buyerGstin = excluded.buyerGstin, irn = excluded.irn,
+                                    payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt
+                                """,
+                            arguments: [
+                                invoice.number, normalizedInvoiceKey(invoice.number), customer.code, invoice.invoiceDate.dayNumber,
+                                invoice.dueDate.dayNumber, invoice.total.paise, min(outstanding, invoice.total.paise),
+                                invoice.sellerGstin?.value, invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, now,
+                            ])
+                    }
+                }
+                try db.execute(
+                    sql: "INSERT INTO syncState (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    arguments: [cursor])
+            }
+        }
+    }
+
+    /// Outbox entries to upload now (pending or retrying), oldest first, with their receipts.
+    public func uploadsDue(limit: Int = 100) throws(StoreError) -> [(OutboxEntry, Receipt)] {
+        let entries = try outbox().filter { $0.state == .pending || $0.state == .retrying }.prefix(limit)
+        var result: [(OutboxEntry, Receipt)] = []
+        for entry in entries {
+            if let receipt = try receipt(number: entry.receiptNumber) { result.append((entry, receipt)) }
+        }
+        return result
+    }
+
+    /// Records what the hub said about an upload; a confirmed status from the hub also confirms the payment here.
+    public func markUpload(_ id: Int64, state: OutboxEntry.State, error: String? = nil, hubStatus: String? = nil) throws(StoreError) {
+        try guarded {
+            try pool.write { db in
+                try db.execute(
+                    sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, lastError = ? WHERE id = ?",
+                    arguments: [state.rawValue, error, id])
+                if hubStatus == "confirmed" {
+                    try db.execute(
+                        sql: "UPDATE payment SET status = 'confirmed' WHERE id = (SELECT paymentId FROM outbox WHERE id = ?) AND method = 'upi'",
+                        arguments: [id])
+                }
+            }
+        }
+    }
+
+    /// UPI payments already at the hub that are still awaiting confirmation here.
+    public func unconfirmedUploadedUPI() throws(StoreError) -> [UUID] {
+        try guarded {
+            try pool.read { db in
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT payment.id FROM payment JOIN outbox ON outbox.paymentId = payment.id AND outbox.kind = 'payment'
+                        WHERE payment.method = 'upi' AND payment.status = 'awaiting-confirmation' AND outbox.state = 'sent'
+                        """
+                ).compactMap(UUID.init(uuidString:))
+            }
+        }
+    }
+
+    /// The hub confirmed a UPI payment (a PSP credit): it moves forward to confirmed, never back.
+    public func confirmFromHub(paymentID: UUID, utr: String?) throws(StoreError) {
+        try guarded {
+            try pool.write { db in
+                try db.execute(
+                    sql: "UPDATE payment SET status = 'confirmed', utr = coalesce(utr, ?) WHERE id = ? AND status = 'awaiting-confirmation'",
+                    arguments: [utr, paymentID.uuidString.lowercased()])
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import AsyncHTTPClient
+#if canImport(Glibc)
+    import Glibc
+#endif
+import DeviceStore
+import FieldPayCore
+import Foundation
+import HubAPI
+import NIOCore
+import NIOHTTP1
+
+/// What a device keeps after enrolling: the hub and its credentials, in a 0600 file.
+public struct HubCredentials: Codable, Sendable, Equatable {
+    public var hubURL: String
+    public var deviceID: String
+    public var secret: String
+
+    public init(hubURL: String, deviceID: String, secret: String) {
+        self.hubURL = hubURL
+        self.deviceID = deviceID
+        self.secret = secret
+    }
+
+    public static func load(path: String) throws -> HubCredentials? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try JSONDecoder().decode(HubCredentials.self, from: data)
+    }
+
+    public func save(path: String) throws {
+        let data = try JSONEncoder().encode(self)
+        // Private from the first byte, then renamed into place: never a half-written or readable secret.
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
+            rename(temporary, path) == 0
+        else { throw SyncError(message: "cannot write \(path): \(String(cString: strerror(errno)))", refused: true) }
+    }
+}
+
+public struct SyncError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    /// The hub answered and refused (4xx): retrying will not help.
+    public let refused: Bool
+    public var description: String { message }
+}
+
+/// The device's side of the hub protocol (`Sources/HubAPI/openapi.yaml`), over AsyncHTTPClient.
+public struct HubClient: Sendable {
+    public let baseURL: String
+    public let token: String?
+    let client: HTTPClient
+
+    public init(baseURL: String, token: String? = nil, client: HTTPClient = .shared) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.client = client
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response: HTTPClientResponse
+        do { response = try await client.execute(request, timeout: .seconds(30)) } catch {
+            throw SyncError(message: "cannot reach the hub at \(baseURL): \(error)", refused: false)
+        }
+        var buffer = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
+    }
+
+    static func problem(_ status: Int, _ body: Data) -> SyncError {
+        let detail = (try? JSONDecoder().decode(Problem.self, from: body))?.detail ?? String(decoding: body.prefix(200), as: UTF8.self)
+        return SyncError(message: "hub answered \(status): \(detail)", refused: (400..<500).contains(status))
+    }
+
+    public func enroll(code: String, deviceName: String) async throws -> EnrollResponse {
+        let (status, body) = try await send(.POST, "/v1/devices/enroll", body: try JSONEncoder().encode(EnrollRequest(code: code, deviceName: deviceName)))
+        guard status == 201 else { throw HubClient.problem(status, body) }
+        return try JSONDecoder().decode(EnrollResponse.self, from: body)
+    }
+
+    public func changes(after cursor: String, limit: Int) async throws -> ChangesPage {
+        let (status, body) = try await send(.GET, "/v1/invoices/changes?cursor=\(cursor)&limit=\(limit)")
+        guard status == 200 else { throw HubClient.problem(status, body) }
+        return try JSONDecoder().decode(ChangesPage.self, from: body)
+    }
+
+    /// The hub's view of a payment: its status and, once confirmed, the UTR.
+    public func paymentStatus(_ id: UUID) async throws -> (status: String, utr: String?) {
+        let (status, body) = try await send(.GET, "/v1/payments/\(id.uuidString.lowercased())")
+        guard status == 200 else { throw HubClient.problem(status, body) }
+        let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+        return ((object?["status"] as? String) ?? "unknown", object?["utr"] as? String)
+    }
+
+    public func upload(_ id: UUID, _ payment: PaymentUpload) async throws -> PaymentResult {
+        let (status, body) = try await send(.PUT, "/v1/payments/\(id.uuidString.lowercased())", body: try JSONEncoder().encode(payment))
+        guard status == 200 || status == 201 else { throw HubClient.problem(status, body) }
+        return try JSONDecoder().decode(PaymentResult.self, from: body)
+    }
+}
+
+/// Pull and push, one round. Either side may die at any point: the pull saves each page with its cursor,
+/// and the push repeats uploads by UUID, which the hub answers the same.
+public struct SyncService: Sendable {
+    public let database: AppDatabase
+    public let client: HubClient
+    public var pageSize = 1000
+
+    public init(database: AppDatabase, client: HubClient) {
+        self.database = database
+        self.client = client
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var pulled = 0
+        public var pages = 0
+        public var uploaded = 0
+        public var rejected = 0
+        public var retrying = 0
+        public var confirmed = 0
+        public init() {}
+    }
+
+    public func runOnce(progress: (Int) -> Void = { _ in }) async throws -> Report {
+        var report = Report()
+        // Push first: what the rep collected matters more than what the hub changed.
+        for (entry, receipt) in try database.uploadsDue() where entry.kind == "payment" {
+            do {
+                let result = try await client.upload(receipt.payment.id, SyncService.upload(receipt))
+                try database.markUpload(entry.id, state: .sent, hubStatus: result.status)
+                report.uploaded += 1
+            } catch let error as SyncError where error.refused {
+                try database.markUpload(entry.id, state: .rejected, error: error.message)
+                report.rejected += 1
+            } catch let error as SyncError {
+                try database.markUpload(entry.id, state: .retrying, error: error.message)
+                report.retrying += 1
+                throw error
+            }
+        }
+        // UPI payments the hub has but had not confirmed: ask again (a PSP credit may have come since).
+        for payment in try database.unconfirmedUploadedUPI() {
+            let (status, utr) = try await client.paymentStatus(payment)
+            if status == "confirmed" {
+                try database.confirmFromHub(paymentID: payment, utr: utr)
+                report.confirmed += 1
+            }
+        }
+        var cursor = try database.syncCursor() ?? "0"
+        while true {
+            let page = try await client.changes(after: cursor, limit: pageSize)
+            try database.applyChanges(page.changes.compactMap(SyncService.cacheChange), cursor: page.nextCursor)
+            report.pulled += page.changes.count
+            report.pages += 1
+            progress(report.pulled)
+            cursor = page.nextCursor
+            if !page.more { break }
+        }
+        return report
+    }
+
+    static func cacheChange(_ change: InvoiceChange) -> CacheChange? {
+        if change.deleted { return .delete(number: change.number) }
+        guard let code = change.customerCode, let invoiceDate = change.invoiceDate.flatMap({ LocalDate(parsing: $0) }),
+            let dueDate = change.dueDate.flatMap({ LocalDate(parsing: $0) }),
+            let total = change.total.flatMap({ try? Money(parsing: $0) }),
+            let outstanding = change.outstanding.flatMap({ try? Money(parsing: $0) })
+        else { return nil }
+        let invoice = Invoice(
+            number: change.number, customerCode: code, invoiceDate: invoiceDate, dueDate: dueDate, total: total,
+            outstanding: outstanding, sellerGstin: change.sellerGstin.flatMap { try? GSTIN($0) },
+            buyerGstin: change.buyerGstin.flatMap { try? GSTIN($0) }, irn: change.irn, payeeVPA: change.payeeVPA)
+        return .upsert(invoice, Customer(code: code, name: change.customerName ?? code, gstin: invoice.buyerGstin))
+    }
+
+    static func upload(_ receipt: Receipt) -> PaymentUpload {
+        let payment = receipt.payment
+        var body = PaymentUpload(
+            receiptNumber: payment.receiptNumber, method: payment.method.rawValue, amount: payment.amount.plainString,
+            allocations: payment.allocations.map { AllocationBody(invoice: $0.invoiceNumber, amount: $0.amount.plainString) },
+            advance: payment.advance.plainString, customerCode: payment.customerCode, recordedAtMillis: payment.recordedAtMillis,
+            signature: Receipt.base64URL(receipt.signature))
+        body.utr = payment.utr
+        body.chequeNumber = payment.chequeNumber
+        body.bank = payment.bank
+        body.chequeDate = payment.chequeDate?.isoString
+        body.upiReference = payment.upiReference
+        return body
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let hubBinary = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("fieldpay-hub").path
+
+func hub(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: hubBinary)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// True once something accepts TCP connections on 127.0.0.1:`port`.
+func listening(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+@Suite("Hub and device end to end, over loopback")
+struct HubEndToEndTests {
+    @Test("start the hub, enroll a device, sync the invoices, pay by UPI, a signed PSP webhook confirms it on both sides")
+    func endToEnd() throws {
+        let data = NSTemporaryDirectory() + "fieldpay-hubdata-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(try hub(["invoices", "import", repository + "/samples/invoices.csv", "--data", data]).status == 0)
+        let code = try hub(["devices", "enroll", "--rep", "Ravi", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(code.count == 19)
+
+        var port = 0
+        var server: Process?
+        for _ in 0..<5 {
+            let candidate = Int.random(in: 20_000...60_000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: hubBinary)
+            process.arguments = ["serve", "--data", data, "--port", String(candidate)]
+            process.environment = ProcessInfo.processInfo.environment.merging(["FIELDPAY_RAZORPAY_SECRET": "whsec_e2e"]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<100 where process.isRunning && !listening(candidate) { usleep(50_000) }
+            if process.isRunning && listening(candidate) {
+                port = candidate
+                server = process
+                break
+            }
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let running = try #require(server, "the hub did not start")
+        defer {
+            running.terminate()
+            running.waitUntilExit()
+        }
+        let url = "http://127.0.0.1:\(port)"
+
+        let device = PaymentDevice(invoices: "invoice_number,invoice_date,due_date,customer_name,total\n")
+        let enrolled = try device.run(["enroll", "--hub", url, "--code", code])
+        #expect(enrolled.status == 0 && enrolled.stdout.contains("for Ravi"), "\(enrolled.stderr)")
+        let again = try device.run(["enroll", "--hub", url, "--code", code])
+        #expect(again.status == 2 && again.stderr.contains("already used"))
+
+        let first = try device.run(["sync", "--once"])
+        #expect(first.status == 0 && first.stdout.contains("10 invoice changes pulled"), "\(first.stdout) \(first.stderr)")
+        #expect(try device.run(["lookup", "INV/2026-27/004512"]).stdout.contains("outstanding ₹15,110.00"))
+
+        let pay = try device.run(["pay", "--invoice", "INV/2026-27/004512", "--amount", "15110", "--upi", "--reference", "TEST01INV202627004512ABCDEF", "--json"])
+        #expect(pay.status == 0, "\(pay.stderr)")
+        let second = try device.run(["sync", "--once"])
+        #expect(second.stdout.contains("1 payments uploaded"), "\(second.stdout) \(second.stderr)")
+        #expect(try device.run(["queue"]).status == 4)
+
+        let credit = try hub(["fake-psp", "--hub", url, "--secret", "whsec_e2e", "--tr", "TEST01INV202627004512ABCDEF", "--amount", "15110.00", "--utr", "412345678901"])
+        #expect(credit.status == 0 && credit.stdout.contains("confirmed-payment"), "\(credit.stdout) \(credit.stderr)")
+        let forged = try hub(["fake-psp", "--hub", url, "--secret", "not-the-secret", "--tr", "TEST01INV202627004512ABCDEF", "--amount", "1.00"])
+        #expect(forged.status != 0 && forged.stdout.contains("401"))
+
+        let third = try device.run(["sync", "--once"])
+        #expect(third.stdout.contains("1 UPI confirmed"), "\(third.stdout) \(third.stderr)")
+        let receipts = try device.run(["receipts", "list", "--json"])
+        #expect(receipts.stdout.contains("\"status\":\"confirmed\"") && receipts.stdout.contains("\"utr\":\"412345678901\""), "\(receipts.stdout)")
+        #expect(try device.run(["lookup", "INV/2026-27/004512"]).stdout.contains("outstanding ₹0.00"))
+    }
+}
