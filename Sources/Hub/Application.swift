@@ -135,6 +135,20 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore) -> R
         return try json(Status(payment_id: id, status: status, utr: utr), status: .ok)
     }
 
+    router.put("/v1/payments/:uuid/utr") { request, context -> Response in
+        let device = try deviceID(request, store: store)
+        let id = try context.parameters.require("uuid").lowercased()
+        let body = try decode(UTRBody.self, try await body(request, limit: limit))
+        guard body.utr.count == 12, body.utr.allSatisfy(\.isNumber) else {
+            throw ProblemError(status: .unprocessableContent, detail: "a UTR is 12 digits")
+        }
+        switch try store.confirmUTR(paymentID: id, deviceID: device, utr: body.utr) {
+        case .confirmed: return try json(PaymentResult(paymentID: id, status: "confirmed", flaggedForReview: false), status: .ok)
+        case .notFound: throw ProblemError(status: .notFound, detail: "no payment \(id) from this device; upload it first")
+        case .claimed(let detail): throw ProblemError(status: .conflict, detail: detail)
+        }
+    }
+
     router.post("/v1/webhooks/razorpay") { request, _ -> Response in
         let data = try await body(request, limit: limit)
         let outcome = try store.receiveRazorpay(

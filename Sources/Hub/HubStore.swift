@@ -338,6 +338,30 @@ public final class HubStore: Sendable {
         }
     }
 
+    public enum UTROutcome: Sendable, Equatable {
+        case confirmed
+        case notFound
+        case claimed(String)
+    }
+
+    /// A UTR the rep typed on the device for a UPI payment: confirms it (a payment never moves backwards; a
+    /// UTR another payment holds is refused). Entering the same UTR again is answered the same.
+    public func confirmUTR(paymentID: String, deviceID: String, utr: String) throws -> UTROutcome {
+        try pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT utr FROM payment WHERE id = ? AND deviceId = ?", arguments: [paymentID, deviceID]) else {
+                return .notFound
+            }
+            if let existing = row[0] as String? {
+                return existing == utr ? .confirmed : .claimed("payment \(paymentID) already has UTR \(existing)")
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM payment WHERE utr = ?", arguments: [utr]) == true {
+                return .claimed("UTR \(utr) belongs to another payment")
+            }
+            try db.execute(sql: "UPDATE payment SET utr = ?, status = 'confirmed' WHERE id = ?", arguments: [utr, paymentID])
+            return .confirmed
+        }
+    }
+
     public func paymentCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment") ?? 0 }
     }

@@ -163,3 +163,9 @@ public struct Problem: Codable, Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// `PUT /v1/payments/{uuid}/utr`: the payer's UTR, entered on the device after the payment was uploaded.
+public struct UTRBody: Codable, Sendable, Equatable {
+    public var utr: String
+    public init(utr: String) { self.utr = utr }
+}

@@ -94,6 +94,12 @@ public struct HubClient: Sendable {
         return ((object?["status"] as? String) ?? "unknown", object?["utr"] as? String)
     }
 
+    public func sendUTR(_ id: UUID, utr: String) async throws -> PaymentResult {
+        let (status, body) = try await send(.PUT, "/v1/payments/\(id.uuidString.lowercased())/utr", body: try JSONEncoder().encode(UTRBody(utr: utr)))
+        guard status == 200 else { throw HubClient.problem(status, body) }
+        return try JSONDecoder().decode(PaymentResult.self, from: body)
+    }
+
     public func upload(_ id: UUID, _ payment: PaymentUpload) async throws -> PaymentResult {
         let (status, body) = try await send(.PUT, "/v1/payments/\(id.uuidString.lowercased())", body: try JSONEncoder().encode(payment))
         guard status == 200 || status == 201 else { throw HubClient.problem(status, body) }
@@ -126,9 +132,12 @@ public struct SyncService: Sendable {
     public func runOnce(progress: (Int) -> Void = { _ in }) async throws -> Report {
         var report = Report()
         // Push first: what the rep collected matters more than what the hub changed.
-        for (entry, receipt) in try database.uploadsDue() where entry.kind == "payment" {
+        for (entry, receipt) in try database.uploadsDue() {
             do {
-                let result = try await client.upload(receipt.payment.id, SyncService.upload(receipt))
+                let result =
+                    entry.kind == "utr"
+                    ? try await client.sendUTR(receipt.payment.id, utr: receipt.payment.utr ?? "")
+                    : try await client.upload(receipt.payment.id, SyncService.upload(receipt))
                 try database.markUpload(entry.id, state: .sent, hubStatus: result.status)
                 report.uploaded += 1
             } catch let error as SyncError where error.refused {

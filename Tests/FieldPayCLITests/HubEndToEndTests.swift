@@ -99,5 +99,14 @@ struct HubEndToEndTests {
         let receipts = try device.run(["receipts", "list", "--json"])
         #expect(receipts.stdout.contains("\"status\":\"confirmed\"") && receipts.stdout.contains("\"utr\":\"412345678901\""), "\(receipts.stdout)")
         #expect(try device.run(["lookup", "INV/2026-27/004512"]).stdout.contains("outstanding ₹0.00"))
+
+        // A UPI payment confirmed on the device by the payer's UTR: the UTR follows the payment to the hub.
+        let upi = try device.run(["pay", "--invoice", "INV/2026-27/004513", "--amount", "8240.50", "--upi"])
+        #expect(upi.status == 0)
+        #expect(try device.run(["sync", "--once"]).stdout.contains("1 payments uploaded"))
+        #expect(try device.run(["receipts", "confirm", "TEST01-000002", "--utr", "498765432109"]).status == 0)
+        let fourth = try device.run(["sync", "--once"])
+        #expect(fourth.stdout.contains("1 payments uploaded"), "\(fourth.stdout) \(fourth.stderr)")  // the UTR entry
+        #expect(try device.run(["queue"]).status == 4)
     }
 }

@@ -226,3 +226,23 @@ struct RazorpayWebhookTests {
         #expect(try hub.store.webhookOutcomes() == ["bad-signature", "bad-signature", "bad-signature", "unmatched", "unmatched"])
     }
 }
+
+@Suite("UTR entered on the device")
+struct UTRTests {
+    @Test("a UTR confirms an uploaded UPI payment once; the same UTR for another payment is refused")
+    func utr() throws {
+        let hub = try TestHub()
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        let a = UUID().uuidString.lowercased()
+        let b = UUID().uuidString.lowercased()
+        _ = try hub.store.upload(paymentID: a, deviceID: device, body: Data(), payment: upload("A-1", amount: "10.00", invoice: "INV/1", method: "upi"))
+        _ = try hub.store.upload(paymentID: b, deviceID: device, body: Data(), payment: upload("A-2", amount: "10.00", invoice: "INV/1", method: "upi"))
+        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "412345678901") == .confirmed)
+        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "412345678901") == .confirmed)
+        #expect(try hub.store.confirmUTR(paymentID: b, deviceID: device, utr: "412345678901") == .claimed("UTR 412345678901 belongs to another payment"))
+        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "999999999999") == .claimed("payment \(a) already has UTR 412345678901"))
+        #expect(try hub.store.confirmUTR(paymentID: b, deviceID: "dev_other", utr: "111111111111") == .notFound)
+        #expect(try hub.store.paymentStatus(a)?.status == "confirmed")
+        #expect(try hub.store.paymentStatus(b)?.status == "awaiting-confirmation")
+    }
+}
