@@ -362,6 +362,14 @@ public final class HubStore: Sendable {
         }
     }
 
+    /// (payment id, receipt number) of every payment a device uploaded.
+    public func payments(deviceID: String) throws -> [(id: String, receiptNumber: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, receiptNumber FROM payment WHERE deviceId = ? ORDER BY receiptNumber", arguments: [deviceID])
+                .map { ($0[0], $0[1]) }
+        }
+    }
+
     public func paymentCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment") ?? 0 }
     }

@@ -131,6 +131,7 @@ public struct SyncService: Sendable {
 
     public func runOnce(progress: (Int) -> Void = { _ in }) async throws -> Report {
         var report = Report()
+        var pushError: SyncError?
         // Push first: what the rep collected matters more than what the hub changed.
         for (entry, receipt) in try database.uploadsDue() {
             do {
@@ -144,9 +145,10 @@ public struct SyncService: Sendable {
                 try database.markUpload(entry.id, state: .rejected, error: error.message)
                 report.rejected += 1
             } catch let error as SyncError {
+                // Keep going: one lost reply must not hold back the rest of the queue. Uploads are idempotent.
                 try database.markUpload(entry.id, state: .retrying, error: error.message)
                 report.retrying += 1
-                throw error
+                pushError = pushError ?? error
             }
         }
         // UPI payments the hub has but had not confirmed: ask again (a PSP credit may have come since).
@@ -167,6 +169,7 @@ public struct SyncService: Sendable {
             cursor = page.nextCursor
             if !page.more { break }
         }
+        if let pushError { throw pushError }
         return report
     }
 
