@@ -57,11 +57,6 @@ public struct RawRow: Sendable {
         cells = Array(repeating: nil, count: Column.allCases.count)
     }
 
-    public init(line: Int, fields: [Column: String]) {
-        self.init(line: line)
-        for (column, text) in fields { self[column] = text }
-    }
-
     public subscript(column: Column) -> String? {
         get { cells[column.position] }
         set { cells[column.position] = newValue }

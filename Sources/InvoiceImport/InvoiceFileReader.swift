@@ -70,10 +70,8 @@ public final class InvoiceFileReader {
                     self.format = .csv
                     try startCSV(name: name, prefetched: bytes)
                 } else {
-                    let resolved = chosen ?? JSONParser.guessFormat(bytes)
-                    self.format = resolved
                     jsonBytes = bytes.count
-                    try startJSON(bytes, lines: resolved == .jsonLines, name: name)
+                    try startJSON(bytes, format: chosen, name: name)
                 }
             }
         } catch {
@@ -133,12 +131,26 @@ public final class InvoiceFileReader {
         csv = reader
     }
 
-    private func startJSON(_ bytes: [UInt8], lines: Bool, name: String) throws(ImportError) {
+    /// Parses the bytes once: as `format` when the name told it, else as one document and, when that fails,
+    /// as JSON Lines (reporting the document's error if neither reads).
+    private func startJSON(_ bytes: [UInt8], format chosen: Format?, name: String) throws(ImportError) {
         var parser = JSONParser(bytes: bytes)
-        if lines {
+        if chosen == .jsonLines {
+            format = .jsonLines
             jsonRows = try parser.parseLines()
         } else {
-            switch try parser.parseDocument() {
+            let document: JSONValue
+            do {
+                document = try parser.parseDocument()
+                format = .json
+            } catch {
+                var lines = JSONParser(bytes: bytes)
+                guard chosen == nil, let rows = try? lines.parseLines() else { throw error }
+                format = .jsonLines
+                jsonRows = rows
+                return try checkJSONRows(name: name)
+            }
+            switch document {
             case .array(let elements):
                 jsonRows = elements
             case .object(let members):
@@ -150,6 +162,10 @@ public final class InvoiceFileReader {
                 throw ImportError(.malformedJSON, "\(name) is neither an array of invoices nor {\"invoices\": [...]}")
             }
         }
+        try checkJSONRows(name: name)
+    }
+
+    private func checkJSONRows(name: String) throws(ImportError) {
         guard !jsonRows.isEmpty else { throw ImportError(.empty, name) }
         if case .object(let members) = jsonRows[0].value {
             try InvoiceColumns.checkHeader(Set(InvoiceColumns.columns(members.map(\.name)).compactMap { $0 }), file: name)
@@ -171,16 +187,5 @@ public final class InvoiceFileReader {
                 throw ImportError(.tooLarge, "\(name) is larger than \(InvoiceFileReader.maximumJSONBytes >> 20) MiB; JSON is read whole, so split it or use CSV")
             }
         }
-    }
-}
-
-extension JSONParser {
-    /// `[` or a single object: a JSON document; several objects one per line: JSON Lines.
-    static func guessFormat(_ bytes: [UInt8]) -> InvoiceFileReader.Format {
-        var parser = JSONParser(bytes: bytes)
-        if (try? parser.parseDocument()) != nil { return .json }
-        var lines = JSONParser(bytes: bytes)
-        if (try? lines.parseLines()) != nil { return .jsonLines }
-        return .json  // parse again to report where it is broken
     }
 }
