@@ -137,7 +137,7 @@ public enum ReceiptVerifier {
             return .malformed("not a FieldPay receipt (FPR1)")
         }
         let signedText = String(text[..<bar])
-        guard let signature = Receipt.base64URLDecode(text[text.index(after: bar)...]), signature.count == 64 else {
+        guard let signature = Base64URL.decode(text[text.index(after: bar)...]), signature.count == 64 else {
             return .malformed("the signature is not 64 bytes of base64url")
         }
         let fields = signedText.split(separator: "|", omittingEmptySubsequences: false).map(String.init)

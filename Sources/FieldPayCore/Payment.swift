@@ -108,16 +108,5 @@ public struct Receipt: Hashable, Sendable, Codable {
     }
 
     /// The text of the receipt's verification QR: the signed text and the signature (base64url).
-    public var verificationPayload: String { payment.signedText + "|" + Receipt.base64URL(signature) }
-
-    public static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func base64URLDecode(_ text: some StringProtocol) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.utf8.count % 4 != 0 { base64.append("=") }
-        return Data(base64Encoded: base64)
-    }
+    public var verificationPayload: String { payment.signedText + "|" + Base64URL.encode(signature) }
 }

@@ -105,7 +105,7 @@ public final class HubStore: Sendable {
     }
 
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     static func nextVersion(_ db: Database) throws -> Int64 {
@@ -197,23 +197,10 @@ public final class HubStore: Sendable {
 
     /// A one-time enrollment code for a rep's device, valid for `hours`.
     public func createEnrollmentCode(rep: String, hours: Int = 72) throws -> String {
-        var bytes = [UInt8](repeating: 0, count: 10)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        // 16 characters of Crockford base 32, grouped for reading aloud: XXXX-XXXX-XXXX-XXXX.
+        // 80 random bits as 16 characters of Crockford base 32, grouped for reading aloud: XXXX-XXXX-XXXX-XXXX.
         let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-        var value = bytes.reduce(into: [UInt8]()) { $0.append($1) }
-        var characters: [Character] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in value {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                characters.append(alphabet[Int((buffer >> UInt32(bits - 5)) & 31)])
-                bits -= 5
-            }
-        }
-        value.removeAll()
+        var generator = SystemRandomNumberGenerator()
+        let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<32, using: &generator)] }
         let code = stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
         try pool.write { db in
             try db.execute(
@@ -290,7 +277,7 @@ public final class HubStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let canonical = (try? encoder.encode(payment)) ?? body
-        let bodyHash = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        let bodyHash = SHA256.hash(data: canonical).hexString
         guard let amount = try? Money(parsing: payment.amount), amount.isPositive else { return .invalid("amount \(payment.amount) is not a positive amount") }
         var allocations: [(String, Money)] = []
         for allocation in payment.allocations {
@@ -317,23 +304,19 @@ public final class HubStore: Sendable {
                     sql: "UPDATE invoice SET outstandingPaise = max(0, outstandingPaise - ?), version = ? WHERE number = ?",
                     arguments: [part.paise, try HubStore.nextVersion(db), number])
             }
-            let status = payment.method == "upi" ? (payment.utr == nil ? "awaiting-confirmation" : "confirmed") : "received"
-            if let utr = payment.utr, try Bool.fetchOne(db, sql: "SELECT 1 FROM payment WHERE utr = ?", arguments: [utr]) == true {
+            // A UTR another payment already holds is not taken: the payment waits for confirmation, flagged.
+            var utr = payment.utr
+            if let claimed = utr, try Bool.fetchOne(db, sql: "SELECT 1 FROM payment WHERE utr = ?", arguments: [claimed]) == true {
+                utr = nil
                 flagged = true
-                try db.execute(
-                    sql: """
-                        INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1, ?, ?)
-                        """,
-                    arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, "awaiting-confirmation", String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
-                return .created(PaymentResult(paymentID: paymentID, status: "awaiting-confirmation", flaggedForReview: true))
             }
+            let status = payment.method == "upi" ? (utr == nil ? "awaiting-confirmation" : "confirmed") : "received"
             try db.execute(
                 sql: """
                     INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, payment.utr, status, flagged, String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
+                arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, utr, status, flagged, String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
             return .created(PaymentResult(paymentID: paymentID, status: status, flaggedForReview: flagged))
         }
     }

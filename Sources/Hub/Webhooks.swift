@@ -22,7 +22,7 @@ public enum WebhookOutcome: String, Sendable, Equatable {
 public enum Razorpay {
     public static func signature(body: Data, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return mac.hexString
     }
 
     public static func verify(body: Data, signature: String, secret: String) -> Bool {

@@ -43,8 +43,8 @@ enum EInvoiceQR {
 
     static func parse(_ payload: String, keys: [EInvoiceKey]) throws(PayloadError) -> InvoiceRef {
         let parts = payload.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = base64URLDecode(parts[0]), let payloadData = base64URLDecode(parts[1]),
-            let signature = base64URLDecode(parts[2])
+        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let payloadData = Base64URL.decode(parts[1]),
+            let signature = Base64URL.decode(parts[2])
         else { throw PayloadError(.malformedEInvoice, "not three base64url parts") }
         guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
             throw PayloadError(.malformedEInvoice, "the JWS header is not a JSON object")
@@ -129,17 +129,5 @@ enum EInvoiceQR {
 
     static func isHex(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
-    }
-
-    static func base64URLDecode(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 = base64.replacingOccurrences(of: "=", with: "")
-        while base64.utf8.count % 4 != 0 { base64.append("=") }
-        return Data(base64Encoded: base64)
-    }
-
-    static func base64URLEncode(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -193,7 +193,7 @@ public struct SyncService: Sendable {
             receiptNumber: payment.receiptNumber, method: payment.method.rawValue, amount: payment.amount.plainString,
             allocations: payment.allocations.map { AllocationBody(invoice: $0.invoiceNumber, amount: $0.amount.plainString) },
             advance: payment.advance.plainString, customerCode: payment.customerCode, recordedAtMillis: payment.recordedAtMillis,
-            signature: Receipt.base64URL(receipt.signature))
+            signature: Base64URL.encode(receipt.signature))
         body.utr = payment.utr
         body.chequeNumber = payment.chequeNumber
         body.bank = payment.bank

@@ -107,7 +107,7 @@ struct ReceiptView: Encodable {
         cheque_number = p.chequeNumber
         bank = p.bank
         cheque_date = p.chequeDate?.isoString
-        signature = Receipt.base64URL(receipt.signature)
+        signature = Base64URL.encode(receipt.signature)
         verification = receipt.verificationPayload
     }
 }

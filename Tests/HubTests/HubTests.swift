@@ -245,4 +245,27 @@ struct UTRTests {
         #expect(try hub.store.paymentStatus(a)?.status == "confirmed")
         #expect(try hub.store.paymentStatus(b)?.status == "awaiting-confirmation")
     }
+
+    @Test("an upload whose UTR another payment holds is kept without it, awaiting confirmation and flagged")
+    func claimedUTRUpload() throws {
+        let hub = try TestHub()
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        var first = upload("A-1", amount: "10.00", invoice: "INV/1", method: "upi")
+        first.utr = "412345678901"
+        let second = first
+        let a = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: first)
+        let b = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: { var p = second; p.receiptNumber = "A-2"; return p }())
+        #expect(a == .created(PaymentResult(paymentID: aID(a), status: "confirmed", flaggedForReview: false)))
+        guard case .created(let result) = b else {
+            Issue.record("\(b)")
+            return
+        }
+        #expect(result.status == "awaiting-confirmation" && result.flaggedForReview)
+        #expect(try hub.store.paymentStatus(result.paymentID)?.utr == nil)
+    }
+}
+
+func aID(_ outcome: HubStore.UploadOutcome) -> String {
+    if case .created(let result) = outcome { return result.paymentID }
+    return ""
 }
