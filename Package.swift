@@ -35,7 +35,7 @@ let package = Package(
         // The benchmark's reference: a plain C loop over libzbar, to measure the Swift wrapper against.
         .target(name: "CZBarBaseline", dependencies: ["CZBar"], linkerSettings: [.linkedLibrary("zbar")]),
 
-        .target(name: "FieldPayCore"),
+        .target(name: "FieldPayCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Imaging", dependencies: ["FieldPayCore", "CPNG", "CTurboJPEG"]),
         .target(name: "Scanning", dependencies: ["FieldPayCore", "CZBar", "Imaging"]),
         .target(name: "Capture", dependencies: ["FieldPayCore", "CV4L2", "Imaging"]),

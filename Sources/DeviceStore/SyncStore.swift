@@ -16,44 +16,75 @@ extension AppDatabase {
         try guarded {
             try pool.write { db in
                 let now = Int64(Date().timeIntervalSince1970)
+                // What this device holds but has not uploaded, per invoice: usually nothing, so one query per page.
+                var unsent: [String: Int64] = [:]
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT allocation.invoiceNumber, SUM(allocation.amountPaise) FROM allocation
+                        JOIN outbox ON outbox.paymentId = allocation.paymentId AND outbox.kind = 'payment'
+                        WHERE outbox.state != 'sent' GROUP BY allocation.invoiceNumber
+                        """)
+                {
+                    unsent[row[0]] = row[1]
+                }
+                let deleteInvoice = try db.cachedStatement(sql: "DELETE FROM invoice WHERE number = ?")
+                let upsertCustomer = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO customer (code, name, gstin) VALUES (?, ?, ?)
+                        ON CONFLICT (code) DO UPDATE SET name = excluded.name, gstin = coalesce(excluded.gstin, gstin)
+                        WHERE name IS NOT excluded.name OR (excluded.gstin IS NOT NULL AND gstin IS NOT excluded.gstin)
+                        """)
+                let upsertInvoice = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO invoice (number, numberKey, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise,
+                            sellerGstin, buyerGstin, irn, payeeVpa, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode, invoiceDate = excluded.invoiceDate,
+                            dueDate = excluded.dueDate, totalPaise = excluded.totalPaise, outstandingPaise = excluded.outstandingPaise,
+                            sellerGstin = excluded.sellerGstin, buyerGstin = excluded.buyerGstin, irn = excluded.irn,
+                            payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt
+                        """)
+                var customersSeen = Set<String>()
                 for change in changes {
                     switch change {
                     case .delete(let number):
-                        try db.execute(sql: "DELETE FROM invoice WHERE number = ?", arguments: [number])
+                        deleteInvoice.setUncheckedArguments([number])
+                        try deleteInvoice.execute()
                     case .upsert(let invoice, let customer):
-                        try db.execute(
-                            sql: """
-                                INSERT INTO customer (code, name, gstin) VALUES (?, ?, ?)
-                                ON CONFLICT (code) DO UPDATE SET name = excluded.name, gstin = coalesce(excluded.gstin, gstin)
-                                """, arguments: [customer.code, customer.name, customer.gstin?.value])
-                        let unsent = try Int64.fetchOne(
-                            db,
-                            sql: """
-                                SELECT COALESCE(SUM(allocation.amountPaise), 0) FROM allocation
-                                JOIN outbox ON outbox.paymentId = allocation.paymentId AND outbox.kind = 'payment'
-                                WHERE allocation.invoiceNumber = ? AND outbox.state != 'sent'
-                                """, arguments: [invoice.number]) ?? 0
-                        let outstanding = max(0, invoice.outstanding.paise - unsent)
-                        try db.execute(
-                            sql: """
-                                INSERT INTO invoice (number, numberKey, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise,
-                                    sellerGstin, buyerGstin, irn, payeeVpa, updatedAt)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode, invoiceDate = excluded.invoiceDate,
-                                    dueDate = excluded.dueDate, totalPaise = excluded.totalPaise, outstandingPaise = excluded.outstandingPaise,
-                                    sellerGstin = excluded.sellerGstin, buyerGstin = excluded.buyerGstin, irn = excluded.irn,
-                                    payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt
-                                """,
-                            arguments: [
-                                invoice.number, normalizedInvoiceKey(invoice.number), customer.code, invoice.invoiceDate.dayNumber,
-                                invoice.dueDate.dayNumber, invoice.total.paise, min(outstanding, invoice.total.paise),
-                                invoice.sellerGstin?.value, invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, now,
-                            ])
+                        if customersSeen.insert(customer.code).inserted {
+                            upsertCustomer.setUncheckedArguments([customer.code, customer.name, customer.gstin?.value])
+                            try upsertCustomer.execute()
+                        }
+                        let outstanding = max(0, invoice.outstanding.paise - (unsent[invoice.number] ?? 0))
+                        upsertInvoice.setUncheckedArguments([
+                            invoice.number, normalizedInvoiceKey(invoice.number), customer.code, invoice.invoiceDate.dayNumber,
+                            invoice.dueDate.dayNumber, invoice.total.paise, min(outstanding, invoice.total.paise),
+                            invoice.sellerGstin?.value, invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, now,
+                        ])
+                        try upsertInvoice.execute()
                     }
                 }
                 try db.execute(
                     sql: "INSERT INTO syncState (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     arguments: [cursor])
+            }
+        }
+    }
+
+    /// A digest of the invoice cache: SHA-256 over every invoice, in number order, as
+    /// `number|customer|invoice date|due date|total paise|outstanding paise\n`. The hub computes the same over
+    /// its live invoices, so two equal digests mean the device holds exactly the hub's book.
+    public func invoiceDigest() throws(StoreError) -> (count: Int, digest: [UInt8]) {
+        try guarded {
+            try pool.read { db in
+                var hasher = InvoiceDigest()
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT number, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise FROM invoice ORDER BY number")
+                while let row = try rows.next() {
+                    hasher.add(number: row[0], customerCode: row[1], invoiceDate: row[2], dueDate: row[3], totalPaise: row[4], outstandingPaise: row[5])
+                }
+                return hasher.finish()
             }
         }
     }

@@ -11,6 +11,9 @@ public struct HubConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var razorpayWebhookSecret: String
+    /// How often an idle event stream gets a comment line.
+    public var eventKeepAlive: Duration = .seconds(15)
+    public var razorpay: RazorpayProvider { RazorpayProvider(secret: razorpayWebhookSecret) }
     /// Largest request body accepted (payments and webhooks are small).
     public var maximumBodyBytes = 256 * 1024
 
@@ -41,7 +44,7 @@ extension ChangesPage: ResponseEncodable {}
 /// The hub as a Hummingbird application: the device protocol, webhooks and health. Tested with
 /// `app.test(.router)`; `fieldpay-hub serve` runs it.
 public func buildApplication(_ configuration: HubConfiguration, store: HubStore) -> some ApplicationProtocol {
-    let router = buildRouter(configuration, store: store)
+    let router = buildRouter(configuration, store: store, metrics: HubMetrics())
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fieldpay-hub"))
@@ -63,8 +66,26 @@ func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Respon
 }
 
 func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
-    do { return try JSONDecoder().decode(type, from: data) } catch {
-        throw ProblemError(status: .badRequest, detail: "the body is not a valid \(type): \(error)")
+    do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
+        throw ProblemError(status: .badRequest, detail: "the body is not a valid \(type): \(describe(error))")
+    } catch {
+        throw ProblemError(status: .badRequest, detail: "the body is not JSON")
+    }
+}
+
+/// A decoding error in words a client can act on: which field, what was wrong.
+func describe(_ error: DecodingError) -> String {
+    func path(_ context: DecodingError.Context) -> String {
+        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return keys.isEmpty ? "the body" : keys.joined(separator: ".")
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+        return "\(path(context) == "the body" ? "" : path(context) + ".")\(key.stringValue) is missing"
+    case .typeMismatch(let type, let context): return "\(path(context)) should be \(type)"
+    case .valueNotFound(let type, let context): return "\(path(context)) should be \(type), not null"
+    case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not JSON" : "\(path(context)) is not valid"
+    @unknown default: return "not valid"
     }
 }
 
@@ -79,8 +100,22 @@ func deviceID(_ request: Request, store: HubStore) throws -> String {
     }
 }
 
-public func buildRouter(_ configuration: HubConfiguration, store: HubStore) -> Router<BasicRequestContext> {
+/// Anything the handlers did not expect becomes a logged 500 in problem JSON, not an empty answer.
+struct UnexpectedErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let error as HTTPResponseError {
+            throw error
+        } catch {
+            context.logger.error("unexpected error on \(request.method) \(request.uri.path): \(error)")
+            throw ProblemError(status: .internalServerError, detail: "the hub could not handle this request; it has been logged")
+        }
+    }
+}
+
+public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metrics: HubMetrics = HubMetrics()) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: UnexpectedErrorMiddleware())
+    router.add(middleware: metrics)
     let limit = configuration.maximumBodyBytes
 
     router.get("/healthz") { _, _ in "ok\n" }
@@ -122,10 +157,11 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore) -> R
     }
 
     router.get("/v1/payments/:uuid") { request, context -> Response in
-        _ = try deviceID(request, store: store)
+        let device = try deviceID(request, store: store)
         let id = try context.parameters.require("uuid").lowercased()
-        guard let (status, utr) = try store.paymentStatus(id) else {
-            throw ProblemError(status: .notFound, detail: "no payment \(id) at this hub")
+        // A device sees its own payments only.
+        guard let (status, utr) = try store.paymentStatus(id, deviceID: device) else {
+            throw ProblemError(status: .notFound, detail: "no payment \(id) from this device at this hub")
         }
         struct Status: Encodable {
             let payment_id: String
@@ -139,7 +175,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore) -> R
         let device = try deviceID(request, store: store)
         let id = try context.parameters.require("uuid").lowercased()
         let body = try decode(UTRBody.self, try await body(request, limit: limit))
-        guard body.utr.count == 12, body.utr.allSatisfy(\.isNumber) else {
+        guard isUTR(body.utr) else {
             throw ProblemError(status: .unprocessableContent, detail: "a UTR is 12 digits")
         }
         switch try store.confirmUTR(paymentID: id, deviceID: device, utr: body.utr) {
@@ -149,15 +185,106 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore) -> R
         }
     }
 
-    router.post("/v1/webhooks/razorpay") { request, _ -> Response in
+    let providers: [String: any PaymentProvider] = [configuration.razorpay.name: configuration.razorpay]
+    router.post("/v1/webhooks/:provider") { request, context -> Response in
+        let name = try context.parameters.require("provider")
+        guard let provider = providers[name] else { throw ProblemError(status: .notFound, detail: "no payment provider \(name) at this hub") }
         let data = try await body(request, limit: limit)
-        let outcome = try store.receiveRazorpay(
-            body: data, signature: request.headers[HTTPField.Name("X-Razorpay-Signature")!],
-            eventID: request.headers[HTTPField.Name("x-razorpay-event-id")!], secret: configuration.razorpayWebhookSecret)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let outcome = try store.receiveWebhook(provider, body: data, headers: HTTPFieldsView(headers))
+        metrics.count("fieldpay_hub_webhooks_total", labels: ["provider": name, "outcome": outcome.rawValue])
         // Answer fast and 2xx for everything we stored, so the provider does not retry for a day; a bad
         // signature is a 401 (recorded all the same).
         if outcome == .badSignature { throw ProblemError(status: .unauthorized, detail: "the webhook signature does not match") }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"outcome\":\"\(outcome.rawValue)\"}")))
+    }
+
+    // Confirmations as Server-Sent Events: what was missed since `since` (or Last-Event-ID) first, then live,
+    // with a comment line every `keepAlive` so a dead connection is noticed.
+    router.get("/v1/events") { request, context -> Response in
+        let device = try deviceID(request, store: store)
+        let sinceText = request.uri.queryParameters.get("since") ?? request.headers[HTTPField.Name("Last-Event-ID")!] ?? "0"
+        guard let since = Int64(sinceText), since >= 0 else { throw ProblemError(status: .badRequest, detail: "since must be an event id this hub gave") }
+        // Subscribed before the backlog is read, so nothing committed in between is missed (ids weed out repeats).
+        let (subscription, live) = store.broadcaster.subscribe(deviceID: device)
+        let backlog: [HubEvent]
+        do { backlog = try store.events(deviceID: device, since: since, limit: 10_000) } catch {
+            store.broadcaster.unsubscribe(subscription)
+            throw error
+        }
+        let keepAlive = configuration.eventKeepAlive
+        guard request.headers[.accept]?.contains("text/event-stream") == true else {
+            // Long-poll: the events since `since` as JSON, waiting up to `wait` seconds for one when there are none.
+            defer { store.broadcaster.unsubscribe(subscription) }
+            let waitText = request.uri.queryParameters.get("wait") ?? "0"
+            guard let wait = Int(waitText), (0...60).contains(wait) else { throw ProblemError(status: .badRequest, detail: "wait must be 0 to 60 seconds") }
+            var events = backlog
+            if events.isEmpty && wait > 0 {
+                let first = await withTaskGroup(of: HubEvent?.self) { group in
+                    group.addTask {
+                        for await event in live where event.id > since { return event }
+                        return nil
+                    }
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(wait))
+                        return nil
+                    }
+                    let winner = await group.next() ?? nil
+                    group.cancelAll()
+                    return winner
+                }
+                if let first { events = [first] }
+            }
+            return try json(EventsPage(events: events, next: events.last?.id ?? since), status: .ok)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            body: .init { writer in
+                defer { store.broadcaster.unsubscribe(subscription) }
+                func send(_ event: HubEvent) async throws {
+                    let data = try JSONEncoder().encode(event)
+                    try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                }
+                try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                var last = since
+                for event in backlog {
+                    try await send(event)
+                    last = event.id
+                }
+                // Live events, with keep-alives between them; the loop ends when the client goes away.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    let (ticks, tick) = AsyncStream<HubEvent?>.makeStream()
+                    group.addTask {
+                        for await event in live { tick.yield(event) }
+                        tick.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: keepAlive)
+                            tick.yield(nil)
+                        }
+                    }
+                    for await item in ticks {
+                        if let event = item {
+                            if event.id > last {
+                                try await send(event)
+                                last = event.id
+                            }
+                        } else {
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
+                    }
+                    group.cancelAll()
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    router.get("/metrics") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: try metrics.render(store: store))))
     }
     return router
 }

@@ -11,6 +11,8 @@ import InvoiceImport
 public final class HubStore: Sendable {
     let pool: DatabasePool
     public let path: String
+    /// Confirmations for the devices listening on `GET /v1/events`.
+    public let broadcaster = EventBroadcaster()
 
     public init(path: String) throws {
         self.path = path
@@ -101,6 +103,19 @@ public final class HubStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2-invoice-key") { db in
+            // The invoice number's letters and digits, upper-cased, as a UPI `tr` carries it: a credit that
+            // arrives before the device's payment is matched by index, not by scanning the book.
+            try db.execute(sql: "ALTER TABLE invoice ADD COLUMN numberKey TEXT NOT NULL DEFAULT ''")
+            for number in try String.fetchAll(db, sql: "SELECT number FROM invoice") {
+                try db.execute(sql: "UPDATE invoice SET numberKey = ? WHERE number = ?", arguments: [normalizedInvoiceKey(number), number])
+            }
+            try db.execute(sql: "CREATE INDEX invoice_numberKey ON invoice(numberKey) WHERE deleted = 0")
+        }
+        migrator.registerMigration("v3-credit-source") { db in
+            // Which feed of the confirmation state machine a credit came from: webhook, statement, device.
+            try db.execute(sql: "ALTER TABLE credit ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook'")
+        }
         return migrator
     }
 
@@ -122,9 +137,9 @@ public final class HubStore: Sendable {
             var rejected: [Rejection] = []
             let upsert = try db.makeStatement(
                 sql: """
-                    INSERT INTO invoice (number, customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise,
+                    INSERT INTO invoice (number, numberKey, customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise,
                         sellerGstin, buyerGstin, irn, payeeVpa, deleted, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
                     ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode, customerName = excluded.customerName,
                         invoiceDate = excluded.invoiceDate, dueDate = excluded.dueDate, totalPaise = excluded.totalPaise,
                         outstandingPaise = excluded.outstandingPaise, sellerGstin = excluded.sellerGstin,
@@ -137,7 +152,7 @@ public final class HubStore: Sendable {
                 case .success(let record):
                     let invoice = record.invoice
                     upsert.setUncheckedArguments([
-                        invoice.number, invoice.customerCode, record.customer.name, invoice.invoiceDate.dayNumber,
+                        invoice.number, normalizedInvoiceKey(invoice.number), invoice.customerCode, record.customer.name, invoice.invoiceDate.dayNumber,
                         invoice.dueDate.dayNumber, invoice.total.paise, invoice.outstanding.paise, invoice.sellerGstin?.value,
                         invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, try HubStore.nextVersion(db),
                     ])
@@ -187,6 +202,33 @@ public final class HubStore: Sendable {
             let next = changes.last?.version ?? cursor
             return ChangesPage(changes: changes, nextCursor: String(next), more: rows.count > limit)
         }
+    }
+
+    /// The same digest a device computes over its cache (`InvoiceDigest`), over the hub's live invoices.
+    public func invoiceDigest() throws -> (count: Int, digest: [UInt8]) {
+        try pool.read { db in
+            var digest = InvoiceDigest()
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT number, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise FROM invoice WHERE deleted = 0 ORDER BY number")
+            while let row = try rows.next() {
+                digest.add(number: row[0], customerCode: row[1], invoiceDate: row[2], dueDate: row[3], totalPaise: row[4], outstandingPaise: row[5])
+            }
+            return digest.finish()
+        }
+    }
+
+    /// The one live invoice whose number key ends `key` (a UPI `tr` less its time suffix is the device code
+    /// followed by the invoice key), by one index lookup per suffix; nil when none or more than one match.
+    static func invoiceEnding(_ key: String, _ db: Database) throws -> String? {
+        let characters = Array(key)
+        var found: [String] = []
+        for start in characters.indices {
+            let suffix = String(characters[start...])
+            found += try String.fetchAll(db, sql: "SELECT number FROM invoice WHERE numberKey = ? AND deleted = 0", arguments: [suffix])
+            if found.count > 1 { return nil }
+        }
+        return found.first
     }
 
     public func invoiceOutstanding(_ number: String) throws -> Money? {
@@ -278,14 +320,9 @@ public final class HubStore: Sendable {
         encoder.outputFormatting = .sortedKeys
         let canonical = (try? encoder.encode(payment)) ?? body
         let bodyHash = SHA256.hash(data: canonical).hexString
-        guard let amount = try? Money(parsing: payment.amount), amount.isPositive else { return .invalid("amount \(payment.amount) is not a positive amount") }
-        var allocations: [(String, Money)] = []
-        for allocation in payment.allocations {
-            guard let part = try? Money(parsing: allocation.amount), part.isPositive else {
-                return .invalid("allocation to \(allocation.invoice): \(allocation.amount) is not a positive amount")
-            }
-            allocations.append((allocation.invoice, part))
-        }
+        if let problem = HubStore.problem(with: payment) { return .invalid(problem) }
+        let amount = wireMoney(payment.amount)!
+        var allocations = payment.allocations.map { ($0.invoice, wireMoney($0.amount)!) }
         return try pool.write { db in
             if let existing = try Row.fetchOne(db, sql: "SELECT bodyHash, deviceId, status, flagged FROM payment WHERE id = ?", arguments: [paymentID]) {
                 guard existing[0] as String == bodyHash, existing[1] as String == deviceID else {
@@ -293,7 +330,30 @@ public final class HubStore: Sendable {
                 }
                 return .repeated(PaymentResult(paymentID: paymentID, status: existing[2], flaggedForReview: existing[3]))
             }
+            if let other = try String.fetchOne(
+                db, sql: "SELECT id FROM payment WHERE deviceId = ? AND receiptNumber = ?", arguments: [deviceID, payment.receiptNumber])
+            {
+                return .conflict("receipt \(payment.receiptNumber) of this device is already payment \(other)")
+            }
             var flagged = false
+            // A UPI credit for this QR that reached the hub before the payment did was put on its invoice
+            // then: this payment takes it over (confirmed, its UTR) and the invoice is not reduced twice.
+            var creditUTR: String?
+            var creditTaken = false
+            if payment.method == "upi", let reference = payment.upiReference,
+                let credit = try Row.fetchOne(
+                    db,
+                    sql: "SELECT provider, providerPaymentId, amountPaise, utr FROM credit WHERE reference = ? AND state = 'matched' AND paymentId IS NULL AND invoiceNumber IS NOT NULL",
+                    arguments: [reference])
+            {
+                try db.execute(
+                    sql: "UPDATE credit SET paymentId = ? WHERE provider = ? AND providerPaymentId = ?",
+                    arguments: [paymentID, credit[0] as String, credit[1] as String])
+                if (credit[2] as Int64) != amount.paise { flagged = true }
+                creditUTR = credit[3]
+                creditTaken = true
+                allocations = []
+            }
             for (number, part) in allocations {
                 guard let outstanding = try Int64.fetchOne(db, sql: "SELECT outstandingPaise FROM invoice WHERE number = ?", arguments: [number]) else {
                     flagged = true  // an invoice the hub does not know: kept, for review
@@ -305,12 +365,12 @@ public final class HubStore: Sendable {
                     arguments: [part.paise, try HubStore.nextVersion(db), number])
             }
             // A UTR another payment already holds is not taken: the payment waits for confirmation, flagged.
-            var utr = payment.utr
+            var utr = payment.utr ?? creditUTR
             if let claimed = utr, try Bool.fetchOne(db, sql: "SELECT 1 FROM payment WHERE utr = ?", arguments: [claimed]) == true {
                 utr = nil
                 flagged = true
             }
-            let status = payment.method == "upi" ? (utr == nil ? "awaiting-confirmation" : "confirmed") : "received"
+            let status = payment.method == "upi" ? (utr == nil && !creditTaken ? "awaiting-confirmation" : "confirmed") : "received"
             try db.execute(
                 sql: """
                     INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt)
@@ -319,6 +379,36 @@ public final class HubStore: Sendable {
                 arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, utr, status, flagged, String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
             return .created(PaymentResult(paymentID: paymentID, status: status, flaggedForReview: flagged))
         }
+    }
+
+    /// What is wrong with an upload's fields, in words for the device's log; nil when nothing is.
+    static func problem(with payment: PaymentUpload) -> String? {
+        guard ["upi", "cash", "cheque"].contains(payment.method) else { return "method \(payment.method) is not upi, cash or cheque" }
+        guard let amount = wireMoney(payment.amount), amount.isPositive else { return "amount \(payment.amount) is not a positive amount like 1500.00" }
+        guard !payment.receiptNumber.isEmpty, payment.receiptNumber.utf8.count <= 64 else { return "receipt_number must be 1 to 64 characters" }
+        guard !payment.customerCode.isEmpty else { return "customer_code is empty" }
+        guard let advance = wireMoney(payment.advance) else { return "advance \(payment.advance) is not an amount like 0.00" }
+        guard !payment.allocations.isEmpty || advance.isPositive else { return "a payment needs allocations or an advance" }
+        var allocated = Money.zero
+        for allocation in payment.allocations {
+            guard !allocation.invoice.isEmpty else { return "an allocation names no invoice" }
+            guard let part = wireMoney(allocation.amount), part.isPositive else {
+                return "allocation to \(allocation.invoice): \(allocation.amount) is not a positive amount like 1500.00"
+            }
+            allocated = allocated + part
+        }
+        guard allocated + advance == amount else {
+            return "allocations (\(allocated.plainString)) and advance (\(advance.plainString)) do not add up to the amount \(amount.plainString)"
+        }
+        if let utr = payment.utr, !isUTR(utr) { return "utr must be 12 digits" }
+        if payment.utr != nil, payment.method != "upi" { return "only a UPI payment has a UTR" }
+        if payment.method == "cheque" {
+            guard let number = payment.chequeNumber, !number.isEmpty, payment.bank?.isEmpty == false else {
+                return "a cheque payment needs cheque_number and bank"
+            }
+        }
+        if let date = payment.chequeDate, LocalDate(parsing: date) == nil { return "cheque_date \(date) is not a date like 2026-11-30" }
+        return nil
     }
 
     public enum UTROutcome: Sendable, Equatable {
@@ -357,9 +447,27 @@ public final class HubStore: Sendable {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment") ?? 0 }
     }
 
-    public func paymentStatus(_ id: String) throws -> (status: String, utr: String?)? {
-        try pool.read { db in try Row.fetchOne(db, sql: "SELECT status, utr FROM payment WHERE id = ?", arguments: [id]).map { ($0[0], $0[1]) } }
+    public func paymentStatus(_ id: String, deviceID: String? = nil) throws -> (status: String, utr: String?)? {
+        try pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT status, utr FROM payment WHERE id = ? AND (? IS NULL OR deviceId = ?)", arguments: [id, deviceID, deviceID]
+            ).map { ($0[0], $0[1]) }
+        }
     }
+}
+
+/// An amount as the protocol writes it: rupees, a point, two digits of paise (`15110.00`); nothing looser.
+func wireMoney(_ text: String) -> Money? {
+    let bytes = Array(text.utf8)
+    guard bytes.count >= 4, bytes.count <= 20, bytes[bytes.count - 3] == UInt8(ascii: "."),
+        bytes.enumerated().allSatisfy({ $0.offset == bytes.count - 3 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0.element) })
+    else { return nil }
+    return try? Money(parsing: text)
+}
+
+/// A UPI transaction reference (RRN): exactly 12 ASCII digits.
+public func isUTR(_ text: String) -> Bool {
+    text.utf8.count == 12 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
 }
 
 /// Compares two byte strings in time that depends only on their length.

@@ -169,3 +169,47 @@ public struct UTRBody: Codable, Sendable, Equatable {
     public var utr: String
     public init(utr: String) { self.utr = utr }
 }
+
+/// One event on `GET /v1/events` (Server-Sent Events, `event: credit`, `id:` = `id`): a UPI credit the hub
+/// matched, to this device's payment (`payment_id`) or straight to an invoice (`invoice`, when the device
+/// had not uploaded a payment for that QR yet). `reference` is the QR's `tr`.
+public struct HubEvent: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var type: String
+    public var reference: String?
+    public var utr: String?
+    public var amount: String
+    public var invoice: String?
+    public var paymentID: String?
+    /// What confirmed it: webhook, statement (a bank-statement import) or device (a UTR typed on a device).
+    public var source: String
+
+    public init(
+        id: Int64, type: String, reference: String?, utr: String?, amount: String, invoice: String?, paymentID: String?, source: String
+    ) {
+        self.id = id
+        self.type = type
+        self.reference = reference
+        self.utr = utr
+        self.amount = amount
+        self.invoice = invoice
+        self.paymentID = paymentID
+        self.source = source
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, reference, utr, amount, invoice, source
+        case paymentID = "payment_id"
+    }
+}
+
+/// `GET /v1/events` without `Accept: text/event-stream`: the events after `since`, and the `since` to ask with next.
+public struct EventsPage: Codable, Sendable, Equatable {
+    public var events: [HubEvent]
+    public var next: Int64
+
+    public init(events: [HubEvent], next: Int64) {
+        self.events = events
+        self.next = next
+    }
+}

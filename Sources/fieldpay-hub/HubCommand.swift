@@ -64,7 +64,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct HubInvoices: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "invoices", abstract: "Load invoices for the devices.", subcommands: [HubImport.self])
+    static let configuration = CommandConfiguration(commandName: "invoices", abstract: "Load invoices for the devices.", subcommands: [HubImport.self, HubDelete.self, HubDigest.self])
 }
 
 struct HubImport: ParsableCommand {
@@ -87,6 +87,35 @@ struct HubImport: ParsableCommand {
         }
         print("\(file): \(written) invoices written, \(rejected.count) rejected")
         if !rejected.isEmpty { throw ExitCode(5) }
+    }
+}
+
+struct HubDelete: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Withdraw invoices (cancelled, written off): devices drop them at their next sync.",
+        discussion: "Exit 0 when every number was withdrawn, 4 when some were not live invoices at this hub.")
+
+    @Argument(help: "Invoice numbers.") var numbers: [String]
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let store = try options.store()
+        var missing: [String] = []
+        for number in numbers where try !store.deleteInvoice(number) { missing.append(number) }
+        print("\(numbers.count - missing.count) invoices withdrawn" + (missing.isEmpty ? "" : "; not live here: \(missing.joined(separator: ", "))"))
+        if !missing.isEmpty { throw ExitCode(4) }
+    }
+}
+
+struct HubDigest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digest", abstract: "Print the count and SHA-256 digest of the live invoices, as `fieldpay invoices digest` does on a device.")
+
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let (count, digest) = try options.store().invoiceDigest()
+        print("\(count) invoices sha256:\(digest.hexString)")
     }
 }
 

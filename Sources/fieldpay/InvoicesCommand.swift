@@ -13,7 +13,7 @@ struct InvoicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invoices",
         abstract: "Load and list the invoices this device holds.",
-        subcommands: [ImportInvoices.self, ListInvoices.self]
+        subcommands: [ImportInvoices.self, ListInvoices.self, DigestInvoices.self]
     )
 }
 
@@ -166,6 +166,23 @@ struct ListInvoices: ParsableCommand {
             if !json { printError("no invoices match") }
             throw ExitCode(ExitStatus.nothingFound)
         }
+    }
+}
+
+struct DigestInvoices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digest",
+        abstract: "Print the count and SHA-256 digest of the invoice cache, to compare with `fieldpay-hub invoices digest`.",
+        discussion: "Equal digests mean this device holds exactly the hub's invoices: numbers, customers, dates, totals, outstanding."
+    )
+
+    @OptionGroup var device: DeviceOptions
+
+    func run() throws {
+        let profile = try device.loadProfile()
+        let database = try device.openDatabase(profile)
+        let (count, digest) = try store { () throws(StoreError) in try database.invoiceDigest() }
+        emit("\(count) invoices sha256:\(digest.hexString)")
     }
 }
 

@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""The sync fault harness: no fault loses or doubles a payment, and an interrupted sync converges.
+
+    fault-harness.py payments --bin DIR [--payments 1000] [--devices 2] [--seed N]
+    fault-harness.py sync     --bin DIR [--invoices 1000000] [--interruptions 20] [--seed N]
+
+`payments`: a real hub on 127.0.0.1, scripts/fault-proxy.py in front of it (drops 15% of requests, drops 15%
+of replies after the hub applied them, duplicates 5%, delays some), and per device two processes through the
+proxy, each SIGKILLed every 50-500 ms and restarted: one recording Rs 1 cash payments
+(`fieldpay ledger-torture`), one syncing (`fieldpay sync`). When the devices hold N payments between them the
+recording stops, sync runs to an empty queue through the same faults, and the hub's SQLite file is read
+directly: it must hold exactly the devices' payments, each once, with receipt numbers gap-free per device.
+
+`sync`: a hub holding --invoices invoices (plus deletions and changes made while the device syncs), a device
+syncing with `fieldpay sync --once` SIGKILLed --interruptions times at random moments, then run to the end;
+the device's `fieldpay invoices digest` must equal the hub's.
+
+Exit status 0 when every check holds, 1 with the failed checks printed. Standard library only; every wait is
+bounded.
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def log(message):
+    print(f"[harness {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"process {process.args[0]} exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing listening on port {port} after {seconds} s")
+
+
+def run(args, env=None, timeout=600, check=True):
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if check and result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+class Hub:
+    def __init__(self, bin_dir, work):
+        self.bin = os.path.join(bin_dir, "fieldpay-hub")
+        self.data = os.path.join(work, "hub")
+        self.process = None
+        self.port = None
+
+    def cli(self, *args, timeout=600, check=True):
+        return run([self.bin, *args, "--data", self.data], timeout=timeout, check=check)
+
+    def start(self):
+        self.port = free_port()
+        env = dict(os.environ, FIELDPAY_RAZORPAY_SECRET="whsec_harness")
+        self.log = open(os.path.join(self.data, "serve.log"), "ab")
+        self.process = subprocess.Popen(
+            [self.bin, "serve", "--data", self.data, "--port", str(self.port)],
+            env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        wait_listening(self.port, self.process)
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def query(self, sql, args=()):
+        with sqlite3.connect(f"file:{os.path.join(self.data, 'hub.sqlite')}?mode=ro", uri=True, timeout=30) as db:
+            return db.execute(sql, args).fetchall()
+
+
+class Proxy:
+    def __init__(self, upstream_port, seed, work):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "fault-proxy.py"), str(self.port), str(upstream_port),
+             "--drop-request", "0.15", "--drop-reply", "0.15", "--duplicate", "0.05", "--delay", "0.2",
+             "--seed", str(seed), "--log", os.path.join(work, "proxy.log")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if "listening" not in line:
+            raise SystemExit(f"the fault proxy did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Device:
+    def __init__(self, bin_dir, work, code):
+        self.bin = os.path.join(bin_dir, "fieldpay")
+        self.code = code
+        self.dir = os.path.join(work, code)
+        os.makedirs(self.dir)
+        self.profile = os.path.join(self.dir, "device.toml")
+        with open(self.profile, "w") as f:
+            f.write(f'[device]\ncode = "{code}"\nname = "Harness {code}"\ntimezone = "Asia/Kolkata"\n\n'
+                    '[store]\npath = "device.sqlite"\n\n[upi]\nvpa = "acme.traders@okhdfcbank"\nname = "Acme Distributors"\n')
+        self.env = dict(os.environ, FIELDPAY_PROFILE=self.profile)
+        self.db = os.path.join(self.dir, "device.sqlite")
+
+    def cli(self, *args, timeout=600, check=True):
+        return run([self.bin, *args], env=self.env, timeout=timeout, check=check)
+
+    def spawn(self, *args):
+        return subprocess.Popen([self.bin, *args], env=self.env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def enroll(self, hub, direct_url, via_url):
+        code = hub.cli("devices", "enroll", "--rep", f"Rep {self.code}").stdout.strip()
+        self.cli("enroll", "--hub", direct_url, "--code", code)
+        # Enrolled directly; from now on every request goes through the fault proxy.
+        credentials_path = os.path.join(self.dir, "hub.json")
+        with open(credentials_path) as f:
+            credentials = json.load(f)
+        self.device_id = credentials["deviceID"]
+        credentials["hubURL"] = via_url
+        with open(credentials_path, "w") as f:
+            json.dump(credentials, f)
+
+    def query(self, sql, args=()):
+        if not os.path.exists(self.db):
+            return []
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30) as db:
+            return db.execute(sql, args).fetchall()
+
+    def sync_until(self, done, attempts=400):
+        for attempt in range(attempts):
+            result = self.cli("sync", "--once", check=False, timeout=120)
+            if result.returncode == 0 and done():
+                return attempt + 1
+        raise SystemExit(f"{self.code}: sync did not finish in {attempts} rounds; last: {result.stderr.strip()}")
+
+
+def kill(process):
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+
+def payments(args):
+    rng = random.Random(args.seed)
+    work = tempfile.mkdtemp(prefix="fieldpay-harness-")
+    hub = Hub(args.bin, work)
+    os.makedirs(hub.data)
+    invoices = os.path.join(work, "invoices.csv")
+    codes = [f"FH{n:02d}" for n in range(1, args.devices + 1)]
+    with open(invoices, "w") as f:
+        f.write("invoice_number,invoice_date,due_date,customer_code,customer_name,total\n")
+        for code in codes:
+            f.write(f"BULK/{code},2026-11-01,2026-12-31,C{code},Harness customer {code},10000000.00\n")
+    hub.cli("invoices", "import", invoices)
+    direct = hub.start()
+    proxy = Proxy(hub.port, args.seed, work)
+    log(f"hub {direct}, fault proxy {proxy.url}, work in {work}")
+    failures = []
+    try:
+        devices = [Device(args.bin, work, code) for code in codes]
+        for device in devices:
+            device.enroll(hub, direct, proxy.url)
+            device.sync_until(lambda d=device: d.query("SELECT 1 FROM invoice WHERE number = ?", (f"BULK/{d.code}",)) != [])
+        share = [args.payments // len(devices) + (1 if i < args.payments % len(devices) else 0) for i in range(len(devices))]
+        recorded = lambda d: d.query("SELECT COUNT(*) FROM payment")[0][0] if d.query("SELECT name FROM sqlite_master WHERE name = 'payment'") else 0
+        # Each device: a recorder and a syncer, each killed every 50-500 ms and restarted.
+        processes = {}
+        deadlines = {}
+        kills = 0
+        started = time.monotonic()
+        last_report = started
+        unsent = lambda d: d.query("SELECT COUNT(*) FROM outbox WHERE state != 'sent'")[0][0] if recorded(d) else 0
+        while True:
+            # Until every payment is recorded and uploaded, with the kills going on all the while.
+            remaining = [share[i] - recorded(d) for i, d in enumerate(devices)]
+            if all(r <= 0 for r in remaining) and all(unsent(d) == 0 for d in devices):
+                break
+            if time.monotonic() - started > args.max_seconds:
+                raise SystemExit(f"not done in {args.max_seconds} s: to record {remaining}, to upload {[unsent(d) for d in devices]}")
+            now = time.monotonic()
+            for i, device in enumerate(devices):
+                for role in ("record", "sync"):
+                    key = (device.code, role)
+                    process = processes.get(key)
+                    if process is not None and (now >= deadlines[key] or process.poll() is not None):
+                        if process.poll() not in (None, 0):
+                            # Only a kill may end them early: a recorder that found the ledger broken exits 3.
+                            failures.append(f"{device.code}: {role} exited {process.returncode} on its own")
+                            raise SystemExit("\n".join(failures))
+                        if process.poll() is None:
+                            kill(process)
+                            kills += 1
+                        processes[key] = process = None
+                    if process is None:
+                        if role == "record":
+                            left = share[i] - recorded(device)
+                            if left <= 0:
+                                continue
+                            process = device.spawn("ledger-torture", "--invoice", f"BULK/{device.code}", "--count", str(left))
+                        else:
+                            process = device.spawn("sync", "--interval", "0.05")
+                        processes[key] = process
+                        deadlines[key] = now + rng.uniform(0.05, 0.5)
+            if now - last_report > 10:
+                last_report = now
+                log(f"recorded {[recorded(d) for d in devices]} of {share}, not yet uploaded {[unsent(d) for d in devices]}; {kills} kills so far")
+            time.sleep(0.01)
+        for process in processes.values():
+            kill(process)
+        log(f"{args.payments} payments recorded and uploaded in {time.monotonic() - started:.1f} s with {kills} SIGKILLs")
+        for device in devices:
+            device.sync_until(lambda: True)  # one clean round: the hub has nothing more to say
+
+        # The checks: the hub's file against each device's file.
+        for i, device in enumerate(devices):
+            local = device.query("SELECT id, receiptNumber FROM payment")
+            rejected = device.query("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'")[0][0]
+            at_hub = hub.query("SELECT id, receiptNumber FROM payment WHERE deviceId = ?", (device.device_id,))
+            local_ids = {row[0] for row in local}
+            hub_ids = [row[0] for row in at_hub]
+            sequences = sorted(int(row[1].rsplit("-", 1)[1]) for row in at_hub)
+            if len(local) != share[i]:
+                failures.append(f"{device.code}: the device holds {len(local)} payments, expected {share[i]}")
+            if rejected:
+                failures.append(f"{device.code}: {rejected} uploads were rejected by the hub")
+            if len(hub_ids) != len(set(hub_ids)):
+                failures.append(f"{device.code}: the hub holds a payment twice")
+            if set(hub_ids) != local_ids:
+                failures.append(f"{device.code}: the hub holds {len(set(hub_ids))} payments, the device {len(local_ids)}; "
+                                f"missing at the hub {len(local_ids - set(hub_ids))}, unknown to the device {len(set(hub_ids) - local_ids)}")
+            if sequences != list(range(1, len(sequences) + 1)):
+                failures.append(f"{device.code}: receipt numbers at the hub are not gap-free 1..{len(sequences)}")
+            outstanding = hub.query("SELECT outstandingPaise FROM invoice WHERE number = ?", (f"BULK/{device.code}",))[0][0]
+            if outstanding != 1_000_000_000 - 100 * share[i]:
+                failures.append(f"{device.code}: the hub's invoice outstanding is {outstanding} paise, expected {1_000_000_000 - 100 * share[i]}")
+        total = hub.query("SELECT COUNT(*) FROM payment")[0][0]
+        if total != args.payments:
+            failures.append(f"the hub holds {total} payments, expected exactly {args.payments}")
+        with open(os.path.join(work, "proxy.log")) as f:
+            counts = [line.strip() for line in f if line.startswith("{")]
+        log(f"fault proxy: {counts[-1] if counts else 'no connections'}")
+        if not failures:
+            log(f"ok: the hub holds exactly {total} payments, none twice, receipts gap-free per device, outstanding right")
+    finally:
+        proxy.stop()
+        hub.stop()
+    return finish(failures, work, args.keep)
+
+
+def interrupted_sync(args):
+    rng = random.Random(args.seed)
+    work = tempfile.mkdtemp(prefix="fieldpay-sync-harness-")
+    hub = Hub(args.bin, work)
+    os.makedirs(hub.data)
+    book = os.path.join(work, "book.csv")
+    with open(book, "w") as f:
+        f.write("invoice_number,invoice_date,due_date,customer_code,customer_name,total,outstanding\n")
+        for i in range(args.invoices):
+            c = i % 5000
+            day = 1 + i % 28
+            f.write(f"INV/{i:07d},2026-10-{day:02d},2026-11-{day:02d},C{c:05d},Customer {c},{1000 + i % 9000}.50,{500 + i % 500}.25\n")
+    started = time.monotonic()
+    hub.cli("invoices", "import", book, timeout=1800)
+    log(f"hub loaded {args.invoices} invoices in {time.monotonic() - started:.1f} s")
+    url = hub.start()
+    failures = []
+    try:
+        device = Device(args.bin, work, "SY01")
+        device.enroll(hub, url, url)
+        interruptions = 0
+        changed = 0
+        cursors = []
+        deadline = time.monotonic() + args.max_seconds
+        while interruptions < args.interruptions:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only {interruptions} interruptions in {args.max_seconds} s")
+            process = device.spawn("sync", "--once")
+            time.sleep(rng.uniform(0.2, args.kill_window))
+            if process.poll() is not None:
+                # It finished before the kill: change the book at the hub so there is more to pull.
+                if process.returncode != 0:
+                    failures.append(f"sync exited {process.returncode} without being killed")
+                    break
+            else:
+                kill(process)
+                interruptions += 1
+            cursor = device.query("SELECT value FROM syncState WHERE key = 'cursor'")
+            cursors.append(int(cursor[0][0]) if cursor else 0)
+            # Meanwhile the book changes at the hub, behind and ahead of the cursor: a twentieth of it edited,
+            # a few invoices deleted (tombstones) and some of those brought back.
+            edits = os.path.join(work, "edits.csv")
+            with open(edits, "w") as f:
+                f.write("invoice_number,invoice_date,due_date,customer_code,customer_name,total,outstanding\n")
+                for _ in range(max(50, args.invoices // 20)):
+                    i = rng.randrange(args.invoices)
+                    c = i % 5000
+                    f.write(f"INV/{i:07d},2026-10-01,2026-12-01,C{c:05d},Customer {c} renamed,{1000 + i % 9000}.50,{rng.randrange(0, 500)}.00\n")
+                    changed += 1
+            hub.cli("invoices", "import", edits)
+            deleted = hub.cli("invoices", "delete", *[f"INV/{rng.randrange(args.invoices):07d}" for _ in range(20)], check=False)
+            if deleted.returncode not in (0, 4):
+                raise SystemExit(f"fieldpay-hub invoices delete exited {deleted.returncode}: {deleted.stderr}")
+        if any(b < a for a, b in zip(cursors, cursors[1:])):
+            failures.append(f"the saved cursor went backwards: {cursors}")
+        log(f"{interruptions} interruptions, {changed} edits at the hub meanwhile; cursor after each: {cursors}")
+        started = time.monotonic()
+        device.sync_until(lambda: True, attempts=3)
+        log(f"final sync in {time.monotonic() - started:.1f} s")
+        device_digest = device.cli("invoices", "digest").stdout.strip()
+        hub_digest = hub.cli("invoices", "digest").stdout.strip()
+        log(f"device: {device_digest}")
+        log(f"hub:    {hub_digest}")
+        if device_digest != hub_digest:
+            failures.append(f"the device's cache differs from the hub's book: {device_digest} vs {hub_digest}")
+        live = hub.query("SELECT COUNT(*) FROM invoice WHERE deleted = 0")[0][0]
+        if not device_digest.startswith(f"{live} invoices") or live < args.invoices * 0.9:
+            failures.append(f"expected the hub's {live} live invoices, got {device_digest}")
+    finally:
+        hub.stop()
+    return finish(failures, work, args.keep)
+
+
+def finish(failures, work, keep):
+    for failure in failures:
+        print(f"FAIL: {failure}", flush=True)
+    if failures or keep:
+        log(f"files kept in {work}")
+    else:
+        subprocess.run(["rm", "-rf", work])
+    return 1 if failures else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="harness", required=True)
+    p = sub.add_parser("payments", help="N payments through a faulty network with the device SIGKILLed")
+    p.add_argument("--payments", type=int, default=1000)
+    p.add_argument("--devices", type=int, default=2)
+    p.add_argument("--max-seconds", type=float, default=900)
+    s = sub.add_parser("sync", help="a big invoice sync interrupted by SIGKILL converges to the hub's book")
+    s.add_argument("--invoices", type=int, default=1_000_000)
+    s.add_argument("--interruptions", type=int, default=20)
+    s.add_argument("--kill-window", type=float, default=3.0, help="kill the sync after 0.2 to this many seconds")
+    s.add_argument("--max-seconds", type=float, default=1800)
+    for each in (p, s):
+        each.add_argument("--bin", required=True, help="folder holding fieldpay and fieldpay-hub")
+        each.add_argument("--seed", type=int, default=int(time.time()))
+        each.add_argument("--keep", action="store_true", help="keep the work folder even when every check holds")
+    args = parser.parse_args()
+    log(f"{args.harness} harness, seed {args.seed}")
+    sys.exit(payments(args) if args.harness == "payments" else interrupted_sync(args))
+
+
+if __name__ == "__main__":
+    main()
