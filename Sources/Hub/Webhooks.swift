@@ -177,6 +177,10 @@ extension HubStore {
         {
             return .duplicateCredit
         }
+        // The same money seen through another feed (the statement line of a credit a webhook brought): one credit.
+        if let utr = credit.utr, try Bool.fetchOne(db, sql: "SELECT 1 FROM credit WHERE utr = ? AND state = 'matched'", arguments: [utr]) == true {
+            return .duplicateCredit
+        }
         func store(_ state: String, invoice: String?, paymentID: String?) throws {
             try db.execute(
                 sql: """
@@ -192,9 +196,7 @@ extension HubStore {
             // The UTR is already a payment's: the same payment confirmed again (its rep typed the UTR, or the
             // statement repeats the webhook) is one credit; any other payment's UTR is a duplicate to reconcile.
             let holderReference: String? = holder[1]
-            if let reference = credit.reference, reference == holderReference,
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM credit WHERE utr = ? AND state = 'matched'", arguments: [utr]) != true
-            {
+            if let reference = credit.reference, reference == holderReference {
                 try store("matched", invoice: nil, paymentID: holder[0])
                 return .confirmedPayment
             }

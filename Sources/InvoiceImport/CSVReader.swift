@@ -6,7 +6,7 @@
 /// Quoted fields may hold delimiters, doubled quotes and line breaks; CRLF and LF both end a record; a UTF-8
 /// byte-order mark is skipped; cells that are not UTF-8 are read as Windows-1252's Latin-1 subset (as Excel
 /// writes them). The delimiter is the one of `,` `;` tab that the header line uses most.
-struct CSVReader {
+public struct CSVReader {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var position = 0
@@ -18,7 +18,7 @@ struct CSVReader {
     static let maximumRecord = 1 << 20
 
     /// `prefetched`: bytes already read from `fd` (when the format was told by the content).
-    init(fd: Int32, prefetched: [UInt8]? = nil) {
+    public init(fd: Int32, prefetched: [UInt8]? = nil) {
         self.fd = fd
         if let prefetched {
             buffer = prefetched
@@ -51,7 +51,7 @@ struct CSVReader {
     }
 
     /// Skips the BOM and picks the delimiter from the first line.
-    mutating func start() throws(ImportError) {
+    public mutating func start() throws(ImportError) {
         try fill(atLeast: 4096)
         if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
             position = 3
@@ -68,7 +68,7 @@ struct CSVReader {
     }
 
     /// The next record's fields and the line it starts on; nil at the end. Blank lines are skipped.
-    mutating func next() throws(ImportError) -> (line: Int, fields: [String])? {
+    public mutating func next() throws(ImportError) -> (line: Int, fields: [String])? {
         while true {
             let startLine = line
             guard let fields = try record() else { return nil }

@@ -12,7 +12,7 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldpay-hub",
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
-        subcommands: [Serve.self, HubInvoices.self, HubDevices.self, FakePSP.self]
+        subcommands: [Serve.self, HubInvoices.self, HubDevices.self, HubStatements.self, HubCredits.self, FakePSP.self]
     )
 }
 
@@ -149,6 +149,54 @@ struct HubRevoke: ParsableCommand {
             throw ExitCode(4)
         }
         print("\(deviceID) revoked")
+    }
+}
+
+struct HubStatements: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "statements", abstract: "Confirm UPI credits from bank statements.", subcommands: [HubStatementImport.self])
+}
+
+struct HubStatementImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Apply a bank statement's credit lines (CSV) to the payments and invoices they pay.",
+        discussion: """
+            Columns by their usual names: UTR/RRN/Ref No, Credit/Deposit/Amount, Narration/Description/Remarks, \
+            and optionally tr (else found in the narration, as in UPI/412345678901/<tr>/payer@bank). Each line \
+            is applied once (keyed by its UTR): importing a statement again changes nothing. Lines that match \
+            nothing go to the reconciliation list (fieldpay-hub credits). Exit 0; 5 when some lines were refused.
+            """)
+
+    @Argument var file: String
+    @Option(help: "The bank's name, kept with each credit.") var bank = "bank"
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let result: StatementImport
+        do { result = try options.store().importStatement(path: file, bank: bank) } catch let error as StatementError {
+            FileHandle.standardError.write(Data("fieldpay-hub: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        for (line, reason) in result.rejected.prefix(20) { print("line \(line): \(reason)") }
+        let outcomes = result.outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("\(file): \(result.lines) lines; \(outcomes.isEmpty ? "nothing applied" : outcomes); \(result.rejected.count) refused")
+        if !result.rejected.isEmpty { throw ExitCode(5) }
+    }
+}
+
+struct HubCredits: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credits", abstract: "The reconciliation list: credits that matched nothing, or repeated a UTR.")
+
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let credits = try options.store().unreconciledCredits()
+        for credit in credits {
+            print("\(credit.state)\t\(credit.providerPaymentID)\t\(credit.amount.displayString)\tUTR \(credit.utr ?? "-")")
+        }
+        print("\(credits.count) credit\(credits.count == 1 ? "" : "s") to reconcile")
     }
 }
 

@@ -17,7 +17,9 @@ final class TestHub: Sendable {
 
     init() throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        configuration = HubConfiguration(dataDirectory: folder, razorpayWebhookSecret: TestHub.secret)
+        var configuration = HubConfiguration(dataDirectory: folder, razorpayWebhookSecret: TestHub.secret)
+        configuration.eventKeepAlive = .milliseconds(500)  // a closed event stream is noticed quickly
+        self.configuration = configuration
         store = try HubStore(path: configuration.databasePath)
         let csv = folder + "/invoices.csv"
         try """

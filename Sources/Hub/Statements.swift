@@ -1,0 +1,83 @@
+import FieldPayCore
+import Foundation
+import InvoiceImport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A bank statement's credit lines as a feed of the confirmation state machine: for UPI credits whose
+/// webhook never came. Columns are found by their usual names (`utr`/`rrn`/`ref no`, `credit`/`deposit`/
+/// `amount`, `narration`/`description`/`remarks`, and an optional `tr`); the QR's `tr` is taken from its
+/// column or found in the narration (`UPI/412345678901/<tr>/payer@bank`). A line is applied once, keyed by
+/// its UTR, so importing the same statement again changes nothing.
+public struct StatementImport: Sendable, Equatable {
+    public var lines = 0
+    public var outcomes: [String: Int] = [:]
+    public var rejected: [(line: Int, reason: String)] = []
+
+    public static func == (a: StatementImport, b: StatementImport) -> Bool {
+        a.lines == b.lines && a.outcomes == b.outcomes && a.rejected.map(\.line) == b.rejected.map(\.line)
+    }
+}
+
+public struct StatementError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+extension HubStore {
+    public func importStatement(path: String, bank: String = "bank") throws -> StatementImport {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw StatementError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var reader = CSVReader(fd: fd)
+        do {
+            try reader.start()
+            guard let header = try reader.next() else { throw StatementError(description: "\(path) is empty") }
+            let names = header.fields.map { $0.lowercased().filter { $0.isLetter } }
+            func column(_ candidates: [String]) -> Int? { names.firstIndex { candidates.contains($0) } }
+            let utrColumn = column(["utr", "rrn", "utrno", "utrnumber", "refno", "referenceno", "reference", "chqrefno", "transactionid"])
+            guard let amountColumn = column(["credit", "creditamount", "deposit", "deposits", "depositamt", "cr", "amount"]) else {
+                throw StatementError(description: "\(path): no credit/deposit/amount column in the header line")
+            }
+            let narrationColumn = column(["narration", "description", "remarks", "particulars", "details"])
+            let trColumn = column(["tr", "qrreference", "upireference"])
+            guard utrColumn != nil || narrationColumn != nil else {
+                throw StatementError(description: "\(path): needs a UTR/RRN column or a narration to find the UTR in")
+            }
+            var result = StatementImport()
+            while let (line, fields) = try reader.next() {
+                result.lines += 1
+                func cell(_ index: Int?) -> String? {
+                    guard let index, index < fields.count else { return nil }
+                    let text = fields[index].trimmingCharacters(in: .whitespaces)
+                    return text.isEmpty ? nil : text
+                }
+                let narration = cell(narrationColumn) ?? ""
+                let tokens = narration.split(whereSeparator: { "/ -:|".contains($0) }).map(String.init)
+                guard let amountText = cell(amountColumn) else {
+                    result.outcomes["not-a-credit", default: 0] += 1  // a debit line: nothing to do
+                    continue
+                }
+                guard let amount = try? Money(parsing: amountText), amount.isPositive else {
+                    result.rejected.append((line, "\(amountText) is not a credit amount"))
+                    continue
+                }
+                guard let utr = cell(utrColumn).flatMap({ isUTR($0) ? $0 : nil }) ?? tokens.first(where: isUTR) else {
+                    result.rejected.append((line, "no 12-digit UTR on this line"))
+                    continue
+                }
+                let reference = cell(trColumn) ?? tokens.first { token in
+                    token.count >= 10 && !isUTR(token) && !token.contains("@") && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+                        && token.contains(where: \.isNumber) && token.contains(where: \.isLetter)
+                }
+                let outcome = try applyCredit(
+                    CreditNotice(provider: bank, providerPaymentID: utr, amount: amount, utr: utr, reference: reference, source: "statement"))
+                result.outcomes[outcome.rawValue, default: 0] += 1
+            }
+            return result
+        } catch let error as ImportError {
+            throw StatementError(description: "\(path): \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import HTTPTypes
+import Hub
+import HubAPI
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Upload validation")
+struct UploadValidationTests {
+    /// Field edits, as `key=value` pairs separated by `;`, applied to a good upload.
+    static func edited(_ edits: String) -> PaymentUpload {
+        var p = upload("A-000001")
+        for edit in edits.split(separator: ";") {
+            let parts = edit.split(separator: "=", maxSplits: 1).map(String.init)
+            let value = parts.count > 1 ? parts[1] : ""
+            switch parts[0] {
+            case "method": p.method = value
+            case "utr": p.utr = value
+            case "amount": p.amount = value
+            case "allocation": p.allocations[0].amount = value
+            case "advance": p.advance = value
+            case "cheque_date": p.chequeDate = value
+            default: fatalError("no field \(parts[0])")
+            }
+        }
+        return p
+    }
+
+    @Test(
+        "uploads whose fields are wrong are refused with the reason, and nothing is stored",
+        arguments: [
+            ("method=bitcoin", "method bitcoin"),
+            ("method=upi;utr=", "utr must be 12 digits"),
+            ("method=upi;utr=١٢٣٤٥٦٧٨٩٠١٢", "utr must be 12 digits"),
+            ("utr=412345678901", "only a UPI payment has a UTR"),
+            ("amount=Rs 100;allocation=Rs 100", "amount Rs 100"),
+            ("allocation=1,0", "allocation to INV/1"),
+            ("advance=-5.00", "advance -5.00"),
+            ("advance=5.00", "do not add up"),
+            ("method=cheque", "needs cheque_number and bank"),
+            ("cheque_date=nope", "cheque_date nope"),
+        ])
+    func refused(edits: String, reason: String) throws {
+        let hub = try TestHub()
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        let body = Self.edited(edits)
+        let outcome = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: body)
+        guard case .invalid(let detail) = outcome else {
+            Issue.record("accepted: \(outcome)")
+            return
+        }
+        #expect(detail.contains(reason), "\(detail)")
+        #expect(try hub.store.paymentCount() == 0)
+    }
+
+    @Test("a second payment with a receipt number the device already used is a 409, not a server error")
+    func receiptReuse() async throws {
+        let hub = try TestHub()
+        let token = try hub.enrolledToken()
+        try await hub.app.test(.router) { client in
+            for (index, expected) in [HTTPResponse.Status.created, .conflict].enumerated() {
+                var body = upload("A-000001")
+                body.recordedAtMillis += Int64(index)
+                try await client.execute(
+                    uri: "/v1/payments/\(UUID().uuidString.lowercased())", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(body)
+                ) { response in
+                    #expect(response.status == expected, "\(String(buffer: response.body))")
+                    if expected == .conflict { #expect(response.headers[.contentType] == "application/problem+json") }
+                }
+            }
+        }
+    }
+
+    @Test("a device reads the status of its own payments only")
+    func ownPaymentsOnly() async throws {
+        let hub = try TestHub()
+        let mine = try hub.enrolledToken()
+        let other = try hub.enrolledToken()
+        let id = UUID().uuidString.lowercased()
+        try await hub.app.test(.router) { client in
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(mine)"], body: json(upload("A-1"))) {
+                #expect($0.status == .created)
+            }
+            try await client.execute(uri: "/v1/payments/\(id)", method: .get, headers: [.authorization: "Bearer \(mine)"]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/payments/\(id)", method: .get, headers: [.authorization: "Bearer \(other)"]) { #expect($0.status == .notFound) }
+        }
+    }
+}
+
+@Suite("Confirmation state machine and events")
+struct ConfirmationTests {
+    func deliver(_ client: some TestClientProtocol, _ body: Data, eventID: String) async throws -> String {
+        let headers: HTTPFields = [
+            HTTPField.Name("X-Razorpay-Signature")!: Razorpay.signature(body: body, secret: TestHub.secret),
+            HTTPField.Name("x-razorpay-event-id")!: eventID,
+        ]
+        return try await client.execute(uri: "/v1/webhooks/razorpay", method: .post, headers: headers, body: ByteBuffer(bytes: body)) {
+            String(buffer: $0.body)
+        }
+    }
+
+    @Test("a credit that reached the hub before the device's payment is taken over by it: the invoice is lowered once")
+    func creditBeforeUpload() async throws {
+        let hub = try TestHub()
+        let token = try hub.enrolledToken()
+        let id = UUID().uuidString.lowercased()
+        try await hub.app.test(.router) { client in
+            #expect(try await deliver(client, RazorpayWebhookTests.event(amount: 25_000, tr: "DEMO01INV3TPAUOU"), eventID: "e1").contains("credited-invoice"))
+            #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
+            let body = upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU")
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(body)) { response in
+                #expect(String(buffer: response.body).contains("\"status\":\"confirmed\""), "\(String(buffer: response.body))")
+            }
+        }
+        #expect(try hub.store.paymentStatus(id)?.utr == "412345678901")
+        #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
+        #expect(try hub.store.unreconciledCredits().isEmpty)
+    }
+
+    @Test("a bank statement confirms a payment whose webhook never came, once; a UTR of another payment goes to reconciliation")
+    func statement() throws {
+        let hub = try TestHub()
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        let id = UUID().uuidString.lowercased()
+        _ = try hub.store.upload(
+            paymentID: id, deviceID: device, body: Data(), payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+        var held = upload("A-2", amount: "10.00", invoice: "INV/1", method: "upi", reference: "DEMO01INV1TPAAAA")
+        held.utr = "499999999999"
+        _ = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: held)
+        let file = hub.folder + "/statement.csv"
+        try """
+            Txn Date,Narration,Chq./Ref.No.,Withdrawal Amt.,Deposit Amt.,Closing Balance
+            30/11/26,UPI/412345678901/DEMO01INV3TPAUOU/payer@okaxis/HDFC,412345678901,,250.00,10250.00
+            30/11/26,NEFT CHARGES,,5.90,,10244.10
+            30/11/26,UPI/499999999999/SOMEONEELSE123/x@ybl,499999999999,,99.00,10343.10
+            30/11/26,UPI/NOUTRHERE/x@ybl,,,12.00,10355.10
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let first = try hub.store.importStatement(path: file)
+        #expect(first.outcomes == ["confirmed-payment": 1, "not-a-credit": 1, "duplicate-utr": 1], "\(first.outcomes)")
+        #expect(first.rejected.map(\.line) == [5])
+        #expect(try hub.store.paymentStatus(id)?.status == "confirmed" && hub.store.paymentStatus(id)?.utr == "412345678901")
+        let again = try hub.store.importStatement(path: file)
+        #expect(again.outcomes["duplicate-credit"] == 2 && again.outcomes["confirmed-payment"] == nil, "\(again.outcomes)")
+        #expect(try hub.store.unreconciledCredits().map(\.state) == ["duplicate-utr"])
+        #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
+    }
+
+    @Test("the statement line of a credit a webhook already brought is the same money, not a second credit")
+    func statementAfterWebhook() async throws {
+        let hub = try TestHub()
+        try await hub.app.test(.router) { client in
+            _ = try await deliver(client, RazorpayWebhookTests.event(amount: 10_000, tr: "DEMO01INV1TPAUOU"), eventID: "e1")
+        }
+        let file = hub.folder + "/statement.csv"
+        try "utr,amount,narration\n412345678901,100.00,UPI/412345678901/DEMO01INV1TPAUOU\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try hub.store.importStatement(path: file).outcomes == ["duplicate-credit": 1])
+        #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "900.00")))
+    }
+
+    @Test("events: the long-poll gives what was missed since an id, waits for the next one, and shows a device only its own")
+    func longPoll() async throws {
+        let hub = try TestHub()
+        let mine = try hub.enrolledToken()
+        let other = try hub.enrolledToken()
+        let myDevice = String(mine.split(separator: ".")[0])
+        let id = UUID().uuidString.lowercased()
+        _ = try hub.store.upload(
+            paymentID: id, deviceID: myDevice, body: Data(), payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+        try await hub.app.test(.live) { client in
+            func page(_ token: String, _ query: String) async throws -> EventsPage {
+                try await client.execute(uri: "/v1/events?\(query)", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                    #expect(response.status == .ok)
+                    return try JSONDecoder().decode(EventsPage.self, from: Data(buffer: response.body))
+                }
+            }
+            #expect(try await page(mine, "since=0").events.isEmpty)
+            // A poll waiting for up to 10 s is answered by the credit that arrives meanwhile (straight into the
+            // store: the test client has one connection, busy with the poll).
+            async let waited = page(mine, "since=0&wait=10")
+            try await Task.sleep(for: .milliseconds(300))
+            let body = RazorpayWebhookTests.event(amount: 25_000, tr: "DEMO01INV3TPAUOU")
+            #expect(try hub.store.receiveRazorpay(body: body, signature: Razorpay.signature(body: body, secret: TestHub.secret), eventID: "e1", secret: TestHub.secret) == .confirmedPayment)
+            let started = ContinuousClock.now
+            let live = try await waited
+            #expect(started.duration(to: .now) < .seconds(9), "the poll was not woken by the credit")
+            #expect(live.events.map(\.paymentID) == [id] && live.events.first?.utr == "412345678901" && live.events.first?.source == "webhook")
+            #expect(try await page(mine, "since=0").events.count == 1)
+            #expect(try await page(mine, "since=\(live.next)").events.isEmpty)
+            #expect(try await page(other, "since=0").events.isEmpty)  // another device's payment
+            // A credit straight to an invoice concerns every device.
+            _ = try await deliver(client, RazorpayWebhookTests.event(paymentID: "pay_2", amount: 5_000, rrn: "412345678902", tr: "DEMO01INV1TPAUOU"), eventID: "e2")
+            #expect(try await page(other, "since=0").events.map(\.invoice) == ["INV/1"])
+        }
+    }
+
+    @Test("events: the SSE stream replays from Last-Event-ID and then delivers live credits")
+    func serverSentEvents() async throws {
+        let hub = try TestHub()
+        let token = try hub.enrolledToken()
+        try await hub.app.test(.live) { client in
+            _ = try await deliver(client, RazorpayWebhookTests.event(paymentID: "pay_1", amount: 5_000, rrn: "412345678901", tr: "DEMO01INV1TPAUOU"), eventID: "e1")
+            let port = try #require(client.port)
+            // A raw socket reader: the stream never ends, so read until the second event arrives.
+            let stream = try SSEReader(port: port, path: "/v1/events", headers: ["Authorization: Bearer \(token)", "Accept: text/event-stream", "Last-Event-ID: 0"])
+            let first = try stream.readEvent(timeout: 10)
+            #expect(first?.contains("\"invoice\":\"INV\\/1\"") == true, "\(first ?? "nothing")")
+            _ = try await deliver(client, RazorpayWebhookTests.event(paymentID: "pay_2", amount: 5_000, rrn: "412345678902", tr: "DEMO01INV2TPAUOU"), eventID: "e2")
+            let second = try stream.readEvent(timeout: 10)
+            #expect(second?.contains("\"invoice\":\"INV\\/2\"") == true, "\(second ?? "nothing")")
+            #expect(second?.hasPrefix("id: 2\n") == true, "\(second ?? "")")
+            stream.close()
+        }
+    }
+
+    @Test("/metrics speaks the Prometheus text format and counts what happened")
+    func metrics() async throws {
+        let hub = try TestHub()
+        try await hub.app.test(.router) { client in
+            _ = try await deliver(client, RazorpayWebhookTests.event(tr: "NOSUCH1234567890"), eventID: "e1")
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(text.contains("fieldpay_hub_webhooks_total{outcome=\"unmatched\",provider=\"razorpay\"} 1"), "\(text)")
+                #expect(text.contains("fieldpay_hub_invoices{state=\"live\"} 3"))
+                #expect(text.contains("fieldpay_hub_credits{state=\"unmatched\"} 1"))
+                #expect(text.contains("# TYPE fieldpay_hub_http_requests_total counter"))
+            }
+        }
+    }
+}
