@@ -4,7 +4,8 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
 # What the package builds against (pkg-config finds each C library), and rsvg-convert, which the tests use
 # to render the SVGs we write.
-BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev librsvg2-bin
+BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev librsvg2-bin \
+	curl python3 python3-venv
 # What regenerating fixtures, samples and the hard corpus needs (not the build or the tests).
 TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-numpy python3-pil
 
@@ -13,8 +14,11 @@ FIELDPAY_RELEASE := .build/release/fieldpay
 DEMO := FIELDPAY_PROFILE=devices/demo.toml $(FIELDPAY_RELEASE)
 # Seconds per libFuzzer target: 30 in make test, more with make fuzz FUZZ_SECONDS=600.
 FUZZ_SECONDS ?= 30
+# The sync fault harness: payments through the faulty proxy (1,000 in make test, 10,000 in make fault-long).
+FAULT_PAYMENTS ?= 1000
+SYNC_INVOICES ?= 1000000
 
-.PHONY: all deps tool-deps build release test fuzz demo bench corpus fixtures samples format clean help
+.PHONY: all deps tool-deps build release release-all test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
 all: build
 
@@ -22,7 +26,10 @@ help:
 	@echo "make demo     install what is needed, build, load the sample invoices and scan the sample images"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
 	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
-	@echo "make bench    decode, live-scan and invoice-cache benchmarks (the cache one builds a 1M-invoice book)"
+	@echo "make fault    the sync fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times"
+	@echo "make fault-long  the same with 10,000 payments"
+	@echo "make schemathesis  property-based tests of the hub against Sources/HubAPI/openapi.yaml"
+	@echo "make bench    decode, live-scan, invoice-cache, payment and sync benchmarks (cache and sync build 1M-invoice books)"
 	@echo "make corpus   generate the synthetic hard corpus and compare fieldpay scan with zbarimg on it"
 	@echo "make format   swift-format the sources in place"
 
@@ -38,11 +45,27 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product fieldpay
 
+release-all: deps
+	$(SWIFT) build -c release
+
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/run-rig-tests.sh
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+	scripts/schemathesis.sh .build/debug/fieldpay-hub
+	$(MAKE) --no-print-directory fault
+
+# The fault harness runs the release binaries: a million invoices through a debug build takes too long.
+fault: release-all
+	python3 scripts/fault-harness.py payments --bin .build/release --payments $(FAULT_PAYMENTS)
+	python3 scripts/fault-harness.py sync --bin .build/release --invoices $(SYNC_INVOICES) --interruptions 20
+
+fault-long:
+	$(MAKE) --no-print-directory fault FAULT_PAYMENTS=10000
+
+schemathesis: build
+	scripts/schemathesis.sh .build/debug/fieldpay-hub
 
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -80,6 +103,7 @@ bench: release
 	$(FIELDPAY_RELEASE) bench live
 	$(FIELDPAY_RELEASE) bench cache
 	$(FIELDPAY_RELEASE) bench payments
+	$(FIELDPAY_RELEASE) bench sync
 
 corpus: release tool-deps
 	/usr/bin/python3 scripts/hard-corpus.py $(CORPUS)

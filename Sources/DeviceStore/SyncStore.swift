@@ -141,3 +141,27 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// The last hub event this device has acted on (`GET /v1/events?since=`).
+    public func eventCursor() throws(StoreError) -> Int64 {
+        try guarded { try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM syncState WHERE key = 'events'").flatMap { Int64($0) } ?? 0 } }
+    }
+
+    /// A confirmation the hub pushed: confirms this device's payment (forward only) and moves the event cursor,
+    /// in one transaction, so a crash neither loses the event nor applies it twice.
+    public func applyHubEvent(id: Int64, paymentID: UUID?, utr: String?) throws(StoreError) {
+        try guarded {
+            try pool.write { db in
+                if let paymentID {
+                    try db.execute(
+                        sql: "UPDATE payment SET status = 'confirmed', utr = coalesce(utr, ?) WHERE id = ? AND status = 'awaiting-confirmation'",
+                        arguments: [utr, paymentID.uuidString.lowercased()])
+                }
+                try db.execute(
+                    sql: "INSERT INTO syncState (key, value) VALUES ('events', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE CAST(value AS INTEGER) < ?",
+                    arguments: [String(id), id])
+            }
+        }
+    }
+}

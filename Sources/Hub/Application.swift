@@ -2,6 +2,7 @@ import FieldPayCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import HubAPI
 import NIOCore
 
@@ -11,6 +12,7 @@ public struct HubConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var razorpayWebhookSecret: String
+    public var logLevel: Logger.Level = .info
     /// How often an idle event stream gets a comment line.
     public var eventKeepAlive: Duration = .seconds(15)
     public var razorpay: RazorpayProvider { RazorpayProvider(secret: razorpayWebhookSecret) }
@@ -45,9 +47,12 @@ extension ChangesPage: ResponseEncodable {}
 /// `app.test(.router)`; `fieldpay-hub serve` runs it.
 public func buildApplication(_ configuration: HubConfiguration, store: HubStore) -> some ApplicationProtocol {
     let router = buildRouter(configuration, store: store, metrics: HubMetrics())
+    var logger = Logger(label: "fieldpay-hub")
+    logger.logLevel = configuration.logLevel
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fieldpay-hub"))
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fieldpay-hub"),
+        logger: logger)
 }
 
 func body(_ request: Request, limit: Int) async throws -> Data {

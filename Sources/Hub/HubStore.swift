@@ -385,7 +385,7 @@ public final class HubStore: Sendable {
     static func problem(with payment: PaymentUpload) -> String? {
         guard ["upi", "cash", "cheque"].contains(payment.method) else { return "method \(payment.method) is not upi, cash or cheque" }
         guard let amount = wireMoney(payment.amount), amount.isPositive else { return "amount \(payment.amount) is not a positive amount like 1500.00" }
-        guard !payment.receiptNumber.isEmpty, payment.receiptNumber.utf8.count <= 64 else { return "receipt_number must be 1 to 64 characters" }
+        guard !payment.receiptNumber.isEmpty, payment.receiptNumber.utf8.count <= 64 else { return "receipt_number must be 1 to 64 bytes of UTF-8" }
         guard !payment.customerCode.isEmpty else { return "customer_code is empty" }
         guard let advance = wireMoney(payment.advance) else { return "advance \(payment.advance) is not an amount like 0.00" }
         guard !payment.allocations.isEmpty || advance.isPositive else { return "a payment needs allocations or an advance" }
@@ -395,9 +395,12 @@ public final class HubStore: Sendable {
             guard let part = wireMoney(allocation.amount), part.isPositive else {
                 return "allocation to \(allocation.invoice): \(allocation.amount) is not a positive amount like 1500.00"
             }
-            allocated = allocated + part
+            let (sum, overflow) = allocated.paise.addingReportingOverflow(part.paise)
+            guard !overflow, sum <= amount.paise else { return "the allocations add up to more than the amount \(amount.plainString)" }
+            allocated = Money(paise: sum)
         }
-        guard allocated + advance == amount else {
+        let (total, overflow) = allocated.paise.addingReportingOverflow(advance.paise)
+        guard !overflow, total == amount.paise else {
             return "allocations (\(allocated.plainString)) and advance (\(advance.plainString)) do not add up to the amount \(amount.plainString)"
         }
         if let utr = payment.utr, !isUTR(utr) { return "utr must be 12 digits" }

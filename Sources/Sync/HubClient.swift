@@ -41,6 +41,11 @@ public struct SyncError: Error, CustomStringConvertible, Sendable {
     /// The hub answered and refused (4xx): retrying will not help.
     public let refused: Bool
     public var description: String { message }
+
+    public init(message: String, refused: Bool) {
+        self.message = message
+        self.refused = refused
+    }
 }
 
 /// The device's side of the hub protocol (`Sources/HubAPI/openapi.yaml`), over AsyncHTTPClient.
@@ -55,14 +60,14 @@ public struct HubClient: Sendable {
         self.client = client
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
+    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, timeout: TimeAmount = .seconds(30)) async throws -> (status: Int, body: Data) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Content-Type", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response: HTTPClientResponse
-        do { response = try await client.execute(request, timeout: .seconds(30)) } catch {
+        do { response = try await client.execute(request, timeout: timeout) } catch {
             throw SyncError(message: "cannot reach the hub at \(baseURL): \(error)", refused: false)
         }
         var buffer = try await response.body.collect(upTo: 64 << 20)
@@ -100,6 +105,13 @@ public struct HubClient: Sendable {
         return try JSONDecoder().decode(PaymentResult.self, from: body)
     }
 
+    /// Confirmations after event `since`, waiting up to `wait` seconds for one (the hub's long-poll).
+    public func events(since: Int64, wait: Int) async throws -> EventsPage {
+        let (status, body) = try await send(.GET, "/v1/events?since=\(since)&wait=\(wait)", timeout: .seconds(Int64(wait) + 30))
+        guard status == 200 else { throw HubClient.problem(status, body) }
+        return try JSONDecoder().decode(EventsPage.self, from: body)
+    }
+
     public func upload(_ id: UUID, _ payment: PaymentUpload) async throws -> PaymentResult {
         let (status, body) = try await send(.PUT, "/v1/payments/\(id.uuidString.lowercased())", body: try JSONEncoder().encode(payment))
         guard status == 200 || status == 201 else { throw HubClient.problem(status, body) }
@@ -112,7 +124,7 @@ public struct HubClient: Sendable {
 public struct SyncService: Sendable {
     public let database: AppDatabase
     public let client: HubClient
-    public var pageSize = 1000
+    public var pageSize = 5000
 
     public init(database: AppDatabase, client: HubClient) {
         self.database = database
@@ -159,18 +171,39 @@ public struct SyncService: Sendable {
                 report.confirmed += 1
             }
         }
-        var cursor = try database.syncCursor() ?? "0"
+        // The next page is fetched while this one is written: the hub encodes as the device commits.
+        let client = self.client
+        let size = pageSize
+        var page = try await client.changes(after: try database.syncCursor() ?? "0", limit: size)
         while true {
-            let page = try await client.changes(after: cursor, limit: pageSize)
-            try database.applyChanges(page.changes.compactMap(SyncService.cacheChange), cursor: page.nextCursor)
+            let cursor = page.nextCursor
+            let next = page.more ? Task { try await client.changes(after: cursor, limit: size) } : nil
+            do {
+                try database.applyChanges(page.changes.compactMap(SyncService.cacheChange), cursor: page.nextCursor)
+            } catch {
+                next?.cancel()
+                throw error
+            }
             report.pulled += page.changes.count
             report.pages += 1
             progress(report.pulled)
-            cursor = page.nextCursor
-            if !page.more { break }
+            guard let next else { break }
+            page = try await next.value
         }
         if let pushError { throw pushError }
         return report
+    }
+
+    /// Waits up to `wait` seconds for the hub's confirmations and applies them; returns how many there were,
+    /// and whether one credited an invoice directly (then the caller pulls the change feed).
+    public func listenOnce(wait: Int = 25) async throws -> (events: Int, invoiceCredited: Bool) {
+        let page = try await client.events(since: try database.eventCursor(), wait: wait)
+        var invoiceCredited = false
+        for event in page.events {
+            try database.applyHubEvent(id: event.id, paymentID: event.paymentID.flatMap(UUID.init(uuidString:)), utr: event.utr)
+            if event.invoice != nil { invoiceCredited = true }
+        }
+        return (page.events.count, invoiceCredited)
     }
 
     static func cacheChange(_ change: InvoiceChange) -> CacheChange? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldPayCore
 import FieldPayBench
 import Foundation
 import Scanning
@@ -7,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure FieldPay's speed and memory on this machine.",
-        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self]
+        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self]
     )
 }
 
@@ -177,5 +178,42 @@ struct PaymentsBench: ParsableCommand {
         let report = try PaymentBenchmark(folder: folder, qrRuns: qrRuns, payments: payments).run()
         emit("QR ready: \(report.qrRuns) runs, p50 \(fmt(report.qrP50Micros, 1)) us, p99 \(fmt(report.qrP99Micros, 1)) us (encode alone p99 \(fmt(report.encodeP99Micros, 1)) us; QR version \(report.qrVersion)) (target p99 < 5000 us)")
         emit("payments: \(report.payments) in \(fmt(report.paymentSeconds, 2)) s = \(fmt(report.paymentsPerSecond, 1))/s, each p50 \(fmt(report.paymentP50Millis, 2)) ms, p99 \(fmt(report.paymentP99Millis, 2)) ms; one fsync of this disk p50 \(fmt(report.fsyncP50Millis, 2)) ms")
+    }
+}
+
+struct SyncBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Hub and device over loopback: initial sync, deltas, uploads from many devices, webhook to device latency.",
+        discussion: """
+            In one process: the hub (Hummingbird on 127.0.0.1, SQLite) loaded with --invoices invoices; a device \
+            pulls them all (target < 30 s for 1,000,000), then five deltas of --delta changes (target < 200 ms); \
+            --devices devices upload --uploads payments each at once; then --webhooks signed Razorpay webhooks, \
+            each timed from sending to the device's long-poll hearing of it (target p99 < 1 s).
+            """
+    )
+
+    @Option(help: "Invoices in the hub's book.") var invoices = 1_000_000
+    @Option(help: "Changes per delta.") var delta = 1_000
+    @Option(help: "Devices uploading at once.") var devices = 100
+    @Option(help: "Payments each device uploads.") var uploads = 20
+    @Option(help: "Webhooks to time.") var webhooks = 200
+    @Option(help: "Scratch folder (removed afterwards).") var folder = ".build/bench-sync"
+
+    func run() async throws {
+        let started = monotonicNanos()
+        let report = try await SyncBenchmark(
+            folder: folder, invoices: invoices, deltaChanges: delta, devices: devices, uploadsPerDevice: uploads, webhooks: webhooks
+        ).run { step in
+            printError("[\(fmt(Double(monotonicNanos() - started) / 1e9, 1)) s] \(step)")
+        }
+        func percentile(_ values: [Double], _ p: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * p))] }
+        emit("hub import: \(report.invoices) invoices in \(fmt(report.hubImportSeconds, 1)) s = \(fmt(Double(report.invoices) / report.hubImportSeconds, 0))/s")
+        emit("initial sync: \(report.invoices) invoices in \(fmt(report.initialSyncSeconds, 1)) s = \(fmt(Double(report.invoices) / report.initialSyncSeconds, 0))/s (target < 30 s for 1,000,000)")
+        emit("delta of \(report.deltaChanges) changes: p50 \(fmt(percentile(report.deltaMillis, 0.5), 1)) ms, max \(fmt(report.deltaMillis.max() ?? 0, 1)) ms over \(report.deltaMillis.count) (target < 200 ms); device and hub digests \(report.digestsMatch ? "equal" : "DIFFER")")
+        emit("uploads: \(report.uploads) payments from \(report.devices) devices at once in \(fmt(report.uploadSeconds, 2)) s = \(fmt(Double(report.uploads) / report.uploadSeconds, 0))/s")
+        emit("webhook to device: \(report.webhookLatenciesMillis.count) webhooks, p50 \(fmt(percentile(report.webhookLatenciesMillis, 0.5), 2)) ms, p99 \(fmt(percentile(report.webhookLatenciesMillis, 0.99), 2)) ms (target p99 < 1000 ms)")
+        try? FileManager.default.removeItem(atPath: folder)
+        if !report.digestsMatch { throw ExitCode(1) }
     }
 }

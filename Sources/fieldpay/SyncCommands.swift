@@ -62,19 +62,53 @@ struct SyncCommand: AsyncParsableCommand {
         let service = SyncService(
             database: database,
             client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
-        let bar = ProgressBar(total: nil, enabled: isatty(STDERR_FILENO) == 1)
-        while true {
-            do {
-                let report = try await service.runOnce { pulled in bar.update(rows: pulled, bytes: 0) }
-                bar.finish()
-                emit("sync: \(report.uploaded) payments uploaded, \(report.rejected) rejected, \(report.confirmed) UPI confirmed, \(report.pulled) invoice changes pulled in \(report.pages) page\(report.pages == 1 ? "" : "s")")
-            } catch let error as SyncError {
-                bar.finish()
-                printError("\(error.message) [sync.failed]")
-                if once { throw ExitCode(error.refused ? ExitStatus.badInput : ExitStatus.deviceFailed) }
+        if once {
+            try await round(service)
+            return
+        }
+        // Rounds every --interval seconds, and at once when the hub's event stream says an invoice was
+        // credited; meanwhile confirmations of this device's payments arrive by long-poll within a second.
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var backoff = 1.0
+                while !Task.isCancelled {
+                    do {
+                        let (count, invoiceCredited) = try await service.listenOnce(wait: 25)
+                        if count > 0 { emit("events: \(count) confirmation\(count == 1 ? "" : "s") from the hub") }
+                        if invoiceCredited { wake.yield() }
+                        backoff = 1
+                    } catch {
+                        try await Task.sleep(for: .seconds(backoff))
+                        backoff = min(backoff * 2, 30)
+                    }
+                }
             }
-            if once { return }
-            try await Task.sleep(for: .seconds(interval))
+            group.addTask {
+                // The clock: a round every --interval seconds (wake-ups that pile up count once).
+                while !Task.isCancelled {
+                    wake.yield()
+                    try await Task.sleep(for: .seconds(interval))
+                }
+            }
+            group.addTask {
+                for await _ in wakeups { try? await round(service) }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func round(_ service: SyncService) async throws {
+        let bar = ProgressBar(total: nil, enabled: isatty(STDERR_FILENO) == 1)
+        do {
+            let report = try await service.runOnce { pulled in bar.update(rows: pulled, bytes: 0) }
+            bar.finish()
+            emit("sync: \(report.uploaded) payments uploaded, \(report.rejected) rejected, \(report.confirmed) UPI confirmed, \(report.pulled) invoice changes pulled in \(report.pages) page\(report.pages == 1 ? "" : "s")")
+        } catch let error as SyncError {
+            bar.finish()
+            printError("\(error.message) [sync.failed]")
+            if once { throw ExitCode(error.refused ? ExitStatus.badInput : ExitStatus.deviceFailed) }
         }
     }
 }
