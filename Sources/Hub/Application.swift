@@ -13,6 +13,9 @@ public struct HubConfiguration: Sendable {
     public var port = 8080
     public var razorpayWebhookSecret: String
     public var logLevel: Logger.Level = .info
+    /// Razorpay's REST API, for status polling; nil: no polling.
+    public var razorpayAPI: RazorpayAPI?
+    public var pollInterval: Duration = .seconds(300)
     /// How often an idle event stream gets a comment line.
     public var eventKeepAlive: Duration = .seconds(15)
     public var razorpay: RazorpayProvider { RazorpayProvider(secret: razorpayWebhookSecret) }

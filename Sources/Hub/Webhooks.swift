@@ -171,11 +171,16 @@ extension HubStore {
     /// `confirmUTR`). A payment only moves awaiting-confirmation → confirmed; a credit is applied once per
     /// provider id; a UTR belongs to one payment; whatever matches nothing is kept for reconciliation.
     static func apply(_ credit: CreditNotice, _ db: Database, now: Int64) throws -> WebhookOutcome {
-        // payment.captured after qr_code.credited, a retried delivery with a new event id, a statement imported twice.
-        if try Bool.fetchOne(
-            db, sql: "SELECT 1 FROM credit WHERE provider = ? AND providerPaymentId = ?", arguments: [credit.provider, credit.providerPaymentID]) == true
+        // payment.captured after qr_code.credited, a retried delivery with a new event id, a statement imported
+        // twice, a poll that lists what a webhook brought: one credit. Only a credit left unmatched for want of
+        // a reference is tried again when it comes back with one (polling saw it before the webhook did).
+        if let existing = try Row.fetchOne(
+            db, sql: "SELECT state, reference FROM credit WHERE provider = ? AND providerPaymentId = ?", arguments: [credit.provider, credit.providerPaymentID])
         {
-            return .duplicateCredit
+            let state: String = existing[0]
+            let reference: String? = existing[1]
+            guard state == "unmatched", let newReference = credit.reference, newReference != reference else { return .duplicateCredit }
+            try db.execute(sql: "DELETE FROM credit WHERE provider = ? AND providerPaymentId = ?", arguments: [credit.provider, credit.providerPaymentID])
         }
         // The same money seen through another feed (the statement line of a credit a webhook brought): one credit.
         if let utr = credit.utr, try Bool.fetchOne(db, sql: "SELECT 1 FROM credit WHERE utr = ? AND state = 'matched'", arguments: [utr]) == true {

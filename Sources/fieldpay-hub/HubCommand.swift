@@ -5,6 +5,7 @@ import Foundation
 import Hub
 import Hummingbird
 import InvoiceImport
+import Logging
 import NIOCore
 
 @main
@@ -19,6 +20,9 @@ struct HubCommand: AsyncParsableCommand {
 struct HubOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The hub's data folder (database). Default: $FIELDPAY_HUB_DATA, else ./hub-data.", valueName: "dir"))
     var data: String?
+
+    init() {}
+    init(data: String) { self.data = data }
 
     var dataDirectory: String {
         data ?? ProcessInfo.processInfo.environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "hub-data"
@@ -36,30 +40,65 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the hub (HTTP on 127.0.0.1:8080 by default) until SIGTERM or Ctrl-C.",
         discussion: """
-            The Razorpay webhook secret comes from $FIELDPAY_RAZORPAY_SECRET or --razorpay-secret-file; without \
-            one, webhooks are refused (recorded as bad signatures).
+            Settings come from --config hub.toml (see hub.example.toml), then the options here. The Razorpay \
+            webhook secret comes from the file's [razorpay] webhook_secret_file, --razorpay-secret-file or \
+            $FIELDPAY_RAZORPAY_SECRET; without one, webhooks are refused (recorded as bad signatures). With \
+            [razorpay] key_id and key_secret_file the hub also polls Razorpay for credits whose webhook never came.
             """
     )
 
-    @OptionGroup var options: HubOptions
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: ArgumentHelp("The hub's configuration file (TOML).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("The hub's data folder. Default: the config's, $FIELDPAY_HUB_DATA, else ./hub-data.", valueName: "dir"))
+    var data: String?
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 8080).") var port: Int?
     @Option(help: ArgumentHelp("A file holding the Razorpay webhook secret.", valueName: "file")) var razorpaySecretFile: String?
 
     func run() async throws {
-        var secret = ProcessInfo.processInfo.environment["FIELDPAY_RAZORPAY_SECRET"] ?? ""
+        var configuration: HubConfiguration
+        if let config {
+            do { configuration = try HubConfiguration.load(path: config) } catch let error as HubConfigError {
+                FileHandle.standardError.write(Data("fieldpay-hub: \(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
+        } else {
+            let folder = ProcessInfo.processInfo.environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "hub-data"
+            configuration = HubConfiguration(dataDirectory: folder, razorpayWebhookSecret: ProcessInfo.processInfo.environment["FIELDPAY_RAZORPAY_SECRET"] ?? "")
+        }
+        if let data { configuration.dataDirectory = data }
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
         if let razorpaySecretFile {
             guard let text = try? String(contentsOfFile: razorpaySecretFile, encoding: .utf8) else {
                 throw ValidationError("cannot read \(razorpaySecretFile)")
             }
-            secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            configuration.razorpayWebhookSecret = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        var configuration = HubConfiguration(dataDirectory: options.dataDirectory, razorpayWebhookSecret: secret)
-        configuration.host = host
-        configuration.port = port
-        let store = try options.store()
+        let store = try HubOptions(data: configuration.dataDirectory).store()
+        let logger = {
+            var logger = Logger(label: "fieldpay-hub")
+            logger.logLevel = configuration.logLevel
+            return logger
+        }()
+        if configuration.razorpayWebhookSecret.isEmpty {
+            logger.warning("no Razorpay webhook secret: every webhook will be refused as a bad signature")
+        }
         let app = buildApplication(configuration, store: store)
-        try await app.runService()
+        let poller = configuration.razorpayAPI.map { api in
+            var poller = CreditPoller(api: api, store: store)
+            poller.interval = configuration.pollInterval
+            return poller
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            if let poller, configuration.pollInterval > .zero {
+                logger.info("polling Razorpay every \(configuration.pollInterval) for credits whose webhook never came")
+                group.addTask { await poller.run(logger: logger) }
+            }
+            // The server returns on SIGTERM/Ctrl-C after draining; then the poller stops too.
+            try await group.next()
+            group.cancelAll()
+        }
     }
 }
 
