@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import HubAPI
 import NIOCore
+import ServiceLifecycle
 
 /// How a hub runs: where its data lives, where it listens, the PSP's webhook secret.
 public struct HubConfiguration: Sendable {
@@ -238,6 +239,11 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
                         try? await Task.sleep(for: .seconds(wait))
                         return nil
                     }
+                    group.addTask {
+                        // The hub is stopping: answer now rather than hold its shutdown for the rest of `wait`.
+                        try? await gracefulShutdown()
+                        return nil
+                    }
                     let winner = await group.next() ?? nil
                     group.cancelAll()
                     return winner
@@ -272,6 +278,11 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
                             try await Task.sleep(for: keepAlive)
                             tick.yield(nil)
                         }
+                    }
+                    group.addTask {
+                        // The hub is stopping: end the stream (the device reconnects with Last-Event-ID).
+                        try? await gracefulShutdown()
+                        tick.finish()
                     }
                     for await item in ticks {
                         if let event = item {

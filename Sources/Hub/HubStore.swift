@@ -438,6 +438,49 @@ public final class HubStore: Sendable {
         }
     }
 
+    public struct InvoiceRow: Sendable {
+        public var number: String
+        public var customer: String
+        public var dueDate: LocalDate
+        public var total: Money
+        public var outstanding: Money
+    }
+
+    /// Live invoices by number, optionally one, or the open ones.
+    public func invoices(number: String? = nil, openOnly: Bool = false, limit: Int = 200) throws -> [InvoiceRow] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT number, customerName, dueDate, totalPaise, outstandingPaise FROM invoice
+                    WHERE deleted = 0 AND (? IS NULL OR number = ?) AND (? = 0 OR outstandingPaise > 0) ORDER BY number LIMIT ?
+                    """, arguments: [number, number, openOnly, limit]
+            ).map { InvoiceRow(number: $0[0], customer: $0[1], dueDate: LocalDate(dayNumber: $0[2]), total: Money(paise: $0[3]), outstanding: Money(paise: $0[4])) }
+        }
+    }
+
+    public struct PaymentRow: Sendable {
+        public var receiptNumber: String
+        public var method: String
+        public var amount: Money
+        public var status: String
+        public var flagged: Bool
+        public var utr: String?
+        public var rep: String
+    }
+
+    public func recentPayments(limit: Int = 50) throws -> [PaymentRow] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT payment.receiptNumber, payment.method, payment.amountPaise, payment.status, payment.flagged, payment.utr, device.rep
+                    FROM payment JOIN device ON device.id = payment.deviceId ORDER BY payment.receivedAt DESC, payment.rowid DESC LIMIT ?
+                    """, arguments: [limit]
+            ).map { PaymentRow(receiptNumber: $0[0], method: $0[1], amount: Money(paise: $0[2]), status: $0[3], flagged: $0[4], utr: $0[5], rep: $0[6]) }
+        }
+    }
+
     /// (payment id, receipt number) of every payment a device uploaded.
     public func payments(deviceID: String) throws -> [(id: String, receiptNumber: String)] {
         try pool.read { db in

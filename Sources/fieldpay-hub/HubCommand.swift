@@ -6,6 +6,10 @@ import Hub
 import Hummingbird
 import InvoiceImport
 import Logging
+import QRRender
+#if canImport(Glibc)
+    import Glibc
+#endif
 import NIOCore
 
 @main
@@ -13,7 +17,7 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldpay-hub",
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
-        subcommands: [Serve.self, HubInvoices.self, HubDevices.self, HubStatements.self, HubCredits.self, FakePSP.self]
+        subcommands: [Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, FakePSP.self]
     )
 }
 
@@ -103,7 +107,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct HubInvoices: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "invoices", abstract: "Load invoices for the devices.", subcommands: [HubImport.self, HubDelete.self, HubDigest.self])
+    static let configuration = CommandConfiguration(commandName: "invoices", abstract: "Load invoices for the devices.", subcommands: [HubImport.self, HubList.self, HubDelete.self, HubDigest.self])
 }
 
 struct HubImport: ParsableCommand {
@@ -126,6 +130,28 @@ struct HubImport: ParsableCommand {
         }
         print("\(file): \(written) invoices written, \(rejected.count) rejected")
         if !rejected.isEmpty { throw ExitCode(5) }
+    }
+}
+
+struct HubList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "The hub's live invoices with their outstanding, by number.",
+        discussion: "Exit 0, or 4 when nothing matches.")
+
+    @Option(help: "Only this invoice number.") var invoice: String?
+    @Flag(help: "Only invoices with something outstanding.") var open = false
+    @Option(help: "At most this many.") var limit = 200
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let invoices = try options.store().invoices(number: invoice, openOnly: open, limit: limit)
+        for row in invoices {
+            print([row.number, row.customer, row.dueDate.indianString, row.total.displayString, row.outstanding.isPositive ? row.outstanding.displayString + " due" : "paid"].joined(separator: "\t"))
+        }
+        if invoices.isEmpty {
+            FileHandle.standardError.write(Data("fieldpay-hub: no invoices match\n".utf8))
+            throw ExitCode(4)
+        }
     }
 }
 
@@ -165,14 +191,42 @@ struct HubDevices: ParsableCommand {
 
 struct HubEnroll: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "enroll", abstract: "Print a one-time enrollment code for a rep's device (valid 72 hours).")
+        commandName: "enroll", abstract: "Print a one-time enrollment code for a rep's device (valid 72 hours).",
+        discussion: "On a terminal the code is also drawn as a QR for a handheld to scan; --qr forces it, --no-qr leaves it out.")
 
     @Option(help: "The rep the device belongs to.") var rep: String
+    @Option(help: "Hours the code stays valid.") var hours = 72
+    @Flag(inversion: .prefixedNo, help: "Draw the code as a QR too.") var qr: Bool?
+    @OptionGroup var options: HubOptions
+
+    func validate() throws {
+        if rep.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--rep must name the rep") }
+        if !(1...24 * 30).contains(hours) { throw ValidationError("--hours must be 1 to 720") }
+    }
+
+    func run() throws {
+        let code = try options.store().createEnrollmentCode(rep: rep, hours: hours)
+        print(code)
+        if qr ?? (isatty(STDOUT_FILENO) == 1) {
+            print(try QRCode(code).terminal())
+            print("fieldpay enroll --hub URL --code \(code)    (for \(rep), valid \(hours) hours)")
+        }
+    }
+}
+
+struct HubPayments: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments", abstract: "The payments devices uploaded, newest first, with their confirmation state.")
+
+    @Option(help: "At most this many.") var limit = 50
     @OptionGroup var options: HubOptions
 
     func run() throws {
-        let code = try options.store().createEnrollmentCode(rep: rep)
-        print(code)
+        let payments = try options.store().recentPayments(limit: limit)
+        for p in payments {
+            print([p.receiptNumber, p.method, p.amount.displayString, p.status + (p.flagged ? " (flagged)" : ""), p.utr.map { "UTR \($0)" } ?? "", p.rep].joined(separator: "\t"))
+        }
+        print("\(payments.count) payment\(payments.count == 1 ? "" : "s")")
     }
 }
 

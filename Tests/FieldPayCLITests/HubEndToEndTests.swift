@@ -99,6 +99,10 @@ struct HubEndToEndTests {
         let receipts = try device.run(["receipts", "list", "--json"])
         #expect(receipts.stdout.contains("\"status\":\"confirmed\"") && receipts.stdout.contains("\"utr\":\"412345678901\""), "\(receipts.stdout)")
         #expect(try device.run(["lookup", "INV/2026-27/004512"]).stdout.contains("outstanding ₹0.00"))
+        // The hub's side: the invoice is paid, the payment confirmed with its UTR; both books are the same.
+        #expect(try hub(["invoices", "list", "--invoice", "INV/2026-27/004512", "--data", data]).stdout.contains("\tpaid"))
+        #expect(try hub(["payments", "--data", data]).stdout.contains("TEST01-000001\tupi\t₹15,110.00\tconfirmed\tUTR 412345678901"))
+        #expect(try device.run(["invoices", "digest"]).stdout == hub(["invoices", "digest", "--data", data]).stdout)
 
         // A UPI payment confirmed on the device by the payer's UTR: the UTR follows the payment to the hub.
         let upi = try device.run(["pay", "--invoice", "INV/2026-27/004513", "--amount", "8240.50", "--upi"])
@@ -108,5 +112,31 @@ struct HubEndToEndTests {
         let fourth = try device.run(["sync", "--once"])
         #expect(fourth.stdout.contains("1 payments uploaded"), "\(fourth.stdout) \(fourth.stderr)")  // the UTR entry
         #expect(try device.run(["queue"]).status == 4)
+
+        // A running `fieldpay sync` hears of a credit from the hub's event stream, without waiting for a round.
+        #expect(try device.run(["pay", "--invoice", "INV/2026-27/004401", "--amount", "1210", "--upi", "--reference", "TEST01INV202627004401ABCDEF"]).status == 0)
+        let listener = Process()
+        listener.executableURL = URL(fileURLWithPath: binary)
+        listener.arguments = ["sync", "--interval", "3600", "--profile", device.profile]
+        let log = device.folder + "/sync.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        listener.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        listener.standardError = FileHandle.nullDevice
+        try listener.run()
+        defer {
+            listener.terminate()
+            listener.waitUntilExit()
+        }
+        for _ in 0..<100 where !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("payments uploaded") { usleep(100_000) }
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("1 payments uploaded"))
+        usleep(300_000)  // the long-poll is parked at the hub
+        #expect(try hub(["fake-psp", "--hub", url, "--secret", "whsec_e2e", "--tr", "TEST01INV202627004401ABCDEF", "--amount", "1210.00", "--utr", "412345678902"]).status == 0)
+        var heard = false
+        for _ in 0..<100 where !heard {  // up to 10 s; it takes milliseconds
+            heard = try device.run(["receipts", "list", "--json"]).stdout.contains("\"utr\":\"412345678902\"")
+            if !heard { usleep(100_000) }
+        }
+        #expect(heard, "the running sync did not hear of the credit: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("events: 1 confirmation from the hub"))
     }
 }
