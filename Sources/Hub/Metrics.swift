@@ -74,32 +74,28 @@ public final class HubMetrics: RouterMiddleware, Sendable {
             }
         }
         let state = try store.metricsSnapshot()
-        lines.append("# HELP fieldpay_hub_invoices Live invoices, and those with something outstanding.")
-        lines.append("# TYPE fieldpay_hub_invoices gauge")
-        line("fieldpay_hub_invoices", ["state": "live"], Double(state.invoices))
-        line("fieldpay_hub_invoices", ["state": "open"], Double(state.openInvoices))
-        lines.append("# HELP fieldpay_hub_outstanding_rupees Outstanding over live invoices.")
-        lines.append("# TYPE fieldpay_hub_outstanding_rupees gauge")
-        line("fieldpay_hub_outstanding_rupees", [:], Double(state.outstandingPaise) / 100)
-        lines.append("# HELP fieldpay_hub_payments Payments uploaded, by method and status.")
-        lines.append("# TYPE fieldpay_hub_payments gauge")
-        for (key, value) in state.payments.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "|")
-            line("fieldpay_hub_payments", ["method": String(parts[0]), "status": String(parts[1])], Double(value))
+        // Gauges read at scrape time: name, help, and its series.
+        let gauges: [(String, String, [([String: String], Double)])] = [
+            ("fieldpay_hub_invoices", "Live invoices, and those with something outstanding.",
+             [(["state": "live"], Double(state.invoices)), (["state": "open"], Double(state.openInvoices))]),
+            ("fieldpay_hub_outstanding_rupees", "Outstanding over live invoices.", [([:], Double(state.outstandingPaise) / 100)]),
+            ("fieldpay_hub_payments", "Payments uploaded, by method and status.",
+             state.payments.sorted { $0.key < $1.key }.map { key, value in
+                 let parts = key.split(separator: "|")
+                 return (["method": String(parts[0]), "status": String(parts[1])], Double(value))
+             }),
+            ("fieldpay_hub_payments_flagged", "Payments flagged for review (overpaid, unknown invoice, claimed UTR).", [([:], Double(state.flagged))]),
+            ("fieldpay_hub_credits", "PSP and statement credits, by state (unmatched and duplicate-utr await reconciliation).",
+             state.credits.sorted { $0.key < $1.key }.map { (["state": $0.key], Double($0.value)) }),
+            ("fieldpay_hub_devices", "Enrolled devices.",
+             [(["state": "active"], Double(state.devices)), (["state": "revoked"], Double(state.revokedDevices))]),
+            ("fieldpay_hub_event_listeners", "Devices listening on /v1/events now.", [([:], Double(store.broadcaster.subscriberCount))]),
+        ]
+        for (name, text, series) in gauges {
+            lines.append("# HELP \(name) \(text)")
+            lines.append("# TYPE \(name) gauge")
+            for (labels, value) in series { line(name, labels, value) }
         }
-        lines.append("# HELP fieldpay_hub_payments_flagged Payments flagged for review (overpaid, unknown invoice, claimed UTR).")
-        lines.append("# TYPE fieldpay_hub_payments_flagged gauge")
-        line("fieldpay_hub_payments_flagged", [:], Double(state.flagged))
-        lines.append("# HELP fieldpay_hub_credits PSP and statement credits, by state (unmatched and duplicate-utr await reconciliation).")
-        lines.append("# TYPE fieldpay_hub_credits gauge")
-        for (key, value) in state.credits.sorted(by: { $0.key < $1.key }) { line("fieldpay_hub_credits", ["state": key], Double(value)) }
-        lines.append("# HELP fieldpay_hub_devices Enrolled devices.")
-        lines.append("# TYPE fieldpay_hub_devices gauge")
-        line("fieldpay_hub_devices", ["state": "active"], Double(state.devices))
-        line("fieldpay_hub_devices", ["state": "revoked"], Double(state.revokedDevices))
-        lines.append("# HELP fieldpay_hub_event_listeners Devices listening on /v1/events now.")
-        lines.append("# TYPE fieldpay_hub_event_listeners gauge")
-        line("fieldpay_hub_event_listeners", [:], Double(store.broadcaster.subscriberCount))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -212,7 +212,9 @@ struct CameraStateTests {
         "stop() ends a stream of frames promptly, and the stream counts frames a slow consumer dropped",
         .timeLimit(.minutes(1)))
     func streamDropsAndStops() async throws {
-        let device = FakeDevice(script: [FakeDevice.Step](repeating: .frame, count: 400))
+        // Four seconds of frames: enough that a consumer slowed by a loaded machine still sees its 20 before
+        // the script runs out (the stop at 20 ends it long before in the usual case).
+        let device = FakeDevice(script: [FakeDevice.Step](repeating: .frame, count: 4_000))
         device.frameDelayMicros = 1_000
         let camera = Camera(device: device, timing: quick)
         device.onExhausted = { camera.stop() }

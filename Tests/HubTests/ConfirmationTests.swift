@@ -208,10 +208,10 @@ struct ConfirmationTests {
             let port = try #require(client.port)
             // A raw socket reader: the stream never ends, so read until the second event arrives.
             let stream = try SSEReader(port: port, path: "/v1/events", headers: ["Authorization: Bearer \(token)", "Accept: text/event-stream", "Last-Event-ID: 0"])
-            let first = try stream.readEvent(timeout: 10)
+            let first = try await stream.readEvent(timeout: 30)
             #expect(first?.contains("\"invoice\":\"INV\\/1\"") == true, "\(first ?? "nothing")")
             _ = try await deliver(client, RazorpayWebhookTests.event(paymentID: "pay_2", amount: 5_000, rrn: "412345678902", tr: "DEMO01INV2TPAUOU"), eventID: "e2")
-            let second = try stream.readEvent(timeout: 10)
+            let second = try await stream.readEvent(timeout: 30)
             #expect(second?.contains("\"invoice\":\"INV\\/2\"") == true, "\(second ?? "nothing")")
             #expect(second?.hasPrefix("id: 2\n") == true, "\(second ?? "")")
             stream.close()

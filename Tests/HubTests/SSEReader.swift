@@ -27,13 +27,17 @@ final class SSEReader {
 
     /// The next event's text (`id: …\nevent: …\ndata: …`), skipping the response head, `retry:` and
     /// keep-alive comments; nil when nothing came within `timeout` seconds. Chunked framing is stripped
-    /// roughly: chunk-size lines are dropped.
-    func readEvent(timeout: Double) throws -> String? {
+    /// roughly: chunk-size lines are dropped. The socket is only polled, never waited on, so the test does not
+    /// hold one of the few threads the server under test also runs on.
+    func readEvent(timeout: Double) async throws -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let event = takeEvent() { return event }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 200) > 0 else { continue }
+            guard poll(&descriptor, 1, 0) > 0 else {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let count = recv(fd, &chunk, chunk.count, 0)
             if count <= 0 { return nil }
