@@ -101,6 +101,7 @@ let package = Package(
                 "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench", "InvoiceCodes", "InvoiceImport",
                 "DeviceStore", "DeviceApp", "UPI", "QRRender", "Sync", "HubAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
 

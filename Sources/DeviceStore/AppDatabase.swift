@@ -335,3 +335,41 @@ extension AppDatabase {
         }
     }
 }
+
+/// What `fieldpay doctor` reports about the database.
+public struct DatabaseHealth: Sendable {
+    /// "ok", or what SQLite's quick check found.
+    public var check: String
+    public var journalMode: String
+    public var invoices: Int
+    public var payments: Int
+    /// Outbox entries not yet accepted by the hub, and the oldest one's age in seconds.
+    public var unsent: Int
+    public var oldestUnsentSeconds: Int?
+    public var bytes: Int64
+}
+
+extension AppDatabase {
+    /// SQLite's quick check (structure and indexes, without the full cross-check), the journal mode, counts,
+    /// the upload backlog and the size on disk (database and WAL).
+    public func health(now: Date = Date()) throws(StoreError) -> DatabaseHealth {
+        try guarded {
+            try pool.read { db in
+                let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                let oldest = try Int64.fetchOne(
+                    db, sql: "SELECT MIN(payment.recordedAt) FROM outbox JOIN payment ON payment.id = outbox.paymentId WHERE outbox.state != 'sent'")
+                let size = ["", "-wal"].reduce(Int64(0)) { total, suffix in
+                    total + (((try? FileManager.default.attributesOfItem(atPath: path + suffix))?[.size] as? NSNumber)?.int64Value ?? 0)
+                }
+                return DatabaseHealth(
+                    check: problems == ["ok"] ? "ok" : problems.prefix(3).joined(separator: "; "),
+                    journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?",
+                    invoices: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM invoice") ?? 0,
+                    payments: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment") ?? 0,
+                    unsent: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state != 'sent'") ?? 0,
+                    oldestUnsentSeconds: oldest.map { max(0, Int(now.timeIntervalSince1970) - Int($0 / 1000)) },
+                    bytes: size)
+            }
+        }
+    }
+}

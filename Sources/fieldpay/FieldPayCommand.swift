@@ -12,7 +12,8 @@ struct FieldPayCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ScanCommand.self, LookupCommand.self, InvoicesCommand.self, QRCommand.self, PayCommand.self,
-            ReceiptsCommand.self, QueueCommand.self, EnrollCommand.self, SyncCommand.self, DevicesCommand.self, BenchCommand.self, LedgerTortureCommand.self,
+            ReceiptsCommand.self, QueueCommand.self, EnrollCommand.self, SyncCommand.self, DoctorCommand.self, DevicesCommand.self, BenchCommand.self,
+            LedgerTortureCommand.self,
         ]
     )
 }

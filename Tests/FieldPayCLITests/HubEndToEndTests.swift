@@ -79,6 +79,8 @@ struct HubEndToEndTests {
         let again = try device.run(["enroll", "--hub", url, "--code", code])
         #expect(again.status == 2 && again.stderr.contains("already used"))
 
+        let doctor = try device.run(["doctor", "--no-camera"])
+        #expect(doctor.status == 0 && doctor.stdout.contains("ok    hub      \(url): answered in") && doctor.stdout.contains("credentials accepted"), "\(doctor.stdout)")
         let first = try device.run(["sync", "--once"])
         #expect(first.status == 0 && first.stdout.contains("10 invoice changes pulled"), "\(first.stdout) \(first.stderr)")
         #expect(try device.run(["lookup", "INV/2026-27/004512"]).stdout.contains("outstanding ₹15,110.00"))
@@ -138,5 +140,11 @@ struct HubEndToEndTests {
         }
         #expect(heard, "the running sync did not hear of the credit: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(try String(contentsOfFile: log, encoding: .utf8).contains("events: 1 confirmation from the hub"))
+
+        // Revoked at the hub: doctor says so, and fails.
+        let deviceID = try #require(enrolled.stdout.split(separator: " ").dropFirst(2).first.map(String.init))
+        #expect(try hub(["devices", "revoke", deviceID, "--data", data]).status == 0)
+        let revoked = try device.run(["doctor", "--no-camera"])
+        #expect(revoked.status == 3 && revoked.stdout.contains("FAIL  hub") && revoked.stdout.contains("revoked"), "\(revoked.stdout)")
     }
 }
