@@ -123,8 +123,8 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "Hub", "HubAPI", "InvoiceImport", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "Hub", "HubAPI", "InvoiceImport", "FieldPayCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),

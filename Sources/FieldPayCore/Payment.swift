@@ -90,7 +90,7 @@ public struct Payment: Hashable, Sendable, Codable {
         ].joined(separator: "|")
     }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "|", with: "%7C")
             .replacingOccurrences(of: ",", with: "%2C").replacingOccurrences(of: ":", with: "%3A")
     }

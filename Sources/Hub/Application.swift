@@ -131,12 +131,13 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
 
     router.post("/v1/devices/enroll") { request, _ -> Response in
         let enroll = try decode(EnrollRequest.self, try await body(request, limit: limit))
-        switch try store.enroll(code: enroll.code, deviceName: enroll.deviceName) {
+        switch try store.enroll(code: enroll.code, deviceName: enroll.deviceName, publicKey: enroll.publicKey) {
         case .enrolled(let response):
             return try json(response, status: .created)
         case .unknownCode: throw ProblemError(status: .forbidden, detail: "unknown enrollment code")
         case .used: throw ProblemError(status: .forbidden, detail: "this enrollment code was already used")
         case .expired: throw ProblemError(status: .forbidden, detail: "this enrollment code has expired; ask for a new one")
+        case .invalidKey: throw ProblemError(status: .badRequest, detail: "public_key must be the device's 32-byte Ed25519 key in base64")
         }
     }
 

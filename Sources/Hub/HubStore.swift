@@ -116,6 +116,10 @@ public final class HubStore: Sendable {
             // Which feed of the confirmation state machine a credit came from: webhook, statement, device.
             try db.execute(sql: "ALTER TABLE credit ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook'")
         }
+        migrator.registerMigration("v4-device-key") { db in
+            // The device's Ed25519 receipt key, sent at enrollment; devices enrolled before have none.
+            try db.execute(sql: "ALTER TABLE device ADD COLUMN publicKey BLOB")
+        }
         return migrator
     }
 
@@ -257,11 +261,20 @@ public final class HubStore: Sendable {
         case unknownCode
         case used
         case expired
+        /// The public key sent is not a 32-byte Ed25519 key in base64.
+        case invalidKey
     }
 
     /// Exchanges a code for a device id and secret, once.
-    public func enroll(code: String, deviceName: String) throws -> EnrollOutcome {
+    public func enroll(code: String, deviceName: String, publicKey: String? = nil) throws -> EnrollOutcome {
         let normalized = code.uppercased().trimmingCharacters(in: .whitespaces)
+        var key: Data?
+        if let publicKey {
+            guard let raw = Data(base64Encoded: publicKey), (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else {
+                return .invalidKey
+            }
+            key = raw
+        }
         return try pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT rep, expiresAt, deviceId FROM enrollment WHERE codeHash = ?", arguments: [HubStore.sha256(normalized)]) else {
                 return .unknownCode
@@ -271,8 +284,8 @@ public final class HubStore: Sendable {
             let id = "dev_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let secret = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined().lowercased()
             try db.execute(
-                sql: "INSERT INTO device (id, name, rep, secretHash, enrolledAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [String(id), deviceName, row[0] as String, HubStore.sha256(secret), Int64(Date().timeIntervalSince1970)])
+                sql: "INSERT INTO device (id, name, rep, secretHash, enrolledAt, publicKey) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [String(id), deviceName, row[0] as String, HubStore.sha256(secret), Int64(Date().timeIntervalSince1970), key])
             try db.execute(sql: "UPDATE enrollment SET deviceId = ? WHERE codeHash = ?", arguments: [String(id), HubStore.sha256(normalized)])
             return .enrolled(EnrollResponse(deviceID: String(id), secret: secret, rep: row[0]))
         }
@@ -335,6 +348,12 @@ public final class HubStore: Sendable {
             {
                 return .conflict("receipt \(payment.receiptNumber) of this device is already payment \(other)")
             }
+            // The receipt must be the device's: signed by the key it enrolled with, stating what the upload says.
+            if let key = try Data.fetchOne(db, sql: "SELECT publicKey FROM device WHERE id = ?", arguments: [deviceID]),
+                let problem = HubStore.receiptProblem(payment, paymentID: paymentID, key: key)
+            {
+                return .invalid(problem)
+            }
             var flagged = false
             // A UPI credit for this QR that reached the hub before the payment did was put on its invoice
             // then: this payment takes it over (confirmed, its UTR) and the invoice is not reduced twice.
@@ -379,6 +398,31 @@ public final class HubStore: Sendable {
                 arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, utr, status, flagged, String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
             return .created(PaymentResult(paymentID: paymentID, status: status, flaggedForReview: flagged))
         }
+    }
+
+    /// Why an upload's receipt is not the device's, or nil: the Ed25519 signature over `signed_text` must
+    /// verify with the device's key, and the signed text must state this upload's receipt, payment id, time,
+    /// method, amount, allocations, advance, and its UTR and cheque number when it signed them.
+    static func receiptProblem(_ payment: PaymentUpload, paymentID: String, key: Data) -> String? {
+        let refused = "the receipt's signature does not verify with this device's key"
+        guard let text = payment.signedText else { return "signed_text is missing: this device signs its receipts" }
+        guard let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key), let signature = Base64URL.decode(payment.signature),
+            publicKey.isValidSignature(signature, for: Data(text.utf8))
+        else { return refused }
+        let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 10, fields[0] == "FPR1" else { return "signed_text is not a version 1 receipt" }
+        func paise(_ text: String) -> String? { wireMoney(text).map { String($0.paise) } }
+        let allocations: [[String]] = fields[6].isEmpty ? [] : fields[6].split(separator: ",").map { $0.split(separator: ":").map(String.init) }
+        var stated = fields[1] == payment.receiptNumber && fields[2] == paymentID
+        stated = stated && fields[3] == String(payment.recordedAtMillis) && fields[4] == payment.method
+        stated = stated && fields[5] == paise(payment.amount) && fields[7] == paise(payment.advance)
+        stated = stated && allocations.count == payment.allocations.count
+        for (signed, sent) in zip(allocations, payment.allocations) {
+            stated = stated && signed.count == 3 && signed[0] == Payment.escape(sent.invoice) && signed[1] == paise(sent.amount)
+        }
+        stated = stated && (fields[8] == "-" || fields[8] == payment.utr)
+        stated = stated && fields[9] == (payment.chequeNumber.map(Payment.escape) ?? "-")
+        return stated ? nil : "the upload does not say what its signed receipt says"
     }
 
     /// What is wrong with an upload's fields, in words for the device's log; nil when nothing is.

@@ -6,15 +6,19 @@ import FieldPayCore
 public struct EnrollRequest: Codable, Sendable, Equatable {
     public var code: String
     public var deviceName: String
+    /// The device's Ed25519 receipt key (32 bytes, base64): the hub checks every uploaded receipt with it.
+    public var publicKey: String?
 
-    public init(code: String, deviceName: String) {
+    public init(code: String, deviceName: String, publicKey: String? = nil) {
         self.code = code
         self.deviceName = deviceName
+        self.publicKey = publicKey
     }
 
     enum CodingKeys: String, CodingKey {
         case code
         case deviceName = "device_name"
+        case publicKey = "public_key"
     }
 }
 
@@ -108,6 +112,8 @@ public struct PaymentUpload: Codable, Sendable, Equatable {
     public var upiReference: String?
     /// The receipt's Ed25519 signature (base64url) over its signed text.
     public var signature: String
+    /// The text the device signed (`FPR1|…`); the hub checks it states what the upload says.
+    public var signedText: String?
 
     public init(
         receiptNumber: String, method: String, amount: String, allocations: [AllocationBody], advance: String,
@@ -127,6 +133,7 @@ public struct PaymentUpload: Codable, Sendable, Equatable {
         case method, amount, allocations, advance, utr, bank, signature
         case receiptNumber = "receipt_number", customerCode = "customer_code", recordedAtMillis = "recorded_at_ms"
         case chequeNumber = "cheque_number", chequeDate = "cheque_date", upiReference = "upi_reference"
+        case signedText = "signed_text"
     }
 }
 

@@ -79,8 +79,9 @@ public struct HubClient: Sendable {
         return SyncError(message: "hub answered \(status): \(detail)", refused: (400..<500).contains(status))
     }
 
-    public func enroll(code: String, deviceName: String) async throws -> EnrollResponse {
-        let (status, body) = try await send(.POST, "/v1/devices/enroll", body: try JSONEncoder().encode(EnrollRequest(code: code, deviceName: deviceName)))
+    public func enroll(code: String, deviceName: String, publicKey: String? = nil) async throws -> EnrollResponse {
+        let request = EnrollRequest(code: code, deviceName: deviceName, publicKey: publicKey)
+        let (status, body) = try await send(.POST, "/v1/devices/enroll", body: try JSONEncoder().encode(request))
         guard status == 201 else { throw HubClient.problem(status, body) }
         return try JSONDecoder().decode(EnrollResponse.self, from: body)
     }
@@ -232,6 +233,7 @@ public struct SyncService: Sendable {
         body.bank = payment.bank
         body.chequeDate = payment.chequeDate?.isoString
         body.upiReference = payment.upiReference
+        body.signedText = payment.signedText
         return body
     }
 }

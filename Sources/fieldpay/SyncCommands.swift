@@ -24,7 +24,9 @@ struct EnrollCommand: AsyncParsableCommand {
     func run() async throws {
         let profile = try device.loadProfile()
         do {
-            let response = try await HubClient(baseURL: hub).enroll(code: code, deviceName: name ?? profile.deviceName)
+            // The hub checks every receipt this device uploads against its receipt key: send the public half.
+            let key = try receiptKey(profile)
+            let response = try await HubClient(baseURL: hub).enroll(code: code, deviceName: name ?? profile.deviceName, publicKey: key.publicKeyBase64)
             let credentials = HubCredentials(hubURL: hub, deviceID: response.deviceID, secret: response.secret)
             try FileManager.default.createDirectory(
                 atPath: (profile.credentialsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -34,6 +36,14 @@ struct EnrollCommand: AsyncParsableCommand {
             printError("\(error.message) [sync.enroll]")
             throw ExitCode(error.refused ? ExitStatus.badInput : ExitStatus.deviceFailed)
         }
+    }
+}
+
+/// The device's receipt key, made on first use; a key that cannot be read or made ends the command.
+func receiptKey(_ profile: DeviceProfile) throws -> DeviceKey {
+    do { return try DeviceKey.loadOrCreate(path: profile.resolvedKeyPath) } catch {
+        printError("\(error.message) [\(error.codeString)]")
+        throw ExitCode(ExitStatus.storeFailed)
     }
 }
 
