@@ -18,12 +18,13 @@ FUZZ_SECONDS ?= 30
 FAULT_PAYMENTS ?= 1000
 SYNC_INVOICES ?= 1000000
 
-.PHONY: all deps tool-deps build release release-all test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
+.PHONY: all deps tool-deps build release release-all demo-hub test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
 all: build
 
 help:
 	@echo "make demo     install what is needed, build, load the sample invoices and scan the sample images"
+	@echo "make demo-hub the hub and a device end to end: enroll, sync, pay by UPI, a signed PSP webhook, paid on both sides"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
 	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
 	@echo "make fault    the sync fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times"
@@ -97,6 +98,9 @@ demo: release
 	$(DEMO) queue
 	@echo
 	@echo "Try: $(DEMO) lookup INV/2026-27/004120    or    $(DEMO) scan --lookup PHOTO.jpg"
+
+demo-hub: release-all
+	scripts/hub-demo.sh
 
 bench: release
 	$(FIELDPAY_RELEASE) bench decode

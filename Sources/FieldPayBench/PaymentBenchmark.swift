@@ -94,7 +94,7 @@ public struct PaymentBenchmark {
         // What one fsync costs on this disk, for scale.
         var fsyncs: [UInt64] = []
         let probe = folder + "/fsync-probe"
-        FileManager.default.createFile(atPath: probe, contents: nil)
+        _ = FileManager.default.createFile(atPath: probe, contents: nil)
         if let handle = FileHandle(forWritingAtPath: probe) {
             for _ in 0..<200 {
                 try handle.write(contentsOf: Data(repeating: 1, count: 4096))

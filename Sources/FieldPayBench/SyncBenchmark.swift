@@ -43,7 +43,7 @@ public struct SyncBenchmark: Sendable {
     static func seconds(since start: UInt64) -> Double { Double(monotonicNanos() - start) / 1e9 }
 
     func writeBook(_ path: String, numbers: some Sequence<Int>, edit: Bool) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var text = "invoice_number,invoice_date,due_date,customer_code,customer_name,total,outstanding\n"
