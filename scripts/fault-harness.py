@@ -196,12 +196,19 @@ def payments(args):
         kills = 0
         started = time.monotonic()
         last_report = started
-        unsent = lambda d: d.query("SELECT COUNT(*) FROM outbox WHERE state != 'sent'")[0][0] if recorded(d) else 0
+        unsent = lambda d: d.query("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'retrying')")[0][0] if recorded(d) else 0
+        rejected = lambda d: d.query("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'")[0][0] if recorded(d) else 0
         while True:
             # Until every payment is recorded and uploaded, with the kills going on all the while.
             remaining = [share[i] - recorded(d) for i, d in enumerate(devices)]
             if all(r <= 0 for r in remaining) and all(unsent(d) == 0 for d in devices):
                 break
+            if any(rejected(d) for d in devices):
+                # The hub refused an upload for good: that payment will never arrive. Stop and say which.
+                for d in devices:
+                    for row in d.query("SELECT receiptNumber, lastError FROM outbox WHERE state = 'rejected' LIMIT 3"):
+                        failures.append(f"{d.code}: the hub rejected {row[0]}: {row[1]}")
+                raise SystemExit("\n".join(failures))
             if time.monotonic() - started > args.max_seconds:
                 raise SystemExit(f"not done in {args.max_seconds} s: to record {remaining}, to upload {[unsent(d) for d in devices]}")
             now = time.monotonic()

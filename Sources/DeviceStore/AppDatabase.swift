@@ -83,6 +83,11 @@ public final class AppDatabase: Sendable {
                     """)
         }
         registerLedger(&migrator)
+        migrator.registerMigration("v3-signed-text") { db in
+            // The exact text each receipt's signature covers. A UTR entered after the payment was recorded
+            // changes the row, not what was signed; uploads send what was signed (the UTR follows on its own).
+            try db.execute(sql: "ALTER TABLE payment ADD COLUMN signedText TEXT")
+        }
         return migrator
     }
 

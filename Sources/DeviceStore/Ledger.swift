@@ -211,15 +211,15 @@ extension AppDatabase {
                 try db.execute(
                     sql: """
                         INSERT INTO payment (id, receiptSeq, receiptNumber, deviceCode, method, status, amountPaise, advancePaise,
-                            customerCode, customerName, recordedAt, utr, chequeNumber, bank, chequeDate, upiReference, signature)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            customerCode, customerName, recordedAt, utr, chequeNumber, bank, chequeDate, upiReference, signature, signedText)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         payment.id.uuidString.lowercased(), sequence, payment.receiptNumber, deviceCode,
                         payment.method.rawValue,
                         payment.status.rawValue, payment.amount.paise, payment.advance.paise, payment.customerCode,
                         payment.customerName, payment.recordedAtMillis, payment.utr, payment.chequeNumber, payment.bank,
-                        payment.chequeDate?.dayNumber, payment.upiReference, signature,
+                        payment.chequeDate?.dayNumber, payment.upiReference, signature, payment.signedText,
                     ])
                 for (position, allocation) in allocations.enumerated() {
                     try db.execute(

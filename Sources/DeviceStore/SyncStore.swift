@@ -45,14 +45,15 @@ extension AppDatabase {
                             sellerGstin = excluded.sellerGstin, buyerGstin = excluded.buyerGstin, irn = excluded.irn,
                             payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt
                         """)
-                var customersSeen = Set<String>()
+                // One write per customer and page, unless a later change in the page names it differently.
+                var customersSeen: [String: Customer] = [:]
                 for change in changes {
                     switch change {
                     case .delete(let number):
                         deleteInvoice.setUncheckedArguments([number])
                         try deleteInvoice.execute()
                     case .upsert(let invoice, let customer):
-                        if customersSeen.insert(customer.code).inserted {
+                        if customersSeen.updateValue(customer, forKey: customer.code) != customer {
                             upsertCustomer.setUncheckedArguments([customer.code, customer.name, customer.gstin?.value])
                             try upsertCustomer.execute()
                         }
@@ -90,11 +91,30 @@ extension AppDatabase {
     }
 
     /// Outbox entries to upload now (pending or retrying), oldest first, with their receipts.
+    /// A payment entry's receipt is given as it was signed: a UTR the payment took later (typed by the rep,
+    /// or from the hub's confirmation) is not in it, so the upload is the signed receipt, byte for byte the
+    /// same on every retry; the UTR goes to the hub by its own entry.
     public func uploadsDue(limit: Int = 100) throws(StoreError) -> [(OutboxEntry, Receipt)] {
         let entries = try outbox().filter { $0.state == .pending || $0.state == .retrying }.prefix(limit)
         var result: [(OutboxEntry, Receipt)] = []
         for entry in entries {
-            if let receipt = try receipt(number: entry.receiptNumber) { result.append((entry, receipt)) }
+            guard var receipt = try receipt(number: entry.receiptNumber) else { continue }
+            if entry.kind == "payment" {
+                let signed = try guarded {
+                    try pool.read { db in
+                        try Row.fetchOne(
+                            db, sql: "SELECT signedText, EXISTS (SELECT 1 FROM outbox WHERE paymentId = payment.id AND kind = 'utr') FROM payment WHERE id = ?",
+                            arguments: [receipt.payment.id.uuidString.lowercased()])
+                    }
+                }
+                if let text = signed?[0] as String? {
+                    let fields = text.split(separator: "|", omittingEmptySubsequences: false)
+                    if fields.count == 10 { receipt.payment.utr = fields[8] == "-" ? nil : String(fields[8]) }
+                } else if signed?[1] == true {
+                    receipt.payment.utr = nil  // recorded before signed texts were kept: the UTR came with its own entry
+                }
+            }
+            result.append((entry, receipt))
         }
         return result
     }

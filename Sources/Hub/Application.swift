@@ -212,72 +212,73 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
 
     // Confirmations as Server-Sent Events: what was missed since `since` (or Last-Event-ID) first, then live,
     // with a comment line every `keepAlive` so a dead connection is noticed.
+    // The database is the only source of events: a credit published live is just a wake-up to read it, so
+    // two credits committed close together are never delivered out of order or skipped, and credits matched by
+    // another process (a statement import) reach the next reader all the same.
     router.get("/v1/events") { request, context -> Response in
         let device = try deviceID(request, store: store)
+        let token = String(request.headers[.authorization]?.dropFirst("Bearer ".count) ?? "")
         let sinceText = request.uri.queryParameters.get("since") ?? request.headers[HTTPField.Name("Last-Event-ID")!] ?? "0"
         guard let since = Int64(sinceText), since >= 0 else { throw ProblemError(status: .badRequest, detail: "since must be an event id this hub gave") }
-        // Subscribed before the backlog is read, so nothing committed in between is missed (ids weed out repeats).
-        let (subscription, live) = store.broadcaster.subscribe(deviceID: device)
-        let backlog: [HubEvent]
-        do { backlog = try store.events(deviceID: device, since: since, limit: 10_000) } catch {
-            store.broadcaster.unsubscribe(subscription)
-            throw error
-        }
         let keepAlive = configuration.eventKeepAlive
         guard request.headers[.accept]?.contains("text/event-stream") == true else {
             // Long-poll: the events since `since` as JSON, waiting up to `wait` seconds for one when there are none.
-            defer { store.broadcaster.unsubscribe(subscription) }
             let waitText = request.uri.queryParameters.get("wait") ?? "0"
             guard let wait = Int(waitText), (0...60).contains(wait) else { throw ProblemError(status: .badRequest, detail: "wait must be 0 to 60 seconds") }
-            var events = backlog
+            // Subscribed before reading, so a credit committed in between wakes the wait.
+            let (subscription, live) = store.broadcaster.subscribe(deviceID: device)
+            defer { store.broadcaster.unsubscribe(subscription) }
+            var events = try store.events(deviceID: device, since: since, limit: 1000)
             if events.isEmpty && wait > 0 {
-                let first = await withTaskGroup(of: HubEvent?.self) { group in
+                await withTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for await event in live where event.id > since { return event }
-                        return nil
+                        for await _ in live { return }
                     }
-                    group.addTask {
-                        try? await Task.sleep(for: .seconds(wait))
-                        return nil
-                    }
+                    group.addTask { try? await Task.sleep(for: .seconds(wait)) }
                     group.addTask {
                         // The hub is stopping: answer now rather than hold its shutdown for the rest of `wait`.
                         try? await gracefulShutdown()
-                        return nil
                     }
-                    let winner = await group.next() ?? nil
+                    await group.next()
                     group.cancelAll()
-                    return winner
                 }
-                if let first { events = [first] }
+                events = try store.events(deviceID: device, since: since, limit: 1000)
             }
             return try json(EventsPage(events: events, next: events.last?.id ?? since), status: .ok)
         }
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
             body: .init { writer in
+                let (subscription, live) = store.broadcaster.subscribe(deviceID: device)
                 defer { store.broadcaster.unsubscribe(subscription) }
-                func send(_ event: HubEvent) async throws {
-                    let data = try JSONEncoder().encode(event)
-                    try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                var last = since
+                // Everything after `last`, page by page, however much a device has missed.
+                func catchUp() async throws {
+                    while true {
+                        let page = try store.events(deviceID: device, since: last, limit: 1000)
+                        for event in page {
+                            let data = try JSONEncoder().encode(event)
+                            try await writer.write(
+                                ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                            last = event.id
+                        }
+                        if page.count < 1000 { return }
+                    }
                 }
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-                var last = since
-                for event in backlog {
-                    try await send(event)
-                    last = event.id
-                }
-                // Live events, with keep-alives between them; the loop ends when the client goes away.
+                try await catchUp()
+                // Wake-ups and keep-alives; the loop ends when the client goes away, the device is revoked, or
+                // the hub stops.
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    let (ticks, tick) = AsyncStream<HubEvent?>.makeStream()
+                    let (ticks, tick) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(8))
                     group.addTask {
-                        for await event in live { tick.yield(event) }
+                        for await _ in live { tick.yield(true) }
                         tick.finish()
                     }
                     group.addTask {
                         while !Task.isCancelled {
                             try await Task.sleep(for: keepAlive)
-                            tick.yield(nil)
+                            tick.yield(false)
                         }
                     }
                     group.addTask {
@@ -285,13 +286,12 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
                         try? await gracefulShutdown()
                         tick.finish()
                     }
-                    for await item in ticks {
-                        if let event = item {
-                            if event.id > last {
-                                try await send(event)
-                                last = event.id
-                            }
+                    for await wake in ticks {
+                        if wake {
+                            try await catchUp()
                         } else {
+                            guard case .device = try store.authenticate(token) else { break }  // revoked since it connected
+                            try await catchUp()  // what another process matched (a statement import)
                             try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         }
                     }

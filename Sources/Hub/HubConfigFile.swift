@@ -69,15 +69,16 @@ extension HubConfiguration {
             return trimmed
         }
 
-        var configuration = HubConfiguration(dataDirectory: "hub-data", razorpayWebhookSecret: environment["FIELDPAY_RAZORPAY_SECRET"] ?? "")
+        // The data folder: the file's `data`, else $FIELDPAY_HUB_DATA, else hub-data beside the file (never the
+        // working directory, which a service manager may set anywhere).
+        let defaultData = environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? resolve("hub-data")
+        var configuration = HubConfiguration(dataDirectory: defaultData, razorpayWebhookSecret: environment["FIELDPAY_RAZORPAY_SECRET"] ?? "")
         if let hub = try section("hub", ["data", "host", "port", "max_body_kib", "event_keepalive_seconds"]) {
             if let data = try string(hub, "hub", "data") { configuration.dataDirectory = resolve(data) }
             if let host = try string(hub, "hub", "host") { configuration.host = host }
             if let port = try integer(hub, "hub", "port", 1...65535) { configuration.port = port }
             if let kib = try integer(hub, "hub", "max_body_kib", 4...65536) { configuration.maximumBodyBytes = kib * 1024 }
             if let seconds = try integer(hub, "hub", "event_keepalive_seconds", 1...300) { configuration.eventKeepAlive = .seconds(seconds) }
-        } else {
-            configuration.dataDirectory = resolve("hub-data")
         }
         if let razorpay = try section("razorpay", ["webhook_secret_file", "key_id", "key_secret_file", "api_base", "poll_seconds"]) {
             if let file = try string(razorpay, "razorpay", "webhook_secret_file") {

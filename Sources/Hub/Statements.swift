@@ -35,7 +35,8 @@ extension HubStore {
             try reader.start()
             guard let header = try reader.next() else { throw StatementError(description: "\(path) is empty") }
             let names = header.fields.map { $0.lowercased().filter { $0.isLetter } }
-            func column(_ candidates: [String]) -> Int? { names.firstIndex { candidates.contains($0) } }
+            // The first candidate present wins (a "Credit" column before a plain "Amount").
+            func column(_ candidates: [String]) -> Int? { candidates.lazy.compactMap { names.firstIndex(of: $0) }.first }
             let utrColumn = column(["utr", "rrn", "utrno", "utrnumber", "refno", "referenceno", "reference", "chqrefno", "transactionid"])
             guard let amountColumn = column(["credit", "creditamount", "deposit", "deposits", "depositamt", "cr", "amount"]) else {
                 throw StatementError(description: "\(path): no credit/deposit/amount column in the header line")

@@ -212,12 +212,21 @@ extension HubStore {
             try store("unmatched", invoice: nil, paymentID: nil)
             return .unmatched
         }
-        // A payment a device already uploaded for this QR: confirm it.
-        if let paymentID = try String.fetchOne(
-            db, sql: "SELECT id FROM payment WHERE upiReference = ? AND method = 'upi' AND utr IS NULL ORDER BY receivedAt LIMIT 1",
-            arguments: [reference])
-        {
-            try db.execute(sql: "UPDATE payment SET status = 'confirmed', utr = ? WHERE id = ?", arguments: [credit.utr, paymentID])
+        // A payment a device already uploaded for this QR: confirm it. A payment for this QR never lets the
+        // credit fall through to its invoice (that would lower the invoice twice): if it already holds another
+        // UTR, the credit waits for a person on the reconciliation list.
+        let holders = try Row.fetchAll(
+            db, sql: "SELECT id, utr, amountPaise FROM payment WHERE upiReference = ? AND method = 'upi' ORDER BY receivedAt", arguments: [reference])
+        if !holders.isEmpty {
+            guard let open = holders.first(where: { ($0[1] as String?) == nil }) else {
+                try store("duplicate-utr", invoice: nil, paymentID: nil)
+                return .duplicateUTR
+            }
+            let paymentID: String = open[0]
+            // A credit of another amount than the payment says still confirms it, flagged for review.
+            try db.execute(
+                sql: "UPDATE payment SET status = 'confirmed', utr = ?, flagged = flagged OR ? WHERE id = ?",
+                arguments: [credit.utr, (open[2] as Int64) != credit.amount.paise, paymentID])
             try store("matched", invoice: nil, paymentID: paymentID)
             return .confirmedPayment
         }

@@ -89,6 +89,22 @@ struct LedgerTests {
         #expect(throws: LedgerError.self) { try database.confirmUPI(receiptNumber: upi.payment.receiptNumber, utr: "12ab") }
     }
 
+    @Test("a UTR taken after signing (typed, or from the hub) leaves the upload as signed; the UTR goes by its own entry")
+    func uploadAsSigned() throws {
+        let (_, database) = try ledgerDatabase()
+        let upi = try database.recordPayment(PaymentDraft(method: .upi, amount: Money(rupees: 10), invoiceNumbers: ["A-1"]), deviceCode: "D1", sign: fakeSigner)
+        var withUTR = PaymentDraft(method: .upi, amount: Money(rupees: 10), invoiceNumbers: ["A-1"])
+        withUTR.utr = "499999999999"
+        let signedWithUTR = try database.recordPayment(withUTR, deviceCode: "D1", sign: fakeSigner)
+        _ = try database.confirmUPI(receiptNumber: upi.payment.receiptNumber, utr: "412345678901")
+        try database.confirmFromHub(paymentID: signedWithUTR.payment.id, utr: "488888888888")  // a hub event: forward only, its UTR kept
+        let due = try database.uploadsDue()
+        #expect(due.map(\.0.kind) == ["payment", "payment", "utr"])
+        #expect(due[0].1.payment.signedText == upi.payment.signedText && due[0].1.payment.utr == nil)
+        #expect(due[1].1.payment.signedText == signedWithUTR.payment.signedText && due[1].1.payment.utr == "499999999999")
+        #expect(due[2].1.payment.utr == "412345678901")  // the UTR entry carries the typed UTR
+    }
+
     @Test("a failure after the receipt number was taken rolls it back with the payment: no gap")
     func noGapOnFailure() throws {
         let (_, database) = try ledgerDatabase()

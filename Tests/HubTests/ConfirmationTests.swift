@@ -123,6 +123,28 @@ struct ConfirmationTests {
         #expect(try hub.store.unreconciledCredits().isEmpty)
     }
 
+    @Test("a credit for a QR whose payment already holds another UTR never lowers the invoice again; a short credit is flagged")
+    func creditForConfirmedPayment() throws {
+        let hub = try TestHub()
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        let typed = UUID().uuidString.lowercased()
+        _ = try hub.store.upload(
+            paymentID: typed, deviceID: device, body: Data(), payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+        #expect(try hub.store.confirmUTR(paymentID: typed, deviceID: device, utr: "499999999999") == .confirmed)
+        let other = RazorpayWebhookTests.event(paymentID: "pay_9", amount: 25_000, rrn: "412345678901", tr: "DEMO01INV3TPAUOU")
+        #expect(try hub.store.receiveRazorpay(body: other, signature: Razorpay.signature(body: other, secret: TestHub.secret), eventID: "e1", secret: TestHub.secret) == .duplicateUTR)
+        #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
+        #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "1000.00")))
+        #expect(try hub.store.unreconciledCredits().map(\.state) == ["duplicate-utr"])
+
+        let short = UUID().uuidString.lowercased()
+        _ = try hub.store.upload(
+            paymentID: short, deviceID: device, body: Data(), payment: upload("A-2", amount: "100.00", invoice: "INV/1", method: "upi", reference: "DEMO01INV1TPAUOU"))
+        let paidLess = RazorpayWebhookTests.event(paymentID: "pay_10", amount: 1_000, rrn: "412345678902", tr: "DEMO01INV1TPAUOU")
+        #expect(try hub.store.receiveRazorpay(body: paidLess, signature: Razorpay.signature(body: paidLess, secret: TestHub.secret), eventID: "e2", secret: TestHub.secret) == .confirmedPayment)
+        #expect(try hub.store.recentPayments().first { $0.receiptNumber == "A-2" }?.flagged == true)
+    }
+
     @Test("a bank statement confirms a payment whose webhook never came, once; a UTR of another payment goes to reconciliation")
     func statement() throws {
         let hub = try TestHub()
@@ -214,6 +236,11 @@ struct ConfirmationTests {
             let second = try await stream.readEvent(timeout: 30)
             #expect(second?.contains("\"invoice\":\"INV\\/2\"") == true, "\(second ?? "nothing")")
             #expect(second?.hasPrefix("id: 2\n") == true, "\(second ?? "")")
+            // Revoked at the hub: the open stream ends at its next keep-alive.
+            #expect(hub.store.broadcaster.subscriberCount == 1)
+            #expect(try hub.store.revoke(deviceID: String(token.split(separator: ".")[0])))
+            for _ in 0..<100 where hub.store.broadcaster.subscriberCount > 0 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(hub.store.broadcaster.subscriberCount == 0, "a revoked device kept its event stream")
             stream.close()
         }
     }
