@@ -7,8 +7,8 @@ import InvoiceImport
 #endif
 
 /// A bank statement's credit lines as a feed of the confirmation state machine: for UPI credits whose
-/// webhook never came. Columns are found by their usual names (`utr`/`rrn`/`ref no`, `credit`/`deposit`/
-/// `amount`, `narration`/`description`/`remarks`, and an optional `tr`); the QR's `tr` is taken from its
+/// webhook never came. Columns are found by their usual names (`utr`/`rrn`/`ref no`, `credit`/`deposit`, or
+/// `amount` with a `Dr/Cr` column, `narration`/`description`/`remarks`, and an optional `tr`); the QR's `tr` is taken from its
 /// column or found in the narration (`UPI/412345678901/<tr>/payer@bank`). A line is applied once, keyed by
 /// its UTR, so importing the same statement again changes nothing.
 public struct StatementImport: Sendable, Equatable {
@@ -41,6 +41,13 @@ extension HubStore {
             guard let amountColumn = column(["credit", "creditamount", "deposit", "deposits", "depositamt", "cr", "amount"]) else {
                 throw StatementError(description: "\(path): no credit/deposit/amount column in the header line")
             }
+            // A lone "Amount" column holds debits as well as credits: only with a Dr/Cr column saying which.
+            let generic = names[amountColumn] == "amount"
+            let directionColumn = column(["drcr", "crdr", "creditdebit", "debitcredit", "type", "transactiontype"])
+            if generic && directionColumn == nil {
+                throw StatementError(
+                    description: "\(path): its only money column is Amount, which holds debits too; export the statement with Debit and Credit columns, or with a Dr/Cr column")
+            }
             let narrationColumn = column(["narration", "description", "remarks", "particulars", "details"])
             let trColumn = column(["tr", "qrreference", "upireference"])
             guard utrColumn != nil || narrationColumn != nil else {
@@ -56,6 +63,10 @@ extension HubStore {
                 }
                 let narration = cell(narrationColumn) ?? ""
                 let tokens = narration.split(whereSeparator: { "/ -:|".contains($0) }).map(String.init)
+                if generic, cell(directionColumn)?.uppercased().hasPrefix("C") != true {
+                    result.outcomes["not-a-credit", default: 0] += 1  // a debit (Dr) line
+                    continue
+                }
                 guard let amountText = cell(amountColumn) else {
                     result.outcomes["not-a-credit", default: 0] += 1  // a debit line: nothing to do
                     continue

@@ -180,9 +180,25 @@ struct ConfirmationTests {
             _ = try await deliver(client, RazorpayWebhookTests.event(amount: 10_000, tr: "DEMO01INV1TPAUOU"), eventID: "e1")
         }
         let file = hub.folder + "/statement.csv"
-        try "utr,amount,narration\n412345678901,100.00,UPI/412345678901/DEMO01INV1TPAUOU\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "utr,credit,narration\n412345678901,100.00,UPI/412345678901/DEMO01INV1TPAUOU\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try hub.store.importStatement(path: file).outcomes == ["duplicate-credit": 1])
         #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "900.00")))
+    }
+
+    @Test("a statement whose money column is a plain Amount: debits (Dr) are skipped by its Dr/Cr column, and without one it is refused")
+    func amountColumn() throws {
+        let hub = try TestHub()
+        let file = hub.folder + "/statement.csv"
+        try """
+            Date,Narration,Amount,Dr/Cr
+            30/11/26,UPI/412345678901/DEMO01INV1TPAUOU/x@ybl,100.00,CR
+            30/11/26,UPI REFUND/412345678902/DEMO01INV2TPAUOU/x@ybl,50.00,DR
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try hub.store.importStatement(path: file).outcomes == ["credited-invoice": 1, "not-a-credit": 1])
+        #expect(try hub.store.invoiceOutstanding("INV/2") == (try? .init(parsing: "500.00")))  // the refund is not money in
+        try "Date,Narration,Amount\n30/11/26,UPI/412345678903/DEMO01INV3TPAUOU,50.00\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: StatementError.self) { try hub.store.importStatement(path: file) }
+        #expect(try hub.store.invoiceOutstanding("INV/3") == (try? .init(parsing: "250.00")))
     }
 
     @Test("events: the long-poll gives what was missed since an id, waits for the next one, and shows a device only its own")
