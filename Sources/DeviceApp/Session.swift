@@ -221,7 +221,7 @@ public struct Session: Sendable, Equatable {
             screen = .recording(shown, method)
             return [.record(invoice: shown.number, method: method, amount: amount, tender: tender, upiReference: nil, utr: nil)]
         case .upiReference(let utr):
-            guard utr.utf8.count == 12, utr.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            guard isUTR(utr) else {
                 message = "a UTR is the 12 digits on the payer's UPI app"
                 return []
             }

@@ -247,7 +247,7 @@ extension AppDatabase {
 
     /// Enters the payer's UTR for a UPI payment awaiting confirmation, and queues it for the hub.
     public func confirmUPI(receiptNumber: String, utr: String) throws -> Receipt {
-        guard utr.utf8.count == 12, utr.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+        guard isUTR(utr) else {
             throw LedgerError(.badDetails, "a UTR is 12 digits, not \"\(utr)\"")
         }
         do {

@@ -110,3 +110,8 @@ public struct Receipt: Hashable, Sendable, Codable {
     /// The text of the receipt's verification QR: the signed text and the signature (base64url).
     public var verificationPayload: String { payment.signedText + "|" + Base64URL.encode(signature) }
 }
+
+/// A UPI transaction reference (UTR, the RRN): exactly 12 ASCII digits.
+public func isUTR(_ text: some StringProtocol) -> Bool {
+    text.utf8.count == 12 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+}

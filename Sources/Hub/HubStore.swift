@@ -525,14 +525,6 @@ public final class HubStore: Sendable {
         }
     }
 
-    /// (payment id, receipt number) of every payment a device uploaded.
-    public func payments(deviceID: String) throws -> [(id: String, receiptNumber: String)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, receiptNumber FROM payment WHERE deviceId = ? ORDER BY receiptNumber", arguments: [deviceID])
-                .map { ($0[0], $0[1]) }
-        }
-    }
-
     public func paymentCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment") ?? 0 }
     }
@@ -555,10 +547,6 @@ func wireMoney(_ text: String) -> Money? {
     return try? Money(parsing: text)
 }
 
-/// A UPI transaction reference (RRN): exactly 12 ASCII digits.
-public func isUTR(_ text: String) -> Bool {
-    text.utf8.count == 12 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-}
 
 /// Compares two byte strings in time that depends only on their length.
 func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
