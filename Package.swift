@@ -88,10 +88,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Kiosk",
+            dependencies: [
+                "FieldPayCore", "DeviceApp", "DeviceStore", "Capture", "Scanning", "Imaging", "InvoiceCodes", "InvoiceImport", "QRRender",
+                "UPI", "Sync", "Hub", "HubAPI", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
             name: "FieldPayBench",
             dependencies: [
                 "Scanning", "Imaging", "Capture", "CZBarBaseline", "DeviceStore", "InvoiceImport", "DeviceApp", "UPI",
-                "QRRender", "Hub", "HubAPI", "Sync", .product(name: "Hummingbird", package: "hummingbird"),
+                "QRRender", "Hub", "HubAPI", "Sync", "Kiosk", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -99,8 +108,8 @@ let package = Package(
             name: "fieldpay",
             dependencies: [
                 "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench", "InvoiceCodes", "InvoiceImport",
-                "DeviceStore", "DeviceApp", "UPI", "QRRender", "Sync", "HubAPI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DeviceStore", "DeviceApp", "UPI", "QRRender", "Sync", "HubAPI", "Kiosk",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -125,6 +134,13 @@ let package = Package(
             dependencies: [
                 "Hub", "HubAPI", "InvoiceImport", "FieldPayCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "KioskTests",
+            dependencies: [
+                "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),

@@ -21,6 +21,8 @@ public struct DeviceProfile: Sendable {
     public var upi: UPISettings?
     /// The device's receipt-signing key; by default `device.key` next to the database.
     public var keyPath: String?
+    /// What `fieldpay run` reads: [camera], [kiosk], [hub] and [demo].
+    public var daemon = DaemonSettings()
 
     /// The hub this device enrolled with and its credentials (0600), beside the device key.
     public var credentialsPath: String {
@@ -48,7 +50,7 @@ public struct DeviceProfile: Sendable {
     }
 
     /// Sections later parts of FieldPay read; accepted here so that one profile serves every version.
-    static let reservedSections: Set<String> = ["camera", "scanner", "hub", "kiosk", "sync", "demo", "log"]
+    static let reservedSections: Set<String> = ["scanner", "sync", "log"]
 
     /// Reads and checks a profile. Unknown keys in known sections are errors (a typo must not pass silently).
     public static func load(path: String) throws(ProfileError) -> DeviceProfile {
@@ -75,9 +77,9 @@ public struct DeviceProfile: Sendable {
         }
         var profile = DeviceProfile()
         profile.source = source
-        var reader = TableReader(source: source)
+        var reader = TableReader(source: source, text: text)
         for key in table.keys {
-            guard ["device", "store", "payloads", "upi", "receipts"].contains(key) || reservedSections.contains(key)
+            guard ["device", "store", "payloads", "upi", "receipts", "camera", "kiosk", "hub", "demo"].contains(key) || reservedSections.contains(key)
             else {
                 throw ProfileError(.badValue, "\(source): unknown section [\(key)]")
             }
@@ -172,6 +174,7 @@ public struct DeviceProfile: Sendable {
             try reader.only(receipts, "receipts", ["key"])
             if let key = try reader.string(receipts, "receipts", "key") { profile.keyPath = resolve(key) }
         }
+        profile.daemon = try DaemonSettings.parse(table, reader: reader, resolve: resolve)
         return profile
     }
 }
@@ -200,9 +203,30 @@ public struct UPISettings: Sendable {
 /// Typed access to a TOML table with errors that name the key.
 struct TableReader {
     let source: String
+    var text = ""
 
     func fail(_ section: String, _ key: String, _ expected: String) -> ProfileError {
-        ProfileError(.badValue, "\(source): [\(section)] \(key) must be \(expected)")
+        ProfileError(.badValue, "\(place(section, key)): [\(section)] \(key) must be \(expected)")
+    }
+
+    /// `source:line` of `key` in `[section]` (found by reading the text: TOMLKit keeps no positions), or just
+    /// `source` when it cannot be found.
+    func place(_ section: String, _ key: String) -> String {
+        var current = ""
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                current = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+                if let hash = current.firstIndex(of: "#") { current = String(current[..<hash]).trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")) }
+                continue
+            }
+            guard current == section.trimmingCharacters(in: CharacterSet(charactersIn: "[] #0123456789")) || current == section,
+                let equals = line.firstIndex(of: "=")
+            else { continue }
+            let name = line[..<equals].trimmingCharacters(in: CharacterSet(charactersIn: " \t\""))
+            if name == key { return "\(source), line \(index + 1)" }
+        }
+        return source
     }
 
     func table(_ table: TOMLTable, _ key: String) throws(ProfileError) -> TOMLTable? {
@@ -217,7 +241,7 @@ struct TableReader {
         for key in table.keys where !known.contains(key) {
             throw ProfileError(
                 .badValue,
-                "\(source): [\(section)] has no setting \"\(key)\" (known: \(known.sorted().joined(separator: ", ")))")
+                "\(place(section, key)): [\(section)] has no setting \"\(key)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
     }
 
@@ -231,6 +255,23 @@ struct TableReader {
         guard let value = table[key] else { return nil }
         guard let flag = value.bool else { throw fail(section, key, "true or false") }
         return flag
+    }
+
+    func int(_ table: TOMLTable, _ section: String, _ key: String, in range: ClosedRange<Int>) throws(ProfileError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int, range.contains(number) else {
+            throw fail(section, key, "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    /// A number (whole or not) in `range`.
+    func number(_ table: TOMLTable, _ section: String, _ key: String, in range: ClosedRange<Double>) throws(ProfileError) -> Double? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.double ?? value.int.map(Double.init), range.contains(number) else {
+            throw fail(section, key, "a number from \(String(format: "%g", range.lowerBound)) to \(String(format: "%g", range.upperBound))")
+        }
+        return number
     }
 
     func strings(_ table: TOMLTable, _ section: String, _ key: String) throws(ProfileError) -> [String]? {

@@ -117,6 +117,11 @@ public struct Session: Sendable, Equatable {
         self.displaySeconds = displaySeconds
     }
 
+    /// A refusal found before the session saw the event (an amount that does not parse): shown like its own.
+    public mutating func setMessage(_ text: String?) {
+        message = text
+    }
+
     /// The invoice the screen is busy with, if any.
     public var current: Shown? {
         switch screen {

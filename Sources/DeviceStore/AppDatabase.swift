@@ -327,6 +327,14 @@ extension AppDatabase {
         }
     }
 
+    /// Forgets where this device was in a hub's change feed and event stream: for a device that moves to
+    /// another hub (whose cursors mean nothing here), so that the next sync starts from the beginning.
+    public func resetSyncState() throws(StoreError) {
+        try guarded {
+            try pool.write { db in try db.execute(sql: "DELETE FROM syncState WHERE key IN ('cursor', 'events')") }
+        }
+    }
+
     /// The database's journal mode and synchronous setting, as SQLite reports them (for `doctor` and tests).
     public func durabilitySettings() throws(StoreError) -> (journalMode: String, synchronous: Int, foreignKeys: Bool) {
         try guarded {

@@ -198,13 +198,18 @@ public struct SyncService: Sendable {
     /// Waits up to `wait` seconds for the hub's confirmations and applies them; returns how many there were,
     /// and whether one credited an invoice directly (then the caller pulls the change feed).
     public func listenOnce(wait: Int = 25) async throws -> (events: Int, invoiceCredited: Bool) {
+        let events = try await listen(wait: wait)
+        return (events.count, events.contains { $0.invoice != nil })
+    }
+
+    /// As `listenOnce`, returning the events applied (the daemon hands credits for the QR on screen to its
+    /// session).
+    public func listen(wait: Int = 25) async throws -> [HubEvent] {
         let page = try await client.events(since: try database.eventCursor(), wait: wait)
-        var invoiceCredited = false
         for event in page.events {
             try database.applyHubEvent(id: event.id, paymentID: event.paymentID.flatMap(UUID.init(uuidString:)), utr: event.utr)
-            if event.invoice != nil { invoiceCredited = true }
         }
-        return (page.events.count, invoiceCredited)
+        return page.events
     }
 
     static func cacheChange(_ change: InvoiceChange) -> CacheChange? {

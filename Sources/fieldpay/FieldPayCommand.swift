@@ -11,7 +11,7 @@ struct FieldPayCommand: AsyncParsableCommand {
             `fieldpay scan --lookup PHOTO` or `fieldpay lookup PAYLOAD` to find one.
             """,
         subcommands: [
-            ScanCommand.self, LookupCommand.self, InvoicesCommand.self, QRCommand.self, PayCommand.self,
+            RunCommand.self, ScanCommand.self, LookupCommand.self, InvoicesCommand.self, QRCommand.self, PayCommand.self,
             ReceiptsCommand.self, QueueCommand.self, EnrollCommand.self, SyncCommand.self, DoctorCommand.self, DevicesCommand.self, BenchCommand.self,
             LedgerTortureCommand.self,
         ]

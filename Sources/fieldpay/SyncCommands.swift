@@ -30,6 +30,10 @@ struct EnrollCommand: AsyncParsableCommand {
             let credentials = HubCredentials(hubURL: hub, deviceID: response.deviceID, secret: response.secret)
             try FileManager.default.createDirectory(
                 atPath: (profile.credentialsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            // Another hub's cursors mean nothing to this one: start its change feed and events from the beginning.
+            if (try? HubCredentials.load(path: profile.credentialsPath))??.hubURL != hub {
+                try device.openDatabase(profile).resetSyncState()
+            }
             try credentials.save(path: profile.credentialsPath)
             emit("enrolled as \(response.deviceID) for \(response.rep) at \(hub)")
         } catch let error as SyncError {

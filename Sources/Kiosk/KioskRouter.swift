@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// The kiosk's HTTP side, served on loopback to the Chromium on the same device:
+/// - `GET /` the page, `/kiosk.js`, `/kiosk.css`;
+/// - `GET /state` the current `KioskState` as JSON; `GET /events` the same as Server-Sent Events, one
+///   `state` event per change, with a keep-alive comment every `keepAlive`;
+/// - `POST /actions/cash|cheque|utr|amount|cancel` the rep's buttons (JSON bodies);
+/// - `GET /metrics` Prometheus text; `GET /healthz`.
+///
+/// Actions are refused unless they are JSON from a page this daemon served: a page from elsewhere open in the
+/// same browser cannot post a cash payment (a cross-origin JSON post needs a preflight that is never granted,
+/// and an `Origin` or `Host` that is not this loopback server is refused).
+public func buildKioskRouter(
+    desk: Desk, metrics: DeviceMetrics, keepAlive: Duration = .seconds(15),
+    gauges: @escaping @Sendable () -> [(String, [String: String], Double)] = { [] }
+) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: KioskErrorMiddleware())
+    @Sendable func asset(_ text: String, _ type: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "no-cache", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    router.get("/") { _, _ in
+        var response = asset(Page.html, "text/html; charset=utf-8")
+        response.headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+        return response
+    }
+    router.get("/kiosk.js") { _, _ in asset(Page.javascript, "text/javascript; charset=utf-8") }
+    router.get("/kiosk.css") { _, _ in asset(Page.css, "text/css; charset=utf-8") }
+    router.get("/healthz") { _, _ in asset("ok\n", "text/plain; charset=utf-8") }
+    router.get("/state") { _, _ in try json(await desk.state()) }
+    router.get("/metrics") { _, _ in
+        asset(metrics.render(extra: gauges()), "text/plain; version=0.0.4; charset=utf-8")
+    }
+    router.get("/events") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            body: .init { writer in
+                let (id, states) = await desk.subscribe()
+                let encoder = JSONEncoder()
+                try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    let (out, emit) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(4))
+                    group.addTask {
+                        for await state in states {
+                            let data = try encoder.encode(state)
+                            emit.yield(ByteBuffer(string: "id: \(state.version)\nevent: state\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                        }
+                        emit.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: keepAlive)
+                            emit.yield(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
+                    }
+                    group.addTask {
+                        // The daemon is stopping: end the stream (the page reconnects to the next one).
+                        try? await gracefulShutdown()
+                        emit.finish()
+                    }
+                    defer { group.cancelAll() }
+                    for await chunk in out { try await writer.write(chunk) }
+                }
+                await desk.unsubscribe(id)
+                try await writer.finish(nil)
+            })
+    }
+    router.post("/actions/:action") { request, context in
+        try checkSameOrigin(request)
+        guard let action = context.parameters.get("action") else { throw HTTPError(.notFound) }
+        let body = try await request.body.collect(upTo: 16 * 1024)
+        let fields: ActionBody
+        do {
+            fields = body.readableBytes == 0 ? ActionBody() : try JSONDecoder().decode(ActionBody.self, from: Data(buffer: body))
+        } catch {
+            throw KioskProblem(status: .badRequest, detail: "the body must be a JSON object of strings")
+        }
+        let kioskAction: KioskAction
+        switch action {
+        case "cash": kioskAction = .cash(amount: fields.amount)
+        case "cheque":
+            kioskAction = .cheque(amount: fields.amount, number: fields.number ?? "", bank: fields.bank ?? "", date: fields.date ?? "")
+        case "utr": kioskAction = .utr(fields.utr ?? "")
+        case "amount": kioskAction = .amount(fields.amount ?? "")
+        case "cancel": kioskAction = .cancel
+        default: throw KioskProblem(status: .notFound, detail: "no action \"\(action)\" (cash, cheque, utr, amount, cancel)")
+        }
+        if let refusal = await desk.act(kioskAction) {
+            throw KioskProblem(status: .unprocessableContent, detail: refusal)
+        }
+        return try json(await desk.state())
+    }
+    return router
+}
+
+struct ActionBody: Decodable {
+    var amount: String?
+    var number: String?
+    var bank: String?
+    var date: String?
+    var utr: String?
+}
+
+/// Actions come from this server's own page only.
+func checkSameOrigin(_ request: Request) throws {
+    guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+        throw KioskProblem(status: .unsupportedMediaType, detail: "actions are JSON (Content-Type: application/json)")
+    }
+    let host = request.head.authority ?? ""
+    let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.prefix { $0 != ":" })
+    guard ["127.0.0.1", "localhost", "::1"].contains(name) else {
+        throw KioskProblem(status: .forbidden, detail: "the kiosk answers to 127.0.0.1 only")
+    }
+    if let origin = request.headers[.origin], origin != "http://" + host {
+        throw KioskProblem(status: .forbidden, detail: "actions are taken from the kiosk page only")
+    }
+}
+
+func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let data = try JSONEncoder().encode(value)
+    return Response(
+        status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// A refusal, answered as problem JSON (`detail` is shown on the page).
+struct KioskProblem: Error, HTTPResponseError {
+    let status: HTTPResponse.Status
+    let detail: String
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = ["title": status.reasonPhrase, "status": String(status.code), "detail": detail]
+        var response = try json(body, status: status)
+        response.headers[.contentType] = "application/problem+json"
+        return response
+    }
+}
+
+/// Anything unexpected becomes a 500 problem that says so, instead of an empty reply.
+struct KioskErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPResponseError {
+            throw error
+        } catch {
+            throw KioskProblem(status: .internalServerError, detail: "the daemon failed: \(error)")
+        }
+    }
+}

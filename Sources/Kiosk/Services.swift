@@ -1,0 +1,308 @@
+import Capture
+import DeviceApp
+import DeviceStore
+import FieldPayCore
+import Foundation
+import HubAPI
+import Imaging
+import Logging
+import Scanning
+import ServiceLifecycle
+import Sync
+
+/// Camera (or replay) → decoder → debouncer → the desk. A camera that is unplugged, stalls or cannot be opened
+/// is reported on the kiosk's status line and retried; the service ends only when the daemon stops.
+public struct ScannerService: Service {
+    let desk: Desk
+    let settings: DaemonSettings
+    let metrics: DeviceMetrics
+    let logger: Logger
+    let source: any FrameSource
+    let describeSource: String
+
+    public init(desk: Desk, settings: DaemonSettings, metrics: DeviceMetrics, logger: Logger) throws(CaptureError) {
+        self.desk = desk
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        let (events, emit) = AsyncStream<CameraEvent>.makeStream(bufferingPolicy: .bufferingNewest(16))
+        self.events = events
+        switch settings.input {
+        case .device(let path):
+            source = V4L2Camera(
+                path: path, request: CaptureRequest(width: settings.width, height: settings.height, framesPerSecond: Int(settings.framesPerSecond.rounded()))
+            ) { event in emit.yield(event) }
+            describeSource = path
+        case .replay(let path):
+            source = try ReplaySource(path: path, framesPerSecond: settings.replayFramesPerSecond, loop: settings.replayLoop)
+            describeSource = (path as NSString).standardizingPath
+            emit.finish()
+        }
+    }
+
+    let events: AsyncStream<CameraEvent>
+
+    public func run() async throws {
+        let desk = desk
+        let metrics = metrics
+        let replay: Bool = if case .replay = settings.input { true } else { false }
+        if replay {
+            await desk.setCamera(StatusLine(ok: true, text: "Camera: replaying \(describeSource) (no camera)"))
+        } else {
+            await desk.setCamera(StatusLine(ok: false, text: "Camera: opening \(describeSource)"))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [events, describeSource, logger] in
+                for await event in events {
+                    if let line = ScannerService.statusLine(event, device: describeSource) {
+                        logger.info("\(line.text)")
+                        await desk.setCamera(line)
+                    }
+                    switch event {
+                    case .lost: metrics.set("fieldpay_camera_up", 0)
+                    case .configured, .reconnected: metrics.set("fieldpay_camera_up", 1)
+                    default: break
+                    }
+                }
+            }
+            await scanLoop(replay: replay)
+            group.cancelAll()
+        }
+    }
+
+    func scanLoop(replay: Bool) async {
+        let decoder = ZBarDecoder(options: DecoderOptions())
+        var debouncer = Debouncer(holdSeconds: settings.holdSeconds)
+        var backoff = 1.0
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                do {
+                    for try await frame in source.frames() {
+                        let start = monotonicNanos()
+                        let symbols = decoder.decode(frame)
+                        metrics.observeDecode(seconds: Double(monotonicNanos() - start) / 1e9)
+                        let stats = source.stats
+                        metrics.set("fieldpay_frames_captured_total", Double(stats.framesCaptured))
+                        metrics.set("fieldpay_frames_dropped_total", Double(stats.framesDropped))
+                        metrics.set("fieldpay_camera_reconnects_total", Double(stats.reconnects))
+                        metrics.set("fieldpay_camera_stream_restarts_total", Double(stats.streamRestarts))
+                        if replay { metrics.set("fieldpay_camera_up", 1) }
+                        for symbol in debouncer.admit(symbols, at: frame.timestampNanos) {
+                            await desk.scanned(symbol.text, symbology: symbol.symbology.rawValue)
+                        }
+                        backoff = 1
+                    }
+                    if replay {
+                        await desk.setCamera(StatusLine(ok: false, text: "Camera: the replay has ended"))
+                        metrics.set("fieldpay_camera_up", 0)
+                        try await gracefulShutdown()  // nothing more will come; wait for the daemon to stop
+                        return
+                    }
+                } catch let error as CaptureError {
+                    metrics.set("fieldpay_camera_up", 0)
+                    logger.warning("camera: \(error.message) [\(error.codeString)]")
+                    await desk.setCamera(StatusLine(ok: false, text: "Camera: \(error.message) — trying again in \(Int(backoff)) s"))
+                } catch {
+                    if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                    metrics.set("fieldpay_camera_up", 0)
+                    logger.warning("camera: \(error)")
+                    await desk.setCamera(StatusLine(ok: false, text: "Camera: \(error) — trying again in \(Int(backoff)) s"))
+                }
+                try? await Task.sleep(for: .seconds(backoff))
+                backoff = min(backoff * 2, 30)
+            }
+        } onGracefulShutdown: { [source] in
+            source.stop()
+        }
+    }
+
+    static func statusLine(_ event: CameraEvent, device: String) -> StatusLine? {
+        switch event {
+        case .configured(let format): StatusLine(ok: true, text: "Camera: ready (\(format))")
+        case .reconnected(let format): StatusLine(ok: true, text: "Camera: back (\(format))")
+        case .stalled(let millis): StatusLine(ok: false, text: "Camera: no picture for \(millis / 1000) s — restarting it")
+        case .lost(let error): StatusLine(ok: false, text: "Camera lost (\(error.message)) — check the cable; reconnecting")
+        case .reconnectFailed(let error, let retry):
+            StatusLine(ok: false, text: "Camera not available (\(error.message)) — trying again in \(max(1, retry / 1000)) s")
+        case .state: nil
+        }
+    }
+}
+
+/// Sync with the hub in the background: a round (uploads, then invoice changes) every `syncSeconds`, at once
+/// after a payment is recorded, and a long-poll for the hub's events; a credit for the QR on screen goes to
+/// the desk. A hub that cannot be reached is said on the status line, and retried.
+public struct SyncLoop: Service {
+    let desk: Desk
+    let database: AppDatabase
+    let metrics: DeviceMetrics
+    let interval: Double
+    let logger: Logger
+    let credentials: @Sendable () async throws -> HubCredentials?
+    let wakeups: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
+
+    public init(
+        desk: Desk, database: AppDatabase, metrics: DeviceMetrics, interval: Double, logger: Logger,
+        credentials: @escaping @Sendable () async throws -> HubCredentials?
+    ) {
+        self.desk = desk
+        self.database = database
+        self.metrics = metrics
+        self.interval = interval
+        self.logger = logger
+        self.credentials = credentials
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for a round now (a payment was just recorded).
+    public func poke() { wake.yield() }
+
+    public func run() async throws {
+        guard let credentials = try await credentials() else {
+            await desk.setHub(StatusLine(ok: false, text: "Hub: this device is not enrolled (fieldpay enroll) — payments are kept here"))
+            metrics.set("fieldpay_hub_up", 0)
+            try? await gracefulShutdown()
+            return
+        }
+        let service = SyncService(
+            database: database, client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
+        let state = HubLink(desk: desk, metrics: metrics, logger: logger)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [wake] in
+                    var backoff = 1.0
+                    while !Task.isCancelled {
+                        do {
+                            let events = try await service.listen(wait: 25)
+                            var invoiceCredited = false
+                            for event in events {
+                                if event.invoice != nil { invoiceCredited = true }
+                                if event.paymentID == nil, let reference = event.reference, let amount = try? Money(parsing: event.amount) {
+                                    await desk.credit(reference: reference, utr: event.utr, amount: amount)
+                                }
+                            }
+                            if invoiceCredited { wake.yield() }
+                            await state.reached()
+                            backoff = 1
+                        } catch {
+                            if Task.isCancelled { return }
+                            await state.failed(error)
+                            try? await Task.sleep(for: .seconds(backoff))
+                            backoff = min(backoff * 2, 30)
+                        }
+                    }
+                }
+                group.addTask { [wake, interval] in
+                    while !Task.isCancelled {
+                        wake.yield()
+                        try? await Task.sleep(for: .seconds(interval))
+                    }
+                }
+                group.addTask { [wakeups, metrics, logger] in
+                    for await _ in wakeups {
+                        if Task.isCancelled { return }
+                        do {
+                            let report = try await service.runOnce()
+                            metrics.count("fieldpay_sync_rounds_total", labels: ["result": "ok"])
+                            if report.uploaded + report.pulled + report.confirmed > 0 {
+                                logger.info("sync: \(report.uploaded) uploaded, \(report.confirmed) confirmed, \(report.pulled) invoice changes")
+                            }
+                            await state.synced()
+                        } catch {
+                            metrics.count("fieldpay_sync_rounds_total", labels: ["result": "failed"])
+                            await state.failed(error)
+                        }
+                    }
+                }
+                group.addTask {
+                    try? await gracefulShutdown()
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [wake] in
+            wake.finish()
+        }
+    }
+}
+
+/// What the status bar says about the hub.
+actor HubLink {
+    let desk: Desk
+    let metrics: DeviceMetrics
+    let logger: Logger
+    var downSince: Date?
+    var lastSync: Date?
+
+    init(desk: Desk, metrics: DeviceMetrics, logger: Logger) {
+        self.desk = desk
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    static func clock(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        formatter.timeZone = .current
+        return formatter.string(from: date)
+    }
+
+    func reached() async {
+        metrics.set("fieldpay_hub_up", 1)
+        if downSince != nil {
+            downSince = nil
+            logger.info("hub: reachable again")
+        }
+        await desk.setHub(StatusLine(ok: true, text: lastSync.map { "Hub: online, synced at \(HubLink.clock($0))" } ?? "Hub: online"))
+    }
+
+    func synced() async {
+        lastSync = Date()
+        metrics.set("fieldpay_sync_last_success_timestamp_seconds", Date().timeIntervalSince1970)
+        await reached()
+    }
+
+    func failed(_ error: any Error) async {
+        metrics.set("fieldpay_hub_up", 0)
+        let reason = (error as? SyncError)?.message ?? "\(error)"
+        if let refused = error as? SyncError, refused.refused {
+            await desk.setHub(StatusLine(ok: false, text: "Hub refused this device: \(reason)"))
+            return
+        }
+        if downSince == nil {
+            downSince = Date()
+            logger.warning("hub: unreachable (\(reason))")
+        }
+        await desk.setHub(
+            StatusLine(
+                ok: false,
+                text: "Offline since \(HubLink.clock(downSince!)): payments are kept on this device and upload when the hub is back. Confirm UPI by the payer's UTR."
+            ))
+    }
+}
+
+/// The session's clock (QR expiry, screens back to idle) and systemd's watchdog: the watchdog is fed only when
+/// the desk answers, so a wedged daemon is restarted.
+public struct ClockService: Service {
+    let desk: Desk
+    let notifier: SystemdNotifier
+
+    public init(desk: Desk, notifier: SystemdNotifier) {
+        self.desk = desk
+        self.notifier = notifier
+    }
+
+    public func run() async throws {
+        var lastPing = ContinuousClock.now
+        let interval = notifier.watchdogInterval
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await desk.tick()
+            if let interval, lastPing.duration(to: .now) >= interval {
+                notifier.notify("WATCHDOG=1")
+                lastPing = .now
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}
