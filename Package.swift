@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: the WebSocket client that drives Chromium over the DevTools protocol.
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         // C declarations only: one system library per C dependency, each imported by exactly one owner.
@@ -146,7 +148,13 @@ let package = Package(
         .testTarget(name: "CV4L2Tests", dependencies: ["CV4L2"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Scanning", "Imaging"]),
         // Runs the built `fieldpay` binary as a user would (depends on it so `swift build --build-tests` builds it).
-        .testTarget(name: "FieldPayCLITests", dependencies: ["fieldpay", "fieldpay-hub", "DeviceStore", "DeviceApp"]),
+        .testTarget(
+            name: "FieldPayCLITests",
+            dependencies: [
+                "fieldpay", "fieldpay-hub", "DeviceStore", "DeviceApp", .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -51,15 +51,32 @@ public actor Desk {
 
     /// A code the camera saw (already debounced).
     public func scanned(_ text: String, symbology: String? = nil) {
+        scanned([(text, symbology)])
+    }
+
+    /// The new codes in one frame. An invoice among them wins over the rest: a printed invoice often carries
+    /// a UPI QR or a product barcode beside its own code, and those must not flash "not an invoice code".
+    public func scanned(_ codes: [(text: String, symbology: String?)]) {
         let now = clock()
-        let outcome: InvoiceLookup.Outcome
-        do {
-            outcome = try lookup.lookup(text, symbology: symbology, today: LocalDate.today(in: profile.timeZone, now: now))
-        } catch {
-            metrics.count("fieldpay_scans_total", labels: ["outcome": "error"])
-            apply(.notice(.notInCache("the invoice cache could not be read (\(error.message))")), now: now)
-            return
+        var outcomes: [InvoiceLookup.Outcome] = []
+        for code in codes {
+            do {
+                outcomes.append(try lookup.lookup(code.text, symbology: code.symbology, today: LocalDate.today(in: profile.timeZone, now: now)))
+            } catch {
+                metrics.count("fieldpay_scans_total", labels: ["outcome": "error"])
+                apply(.notice(.notInCache("the invoice cache could not be read (\(error.message))")), now: now)
+                return
+            }
         }
+        func rank(_ outcome: InvoiceLookup.Outcome) -> Int {
+            switch outcome {
+            case .found: 0
+            case .ambiguous: 1
+            case .notCached: 2
+            case .rejected: 3
+            }
+        }
+        guard let outcome = outcomes.enumerated().min(by: { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) })?.element else { return }
         switch outcome {
         case .found(_, let invoice, let aging):
             metrics.count("fieldpay_lookups_total", labels: ["result": "hit"])

@@ -206,7 +206,7 @@ enum Page {
               $("qrAmount").prepend(document.createTextNode(next.qr.amountDisplay + " — "));
             }
             $("qrRefused").hidden = next.screen !== "invoice";
-            $("qrRefused").textContent = next.qrRefused ? "No UPI QR: " + next.qrRefused + ". Take cash or a cheque." : "";
+            $("qrRefused").textContent = next.qrRefused ? "No UPI QR: " + next.qrRefused + "." : "";
             $("recording").hidden = next.screen !== "recording";
             for (const button of document.querySelectorAll("#actions button")) button.disabled = next.screen === "recording";
             $("btnUtr").disabled = next.screen !== "awaiting";

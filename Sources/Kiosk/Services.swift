@@ -87,12 +87,14 @@ public struct ScannerService: Service {
                         metrics.set("fieldpay_camera_reconnects_total", Double(stats.reconnects))
                         metrics.set("fieldpay_camera_stream_restarts_total", Double(stats.streamRestarts))
                         if replay { metrics.set("fieldpay_camera_up", 1) }
-                        for symbol in debouncer.admit(symbols, at: frame.timestampNanos) {
-                            await desk.scanned(symbol.text, symbology: symbol.symbology.rawValue)
+                        let fresh = debouncer.admit(symbols, at: frame.timestampNanos)
+                        if !fresh.isEmpty {
+                            await desk.scanned(fresh.map { ($0.text, $0.symbology.rawValue) })
                         }
                         backoff = 1
                     }
                     if replay {
+                        if Task.isShuttingDownGracefully { return }
                         await desk.setCamera(StatusLine(ok: false, text: "Camera: the replay has ended"))
                         metrics.set("fieldpay_camera_up", 0)
                         try await gracefulShutdown()  // nothing more will come; wait for the daemon to stop

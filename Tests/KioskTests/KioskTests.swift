@@ -117,6 +117,13 @@ struct KioskTests {
         #expect(fixture.metrics.value("fieldpay_lookups_total", labels: ["result": "hit"]) == 1)
     }
 
+    @Test("a frame with a UPI QR or a product barcode beside the invoice's code shows the invoice, not a notice")
+    func invoiceWins() async throws {
+        let fixture = try Fixture()
+        await fixture.desk.scanned([("upi://pay?pa=shop@okaxis&pn=Shop&am=1.00", "qrcode"), ("8901234567890", "ean13"), ("INV/2026-27/000101", "code128")])
+        #expect(await fixture.desk.state().screen == "awaiting")
+    }
+
     @Test("unknown code, invoice not in the cache, already paid: each its own screen, back to idle after the display time")
     func notices() async throws {
         let fixture = try Fixture()
