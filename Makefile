@@ -5,25 +5,29 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # What the package builds against (pkg-config finds each C library), and rsvg-convert, which the tests use
 # to render the SVGs we write.
 BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev librsvg2-bin \
-	curl python3 python3-venv
+	curl python3 python3-venv chromium fonts-noto-core systemd
 # What regenerating fixtures, samples and the hard corpus needs (not the build or the tests).
 TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-numpy python3-pil
 
 CORPUS ?= .build/hard-corpus
 FIELDPAY_RELEASE := .build/release/fieldpay
 DEMO := FIELDPAY_PROFILE=devices/demo.toml $(FIELDPAY_RELEASE)
+# make demo runs the daemon until Ctrl-C; DEMO_SECONDS=N stops it after N seconds (scripts, CI).
+DEMO_SECONDS ?=
 # Seconds per libFuzzer target: 30 in make test, more with make fuzz FUZZ_SECONDS=600.
 FUZZ_SECONDS ?= 30
 # The sync fault harness: payments through the faulty proxy (1,000 in make test, 10,000 in make fault-long).
 FAULT_PAYMENTS ?= 1000
 SYNC_INVOICES ?= 1000000
 
-.PHONY: all deps tool-deps build release release-all demo-hub test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
+.PHONY: all deps tool-deps build release release-all demo-cli demo-hub test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
 all: build
 
 help:
-	@echo "make demo     install what is needed, build, load the sample invoices and scan the sample images"
+	@echo "make demo     install what is needed, build, and run the device daemon on devices/demo.toml: open the printed URL"
+	@echo "              and watch replayed invoices get scanned and paid (embedded hub, simulated payer; Ctrl-C stops)"
+	@echo "make demo-cli the command-line walkthrough: import, lookup, scan the samples, QR, cash/cheque/UPI receipts"
 	@echo "make demo-hub the hub and a device end to end: enroll, sync, pay by UPI, a signed PSP webhook, paid on both sides"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
 	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
@@ -72,6 +76,16 @@ fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: release
+	@rm -rf .build/demo
+	@$(DEMO) invoices import samples/invoices.csv >/dev/null
+	@echo
+	@echo "FieldPay demo on devices/demo.toml: the device daemon with replayed camera frames of the sample invoices,"
+	@echo "a hub inside it with the same invoices, and a simulated payer who pays two QRs in three after 5 s."
+	@echo "Open the URL below in a browser (from another machine: ssh -L 8787:127.0.0.1:8787 this-host). Ctrl-C stops."
+	@echo
+	$(if $(DEMO_SECONDS),timeout --signal=TERM --preserve-status $(DEMO_SECONDS)) $(DEMO) run
+
+demo-cli: release
 	@echo
 	@echo "FieldPay demo on devices/demo.toml: load the sample invoices, list what is overdue, scan the samples."
 	@rm -f .build/demo/device.sqlite .build/demo/device.sqlite-wal .build/demo/device.sqlite-shm .build/demo/device.key*

@@ -6,6 +6,10 @@ import Foundation
 import Kiosk
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -52,6 +56,20 @@ struct RunCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "fieldpay")
         logger.logLevel = level
+        // One daemon per database: a second would fight the first over the camera, the port and the queue.
+        let lockPath = profile.databasePath + ".run-lock"
+        try? FileManager.default.createDirectory(atPath: (lockPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let lock = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            printError("another fieldpay run (pid \(holder)) is using \(profile.databasePath); stop it first [run.already-running]")
+            throw ExitCode(ExitStatus.badInput)
+        }
+        defer { close(lock) }
+        _ = ftruncate(lock, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { pwrite(lock, $0.baseAddress, $0.count, 0) }
+
         let database = try device.openDatabase(profile)
         let daemon = Daemon(profile: profile, database: database, logger: logger)
         let urlFile = urlFile
@@ -66,6 +84,11 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as any FieldPayError {
             printError("\(error.message) [\(error.codeString)]")
             throw ExitCode(ExitStatus.deviceFailed)
+        } catch where "\(error)".contains("Address already in use") {
+            printError(
+                "the kiosk port \(profile.daemon.kioskHost):\(profile.daemon.kioskPort) is taken by another program: choose another with --port or [kiosk] port [run.port-in-use]"
+            )
+            throw ExitCode(ExitStatus.badInput)
         } catch {
             printError("the daemon stopped: \(error)")
             throw ExitCode(ExitStatus.deviceFailed)

@@ -40,6 +40,15 @@ struct DeviceProfileTests {
         ("[payloads]\neinvoice_keys = [\"missing.pem\"]", "cannot read /etc/fieldpay/missing.pem"),
         ("[paylods]\nplain_numbers = true", "unknown section [paylods]"),
         ("[device\ncode = 1", "not valid TOML: /etc/fieldpay/device.toml: line 1"),
+        ("# a kiosk\n[kiosk]\nport = 8787\nhost = \"0.0.0.0\"", "device.toml, line 4: [kiosk] host must be 127.0.0.1, ::1 or localhost"),
+        ("[kiosk]\nprot = 8787", "device.toml, line 2: [kiosk] has no setting \"prot\""),
+        ("[kiosk]\nport = 70000", "[kiosk] port must be a whole number from 0 to 65535"),
+        ("[camera]\nfps = 500", "[camera] fps must be a number from 1 to 120"),
+        ("[camera]\ndevice = \"video0\"", "[camera] device must be a V4L2 device path"),
+        ("[camera]\ndevice = \"/dev/video0\"\nreplay = \"frames\"", "has both device and replay"),
+        ("[demo]\npayer_delay_seconds = 1", "[demo] needs invoices"),
+        ("[demo]\ninvoices = \"nowhere.csv\"", "line 2: [demo] invoices: no file at /etc/fieldpay/nowhere.csv"),
+        ("[hub]\nurl = \"https://hub\"", "[hub] has no setting \"url\""),
     ])
     func mistakes(text: String, fragment: String) {
         let error = #expect(throws: ProfileError.self) { try DeviceProfile.parse(text, source: "/etc/fieldpay/device.toml") }
@@ -48,7 +57,26 @@ struct DeviceProfileTests {
 
     @Test("sections for later parts of FieldPay are accepted")
     func reserved() throws {
-        _ = try DeviceProfile.parse("[camera]\ndevice = \"/dev/video0\"\n[hub]\nurl = \"https://hub\"", source: "p.toml")
+        _ = try DeviceProfile.parse("[scanner]\nanything = 1\n[log]\nlevel = \"debug\"", source: "p.toml")
+    }
+
+    @Test("the shipped profiles load: demo replays the samples with an embedded hub; handheld and kiosk use /dev/video0")
+    func shipped() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let demo = try DeviceProfile.load(path: repository + "/devices/demo.toml").daemon
+        #expect(demo.input == .replay(repository + "/devices/../samples/invoices"))
+        #expect(demo.demo?.invoices == repository + "/devices/../samples/invoices.csv")
+        #expect(demo.kioskHost == "127.0.0.1")
+        for name in ["handheld", "kiosk"] {
+            let profile = try DeviceProfile.load(path: repository + "/devices/\(name).toml")
+            #expect(profile.daemon.input == .device("/dev/video0"))
+            #expect(profile.daemon.demo == nil)
+            #expect(profile.databasePath == "/var/lib/fieldpay/device.sqlite")
+            #expect(profile.upi != nil)
+        }
+        let kiosk = try DeviceProfile.load(path: repository + "/devices/kiosk.toml").daemon
+        #expect(kiosk.framesPerSecond == 30 && kiosk.qrSeconds == 180 && kiosk.hindi)
     }
 }
 

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `fieldpay run` under systemd's eyes: the unit file, and the notify protocol spoken by the real binary.
+@Suite("fieldpay run and systemd", .serialized)
+struct DaemonTests {
+    @Test("devices/fieldpay.service passes systemd-analyze verify with nothing to say")
+    func unitFile() throws {
+        let folder = NSTemporaryDirectory() + "fieldpay-unit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // verify checks that ExecStart exists: point it at the binary under test.
+        let unit = try String(contentsOfFile: repository + "/devices/fieldpay.service", encoding: .utf8)
+        #expect(unit.contains("ExecStart=/usr/local/bin/fieldpay run"))
+        #expect(unit.contains("Type=notify"))
+        #expect(unit.contains("WatchdogSec="))
+        try unit.replacingOccurrences(of: "/usr/local/bin/fieldpay", with: binary)
+            .write(toFile: folder + "/fieldpay.service", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+        process.arguments = ["verify", folder + "/fieldpay.service"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.isEmpty, "systemd-analyze verify: \(text)")
+    }
+
+    @Test("the daemon tells systemd READY once the page is served, feeds the watchdog, and says STOPPING on SIGTERM")
+    func notify() async throws {
+        let folder = NSTemporaryDirectory() + "fieldpay-notify-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            [store]
+            path = "device.sqlite"
+            [camera]
+            replay = "\(repository)/samples/invoices"
+            replay_fps = 5
+            [kiosk]
+            port = 0
+            """.write(toFile: folder + "/device.toml", atomically: true, encoding: .utf8)
+        let socketPath = folder + "/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0)
+
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: binary)
+        daemon.arguments = ["run", "--profile", folder + "/device.toml", "--url-file", folder + "/url"]
+        daemon.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": socketPath, "WATCHDOG_USEC": "1000000"]) { $1 }
+        daemon.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+
+        // Messages as they come, polled without blocking a thread, for at most `seconds`.
+        func receive(until wanted: String, seconds: Double) async throws -> [String] {
+            var messages: [String] = []
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                var buffer = [UInt8](repeating: 0, count: 512)
+                let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if count > 0 {
+                    messages.append(String(decoding: buffer[0..<count], as: UTF8.self))
+                    if messages.last!.contains(wanted) { return messages }
+                } else {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            return messages
+        }
+        let start = try await receive(until: "READY=1", seconds: 30)
+        #expect(start.last?.hasPrefix("READY=1\nSTATUS=kiosk page at http://127.0.0.1:") == true, "\(start)")
+        let pings = try await receive(until: "WATCHDOG=1", seconds: 5)
+        #expect(pings.last == "WATCHDOG=1", "\(pings)")
+        kill(daemon.processIdentifier, SIGTERM)
+        let stop = try await receive(until: "STOPPING=1", seconds: 10)
+        #expect(stop.last == "STOPPING=1", "\(stop)")
+        for _ in 0..<100 where daemon.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!daemon.isRunning)
+        #expect(daemon.terminationStatus == 0)
+    }
+}
