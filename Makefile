@@ -14,6 +14,8 @@ FIELDPAY_RELEASE := .build/release/fieldpay
 DEMO := FIELDPAY_PROFILE=devices/demo.toml $(FIELDPAY_RELEASE)
 # make demo runs the daemon until Ctrl-C; DEMO_SECONDS=N stops it after N seconds (scripts, CI).
 DEMO_SECONDS ?=
+# Minutes of the daemon soak in make bench (the README's figure is an hour: make bench SOAK_MINUTES=60).
+SOAK_MINUTES ?= 3
 # Seconds per libFuzzer target: 30 in make test, more with make fuzz FUZZ_SECONDS=600.
 FUZZ_SECONDS ?= 30
 # The sync fault harness: payments through the faulty proxy (1,000 in make test, 10,000 in make fault-long).
@@ -122,6 +124,8 @@ bench: release
 	$(FIELDPAY_RELEASE) bench cache
 	$(FIELDPAY_RELEASE) bench payments
 	$(FIELDPAY_RELEASE) bench sync
+	$(FIELDPAY_RELEASE) bench kiosk
+	$(FIELDPAY_RELEASE) bench daemon --minutes $(SOAK_MINUTES)
 
 corpus: release tool-deps
 	/usr/bin/python3 scripts/hard-corpus.py $(CORPUS)

@@ -103,7 +103,7 @@ let package = Package(
             dependencies: [
                 "Scanning", "Imaging", "Capture", "CZBarBaseline", "DeviceStore", "InvoiceImport", "DeviceApp", "UPI",
                 "QRRender", "Hub", "HubAPI", "Sync", "Kiosk", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -71,26 +71,20 @@ public struct ScannerService: Service {
     }
 
     func scanLoop(replay: Bool) async {
-        let decoder = ZBarDecoder(options: DecoderOptions())
-        var debouncer = Debouncer(holdSeconds: settings.holdSeconds)
+        var pipeline = ScanPipeline(holdSeconds: settings.holdSeconds, metrics: metrics)
         var backoff = 1.0
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
                     for try await frame in source.frames() {
-                        let start = monotonicNanos()
-                        let symbols = decoder.decode(frame)
-                        metrics.observeDecode(seconds: Double(monotonicNanos() - start) / 1e9)
+                        let fresh = pipeline.process(frame)
                         let stats = source.stats
                         metrics.set("fieldpay_frames_captured_total", Double(stats.framesCaptured))
                         metrics.set("fieldpay_frames_dropped_total", Double(stats.framesDropped))
                         metrics.set("fieldpay_camera_reconnects_total", Double(stats.reconnects))
                         metrics.set("fieldpay_camera_stream_restarts_total", Double(stats.streamRestarts))
                         if replay { metrics.set("fieldpay_camera_up", 1) }
-                        let fresh = debouncer.admit(symbols, at: frame.timestampNanos)
-                        if !fresh.isEmpty {
-                            await desk.scanned(fresh.map { ($0.text, $0.symbology.rawValue) })
-                        }
+                        if !fresh.isEmpty { await desk.scanned(fresh) }
                         backoff = 1
                     }
                     if replay {
@@ -128,6 +122,26 @@ public struct ScannerService: Service {
             StatusLine(ok: false, text: "Camera not available (\(error.message)) — trying again in \(max(1, retry / 1000)) s")
         case .state: nil
         }
+    }
+}
+
+/// One frame's work: decode (timed into the histogram), then keep only codes not seen within the hold time.
+public struct ScanPipeline {
+    let decoder = ZBarDecoder(options: DecoderOptions())
+    var debouncer: Debouncer
+    let metrics: DeviceMetrics
+
+    public init(holdSeconds: Double, metrics: DeviceMetrics) {
+        debouncer = Debouncer(holdSeconds: holdSeconds)
+        self.metrics = metrics
+    }
+
+    /// The new codes in `frame`, as (text, symbology) for `Desk.scanned`.
+    public mutating func process(_ frame: Frame) -> [(text: String, symbology: String?)] {
+        let start = monotonicNanos()
+        let symbols = decoder.decode(frame)
+        metrics.observeDecode(seconds: Double(monotonicNanos() - start) / 1e9)
+        return debouncer.admit(symbols, at: frame.timestampNanos).map { ($0.text, $0.symbology.rawValue) }
     }
 }
 

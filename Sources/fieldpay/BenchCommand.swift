@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure FieldPay's speed and memory on this machine.",
-        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self]
+        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, KioskBench.self, DaemonBench.self]
     )
 }
 
@@ -215,5 +215,59 @@ struct SyncBench: AsyncParsableCommand {
         emit("webhook to device: \(report.webhookLatenciesMillis.count) webhooks, p50 \(fmt(percentile(report.webhookLatenciesMillis, 0.5), 2)) ms, p99 \(fmt(percentile(report.webhookLatenciesMillis, 0.99), 2)) ms (target p99 < 1000 ms)")
         try? FileManager.default.removeItem(atPath: folder)
         if !report.digestsMatch { throw ExitCode(1) }
+    }
+}
+
+struct KioskBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiosk",
+        abstract: "Scan to screen: from a barcode appearing in the stream to its UPI QR on the kiosk's event stream.",
+        discussion: """
+            Per size (640x480 and 1280x720): frames of paper, then paper with an invoice's QR code, go at 30 fps \
+            through the daemon's scan pipeline (decoder, debouncer) into the desk (cache lookup, UPI request, QR, \
+            SVG); a client on the kiosk's /events stream over loopback notes when that invoice's QR state \
+            arrives. Prints p50/p99/max of arrival − the frame's capture stamp (target p99 < 150 ms).
+            """
+    )
+
+    @Option(help: "Scans per size.") var scans = 60
+
+    func run() async throws {
+        print("size        scans  p50 ms  p99 ms  max ms  event bytes")
+        for (w, h) in [(640, 480), (1280, 720)] {
+            let r = try await KioskBenchmark(scans: scans).run(width: w, height: h)
+            emit(pad(r.size, 12) + pad("\(r.scans)", 7) + pad(fmt(r.p50, 1), 8) + pad(fmt(r.p99, 1), 8) + pad(fmt(r.max, 1), 8) + "\(r.eventBytes)")
+        }
+    }
+}
+
+struct DaemonBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "The fieldpay run process from outside: CPU at idle, then RSS and CPU through a soak.",
+        discussion: """
+            Runs this binary's `fieldpay run` on replayed 1280x720 frames at 15 fps with the demo hub inside. \
+            Idle: --idle-seconds with nothing in view, CPU as a share of one core. Soak: --minutes with an \
+            invoice's code in view 4 s in 8, a client on /events that pays each QR ₹1 in cash through the \
+            page's API; RSS and CPU are read from /proc every 10 s and printed each minute (target RSS < 60 MB \
+            and flat over an hour: --minutes 60).
+            """
+    )
+
+    @Option(help: "Minutes of soak.") var minutes: Double = 3
+    @Option(help: "Seconds of idle measurement.") var idleSeconds: Double = 60
+
+    func run() async throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let report = try await DaemonSoak(binary: binary, minutes: minutes, idleSeconds: idleSeconds).run { emit($0) }
+        guard let first = report.samples.first, let last = report.samples.last else { return }
+        let peak = report.samples.map(\.rssMB).max() ?? 0
+        let afterWarmup = report.samples.first { $0.seconds >= 60 } ?? first
+        let hours = max(1e-9, (last.seconds - afterWarmup.seconds) / 3600)
+        let meanCPU = report.samples.map(\.cpuPercent).reduce(0, +) / Double(report.samples.count)
+        emit(
+            "daemon: idle CPU \(fmt(report.idleCPUPercent, 1)) %; soak \(fmt(last.seconds / 60, 1)) min, \(report.payments) payments, "
+                + "RSS \(fmt(afterWarmup.rssMB, 1)) MB at 1 min → \(fmt(last.rssMB, 1)) MB at the end (peak \(fmt(peak, 1)) MB, "
+                + "\(fmt((last.rssMB - afterWarmup.rssMB) / hours, 1)) MB/hour), mean CPU \(fmt(meanCPU, 1)) %")
     }
 }
