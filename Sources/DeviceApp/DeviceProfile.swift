@@ -77,7 +77,7 @@ public struct DeviceProfile: Sendable {
         }
         var profile = DeviceProfile()
         profile.source = source
-        var reader = TableReader(source: source, text: text)
+        let reader = TableReader(source: source, text: text)
         for key in table.keys {
             guard ["device", "store", "payloads", "upi", "receipts", "camera", "kiosk", "hub", "demo"].contains(key) || reservedSections.contains(key)
             else {

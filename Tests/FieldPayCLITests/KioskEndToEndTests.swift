@@ -188,6 +188,7 @@ final class Browser {
 }
 
 /// One page over the DevTools protocol: commands with ids, answers matched by id (events are skipped).
+/// `@unchecked Sendable`: it is made and used inside one `drive` closure, by one task, one call at a time.
 final class CDPPage: @unchecked Sendable {
     let outbound: WebSocketOutboundWriter
     var inbound: WebSocketInboundMessageStream.AsyncIterator
