@@ -150,13 +150,15 @@ public struct Session: Sendable, Equatable {
                 screen = .invoice(shown, qrRefused: refused ?? "no UPI QR for this invoice")
             }
             return []
-        case (.idle, .notice(let notice)), (.paid, .notice(let notice)), (.cancelled, .notice(let notice)), (.expired, .notice(let notice)),
+        // "Paid" stays for its display time: a stray code (the paid invoice still in view) does not hide it;
+        // a new invoice does replace it (the rep has moved on to the next customer).
+        case (.idle, .notice(let notice)), (.cancelled, .notice(let notice)), (.expired, .notice(let notice)),
             (.notice, .notice(let notice)):
             message = nil
             screen = .notice(notice, until: now.addingTimeInterval(displaySeconds))
             return []
         case (.invoice, .invoiceFound), (.awaitingPayment, .invoiceFound), (.recording, .invoiceFound), (.invoice, .notice),
-            (.awaitingPayment, .notice), (.recording, .notice):
+            (.awaitingPayment, .notice), (.recording, .notice), (.paid, .notice):
             return []
 
         case (.awaitingPayment(let shown, _), .amountChanged(let prompt)), (.invoice(let shown, _), .amountChanged(let prompt)):

@@ -4,6 +4,7 @@ import FieldPayCore
 import Foundation
 import InvoiceCodes
 import QRRender
+import Synchronization
 import UPI
 
 /// The payment screen's owner: it feeds the `Session` with scans, the rep's buttons, the hub's credits and the
@@ -22,6 +23,10 @@ public actor Desk {
     var camera = StatusLine(ok: false, text: "Camera: starting")
     var hub = StatusLine(ok: true, text: "Hub: not contacted yet")
     var version = 0
+    /// Goes up each time the screen returns to idle. The scanner then forgets what it has seen, so that an
+    /// invoice held in view while the screen was busy is taken as soon as it is free.
+    public nonisolated let idleGeneration = Atomic<Int>(0)
+    var wasIdle = true
     var subscribers: [Int: AsyncStream<KioskState>.Continuation] = [:]
     var nextSubscriber = 0
     /// Called after a payment is written (the sync loop uploads it at once).
@@ -268,6 +273,9 @@ public actor Desk {
     }
 
     private func publish() {
+        let idle = session.screen == .idle
+        if idle && !wasIdle { idleGeneration.add(1, ordering: .releasing) }
+        wasIdle = idle
         version += 1
         let current = state()
         for continuation in subscribers.values { continuation.yield(current) }

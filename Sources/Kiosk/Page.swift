@@ -94,22 +94,22 @@ enum Page {
         .line::before { content: "\\25CF  "; }
         .line.ok::before { color: var(--ok); }
         .line.bad { color: var(--bad); font-weight: bold; }
-        main { padding: 1.5rem 2rem; outline: none; }
+        main { padding: 1rem 2rem; outline: none; }
         .screen h1 { font-size: 3.2rem; margin: 2rem 0 1rem; }
         .hint { font-size: 1.6rem; color: var(--muted); }
         #idle { text-align: center; padding-top: 12vh; }
-        #invoice { display: grid; grid-template-columns: 1fr auto; gap: 1rem 3rem; }
+        #invoice { display: grid; grid-template-columns: 1fr auto; gap: .6rem 3rem; }
         #invoice[hidden], .screen[hidden], [hidden] { display: none !important; }
-        .customer { font-size: 2.6rem; font-weight: bold; margin: .5rem 0 1rem; }
-        dl { display: grid; grid-template-columns: auto 1fr; gap: .4rem 1.2rem; font-size: 1.6rem; margin: 0 0 1.2rem; }
+        .customer { font-size: 2.4rem; font-weight: bold; margin: .2rem 0 .6rem; }
+        dl { display: grid; grid-template-columns: auto 1fr; gap: .3rem 1.2rem; font-size: 1.5rem; margin: 0 0 .8rem; }
         dt { color: var(--muted); }
         dd { margin: 0; font-weight: bold; }
         .label { font-size: 1.4rem; color: var(--muted); margin: 0; }
-        .amount { font-size: 4rem; font-weight: bold; margin: .2rem 0 1rem; }
+        .amount { font-size: 3.6rem; font-weight: bold; margin: .1rem 0 .6rem; }
         .overdue { color: var(--bad); }
-        .qr svg { width: min(62vh, 40vw); height: auto; display: block; border: 1px solid #999999; }
+        .qr svg { width: max(300px, min(55vh, 40vw)); height: auto; display: block; border: 1px solid #999999; }
         .qr.small svg { width: min(30vh, 25vw); margin: 0 auto; }
-        .qrAmount { font-size: 1.8rem; text-align: center; margin: .6rem 0 .2rem; font-weight: bold; }
+        .qrAmount { font-size: 1.6rem; text-align: center; margin: .4rem 0 .1rem; font-weight: bold; }
         .countdown { font-size: 1.4rem; text-align: center; color: var(--muted); margin: 0; }
         .countdown.soon { color: var(--bad); font-weight: bold; }
         .refused, .recording { font-size: 1.6rem; max-width: 32rem; }

@@ -72,11 +72,17 @@ public struct ScannerService: Service {
 
     func scanLoop(replay: Bool) async {
         var pipeline = ScanPipeline(holdSeconds: settings.holdSeconds, metrics: metrics)
+        var seenGeneration = 0
         var backoff = 1.0
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
                     for try await frame in source.frames() {
+                        let generation = desk.idleGeneration.load(ordering: .acquiring)
+                        if generation != seenGeneration {
+                            seenGeneration = generation
+                            pipeline.reset()
+                        }
                         let fresh = pipeline.process(frame)
                         let stats = source.stats
                         metrics.set("fieldpay_frames_captured_total", Double(stats.framesCaptured))
@@ -135,6 +141,9 @@ public struct ScanPipeline {
         debouncer = Debouncer(holdSeconds: holdSeconds)
         self.metrics = metrics
     }
+
+    /// Every code counts as new again.
+    public mutating func reset() { debouncer.reset() }
 
     /// The new codes in `frame`, as (text, symbology) for `Desk.scanned`.
     public mutating func process(_ frame: Frame) -> [(text: String, symbology: String?)] {

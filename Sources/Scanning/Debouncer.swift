@@ -6,6 +6,10 @@ public struct Debouncer: Sendable {
 
     public init(holdSeconds: Double = 2) { holdNanos = UInt64(max(0, holdSeconds) * 1e9) }
 
+    /// Forgets every code: the next sighting of each is new again (the screen became ready for a scan, and a
+    /// code held in view while it was busy must now count).
+    public mutating func reset() { lastSeen = [:] }
+
     /// The symbols in this frame that are new, i.e. not seen within the hold time before `time`.
     public mutating func admit(_ symbols: [Symbol], at time: UInt64) -> [Symbol] {
         var fresh: [Symbol] = []

@@ -61,6 +61,19 @@ struct SessionTests {
         #expect(session.screen == .awaitingPayment(Self.shown(), Self.prompt()))
     }
 
+    @Test("Paid stays for its display time under a stray code; a new invoice replaces it")
+    func paidStays() {
+        var session = awaiting()
+        session.handle(.pay(.cash(try! Money(parsing: "1500.00"))), now: Self.t0)
+        session.handle(.recorded(Self.paid()), now: Self.t0)
+        let paid = Session.Screen.paid(Self.paid(), until: Self.t0.addingTimeInterval(8))
+        #expect(session.screen == paid)
+        session.handle(.notice(.alreadyPaid("INV/1")), now: Self.t0)
+        #expect(session.screen == paid)
+        session.handle(.invoiceFound(Self.shown("INV/2"), prompt: Self.prompt(tr: "NEXT"), qrRefused: nil), now: Self.t0)
+        #expect(session.screen == .awaitingPayment(Self.shown("INV/2"), Self.prompt(tr: "NEXT")))
+    }
+
     @Test("a partial amount gives a new QR; more than outstanding or nothing is refused with a message")
     func partial() {
         var session = awaiting()

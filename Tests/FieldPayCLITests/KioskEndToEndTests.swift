@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DeviceStore
 import Foundation
+import Imaging
 import Logging
 import NIOCore
 import Testing
@@ -24,13 +25,14 @@ struct KioskEndToEndTests {
     func scanPayAndStop() async throws {
         let chromiumPath = try #require(Self.chromium, "Debian's chromium is not installed (make test installs it)")
         let folder = NSTemporaryDirectory() + "fieldpay-kiosk-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder + "/frames", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        // Two invoices in the replayed stream: the payer pays the first QR, and leaves the second to the rep.
-        for name in ["acme-label.png", "gs1-payment-slip.png"] {
-            try FileManager.default.copyItem(atPath: repository + "/samples/invoices/" + name, toPath: folder + "/frames/" + name)
-        }
+        // The camera shows blank paper until the page is open (a replayed Y4M is read again on every loop, so
+        // swapping the file changes what the camera sees); then two invoices: the payer pays the first QR,
+        // and leaves the second to the rep.
+        let blank = Frame(width: 1000, height: 700, filledWith: 235)
+        try writeY4M(folder + "/camera.y4m", [blank, blank])
         let profile = folder + "/kiosk.toml"
         try """
             [device]
@@ -47,8 +49,8 @@ struct KioskEndToEndTests {
             name = "acme-label"
             regex = '^ACME\\*(?<invoice>[A-Z0-9/-]+)\\*(?<amount>[0-9]+\\.[0-9]{2})\\*(?<date>[0-9]{2}/[0-9]{2}/[0-9]{4})$'
             [camera]
-            replay = "frames"
-            replay_fps = 1
+            replay = "camera.y4m"
+            replay_fps = 2
             [kiosk]
             port = 0
             hindi = true
@@ -82,6 +84,12 @@ struct KioskEndToEndTests {
         try await browser.drive { page in
             try await page.call("Page.enable")
             try await page.call("Page.navigate", ["url": kioskURL])
+            try await page.waitFor(screen: "idle", timeout: 30)
+            let invoices = try ["acme-label.png", "gs1-payment-slip.png"].map { name in
+                try on(blank, ImageLoader().load(path: repository + "/samples/invoices/" + name))
+            }
+            try writeY4M(folder + "/next.y4m", [invoices[0], invoices[0], invoices[1], invoices[1]])
+            #expect(rename(folder + "/next.y4m", folder + "/camera.y4m") == 0)
 
             // 1. The first invoice is scanned: its customer, amount due and a UPI QR, with a countdown.
             var text = try await page.waitFor(screen: "awaiting", timeout: 30)
@@ -130,6 +138,25 @@ struct KioskEndToEndTests {
         #expect(counts.0 == 2)
         #expect(try database.health().check == "ok")
     }
+}
+
+/// `picture` in the middle of `canvas`.
+func on(_ canvas: Frame, _ picture: Frame) -> Frame {
+    var frame = canvas
+    let x0 = (canvas.width - picture.width) / 2
+    let y0 = (canvas.height - picture.height) / 2
+    for y in 0..<picture.height { for x in 0..<picture.width { frame[x0 + x, y0 + y] = picture[x, y] } }
+    return frame
+}
+
+/// A grey (mono) Y4M video of `frames`, all of one size.
+func writeY4M(_ path: String, _ frames: [Frame]) throws {
+    var data = Data("YUV4MPEG2 W\(frames[0].width) H\(frames[0].height) F2:1 Ip A1:1 Cmono\n".utf8)
+    for frame in frames {
+        data += Data("FRAME\n".utf8)
+        for y in 0..<frame.height { for x in 0..<frame.width { data.append(frame[x, y]) } }
+    }
+    try data.write(to: URL(fileURLWithPath: path))
 }
 
 /// Headless Chromium with the DevTools protocol on a loopback port.
