@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "FieldPayCLITests",
             dependencies: [
-                "fieldpay", "fieldpay-hub", "DeviceStore", "DeviceApp", "Imaging", .product(name: "WSClient", package: "swift-websocket"),
+                "fieldpay", "fieldpay-hub", "DeviceStore", "DeviceApp", "Imaging", "Capture", .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ]
         ),

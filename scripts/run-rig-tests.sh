@@ -14,7 +14,8 @@ bin=$(swift build --show-bin-path)
 bundle="$bin/FieldPayPackageTests.xctest"
 [[ -x "$bundle" ]] || { echo "error: $bundle is missing: run 'swift build --build-tests' first" >&2; exit 1; }
 echo "Running the real-V4L2 suite in the rig (qemu: vivid + v4l2loopback) ..."
-"$rig" --timeout "${V4L2_RIG_TIMEOUT:-1500}" -- "$bundle" --testing-library swift-testing --filter V4L2RigTests
+# --no-parallel: the suites share the loopback node and must not feed it at the same time.
+"$rig" --timeout "${V4L2_RIG_TIMEOUT:-1500}" -- "$bundle" --testing-library swift-testing --no-parallel --filter V4L2RigTests
 status=$?
 if [[ $status -eq 77 ]]; then
     echo "V4L2 rig tests skipped: the rig cannot run on this machine (see its message above)"
