@@ -9,6 +9,7 @@ import Logging
 import Scanning
 import ServiceLifecycle
 import Sync
+import Synchronization
 
 /// Camera (or replay) → decoder → debouncer → the desk. A camera that is unplugged, stalls or cannot be opened
 /// is reported on the kiosk's status line and retried; the service ends only when the daemon stops.
@@ -41,6 +42,8 @@ public struct ScannerService: Service {
     }
 
     let events: AsyncStream<CameraEvent>
+    /// The "ready" line to show with the next frame (set when the camera (re)starts streaming).
+    let readyLine = PendingLine()
 
     public func run() async throws {
         let desk = desk
@@ -52,16 +55,19 @@ public struct ScannerService: Service {
             await desk.setCamera(StatusLine(ok: false, text: "Camera: opening \(describeSource)"))
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [events, describeSource, logger] in
+            group.addTask { [events, describeSource, logger, readyLine] in
                 for await event in events {
                     if let line = ScannerService.statusLine(event, device: describeSource) {
                         logger.info("\(line.text)")
                         await desk.setCamera(line)
                     }
                     switch event {
-                    case .lost: metrics.set("fieldpay_camera_up", 0)
-                    case .configured, .reconnected: metrics.set("fieldpay_camera_up", 1)
-                    default: break
+                    case .configured(let format), .reconnected(let format):
+                        // "Ready" (and camera_up) only once a picture arrives: a stream that starts but
+                        // delivers nothing is not a working camera.
+                        readyLine.set(StatusLine(ok: true, text: "Camera: ready (\(format))"))
+                    case .lost, .stalled, .reconnectFailed: metrics.set("fieldpay_camera_up", 0)
+                    case .state: break
                     }
                 }
             }
@@ -82,6 +88,10 @@ public struct ScannerService: Service {
                         if generation != seenGeneration {
                             seenGeneration = generation
                             pipeline.reset()
+                        }
+                        if let line = readyLine.take() {
+                            metrics.set("fieldpay_camera_up", 1)
+                            await desk.setCamera(line)
                         }
                         let fresh = pipeline.process(frame)
                         let stats = source.stats
@@ -120,8 +130,8 @@ public struct ScannerService: Service {
 
     static func statusLine(_ event: CameraEvent, device: String) -> StatusLine? {
         switch event {
-        case .configured(let format): StatusLine(ok: true, text: "Camera: ready (\(format))")
-        case .reconnected(let format): StatusLine(ok: true, text: "Camera: back (\(format))")
+        case .configured(let format): StatusLine(ok: false, text: "Camera: opened (\(format)), waiting for a picture")
+        case .reconnected(let format): StatusLine(ok: false, text: "Camera: back (\(format)), waiting for a picture")
         case .stalled(let millis): StatusLine(ok: false, text: "Camera: no picture for \(millis / 1000) s — restarting it")
         case .lost(let error): StatusLine(ok: false, text: "Camera lost (\(error.message)) — check the cable; reconnecting")
         case .reconnectFailed(let error, let retry):
@@ -129,6 +139,13 @@ public struct ScannerService: Service {
         case .state: nil
         }
     }
+}
+
+/// A status line waiting to be shown (by another task than the one that made it).
+final class PendingLine: Sendable {
+    private let value = Mutex<StatusLine?>(nil)
+    func set(_ line: StatusLine) { value.withLock { $0 = line } }
+    func take() -> StatusLine? { value.withLock { line in defer { line = nil }; return line } }
 }
 
 /// One frame's work: decode (timed into the histogram), then keep only codes not seen within the hold time.
