@@ -54,7 +54,17 @@ public struct HubClient: Sendable {
     public let token: String?
     let client: HTTPClient
 
-    public init(baseURL: String, token: String? = nil, client: HTTPClient = .shared) {
+    /// The device's HTTP client: a connection the hub refuses fails the request at once (after at most 5 s to
+    /// connect), instead of AsyncHTTPClient's default of retrying until the connect timeout: the sync loop
+    /// does its own retrying with backoff, and the screen must say "offline" when the hub is down, not later.
+    public static let deviceHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(baseURL: String, token: String? = nil, client: HTTPClient = HubClient.deviceHTTPClient) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.client = client

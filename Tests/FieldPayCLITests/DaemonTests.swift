@@ -95,4 +95,93 @@ struct DaemonTests {
         #expect(!daemon.isRunning)
         #expect(daemon.terminationStatus == 0)
     }
+
+    @Test("a hub outage is said on the page in plain words, and the daemon recovers by itself when the hub is back")
+    func hubOutage() async throws {
+        let folder = NSTemporaryDirectory() + "fieldpay-outage-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/hub"
+        #expect(try hub(["invoices", "import", repository + "/samples/invoices.csv", "--data", data]).status == 0)
+        let code = try hub(["devices", "enroll", "--rep", "Ravi", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func startHub(_ port: Int) throws -> Process? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: hubBinary)
+            process.arguments = ["serve", "--data", data, "--port", String(port)]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<100 where process.isRunning && !listening(port) { usleep(50_000) }
+            if process.isRunning && listening(port) { return process }
+            process.terminate()
+            process.waitUntilExit()
+            return nil
+        }
+        var port = 0
+        var server: Process?
+        for _ in 0..<5 where server == nil {
+            port = Int.random(in: 20_000...60_000)
+            server = try startHub(port)
+        }
+        try #require(server != nil, "the hub did not start")
+        defer { if let server, server.isRunning { server.terminate(); server.waitUntilExit() } }
+        try """
+            [device]
+            code = "OUT01"
+            [store]
+            path = "device.sqlite"
+            [camera]
+            replay = "\(repository)/samples/invoices"
+            replay_fps = 0.5
+            [kiosk]
+            port = 0
+            [hub]
+            sync_seconds = 1
+            """.write(toFile: folder + "/device.toml", atomically: true, encoding: .utf8)
+        #expect(try fieldpay(["enroll", "--hub", "http://127.0.0.1:\(port)", "--code", code, "--profile", folder + "/device.toml"]).status == 0)
+
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: binary)
+        daemon.arguments = ["run", "--profile", folder + "/device.toml", "--url-file", folder + "/url"]
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        var url: String?
+        for _ in 0..<300 where url == nil {
+            url = try? String(contentsOfFile: folder + "/url", encoding: .utf8)
+            if url == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let base = try #require(url)
+        func hubLine(within seconds: Double, until condition: (Bool, String) -> Bool) async throws -> (Bool, String) {
+            var last = (false, "")
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if let state = try? JSONSerialization.jsonObject(with: Data(rawGet(base + "state").utf8)) as? [String: Any],
+                    let line = state["hub"] as? [String: Any]
+                {
+                    last = (line["ok"] as? Bool ?? false, line["text"] as? String ?? "")
+                    if condition(last.0, last.1) { return last }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            return last
+        }
+        var line = try await hubLine(within: 20) { ok, text in ok && text.contains("synced at") }
+        #expect(line.0 && line.1.contains("Hub: online, synced at"), "\(line)")
+
+        server!.terminate()
+        server!.waitUntilExit()
+        line = try await hubLine(within: 20) { ok, _ in !ok }
+        #expect(!line.0 && line.1.hasPrefix("Offline since ") && line.1.contains("payments are kept on this device"), "\(line)")
+
+        server = try startHub(port)
+        try #require(server != nil, "the hub did not start again on port \(port)")
+        line = try await hubLine(within: 30) { ok, _ in ok }
+        #expect(line.0 && line.1.contains("Hub: online"), "the daemon did not recover: \(line)")
+
+        kill(daemon.processIdentifier, SIGTERM)
+        for _ in 0..<150 where daemon.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(daemon.terminationStatus == 0)
+    }
 }
