@@ -141,7 +141,8 @@ let package = Package(
         .testTarget(
             name: "KioskTests",
             dependencies: [
-                "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", "QRRender", "Imaging",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -20,6 +20,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var replayLoop = true
     /// A code seen again within this many seconds is the same scan.
     public var holdSeconds = 2.0
+    /// After 2 s with nothing in view only every n-th frame is decoded (1: every frame). The first code seen
+    /// brings back every frame; it costs a code coming into view at most n−1 frames.
+    public var idleEvery = 2
 
     /// The kiosk page: loopback only (Chromium runs on the same device).
     public var kioskHost = "127.0.0.1"
@@ -43,7 +46,7 @@ public struct DaemonSettings: Sendable, Equatable {
     static func parse(_ table: TOMLTable, reader: TableReader, resolve: (String) -> String) throws(ProfileError) -> DaemonSettings {
         var settings = DaemonSettings()
         if let camera = try reader.table(table, "camera") {
-            try reader.only(camera, "camera", ["device", "replay", "width", "height", "fps", "replay_fps", "loop", "hold_seconds"])
+            try reader.only(camera, "camera", ["device", "replay", "width", "height", "fps", "replay_fps", "loop", "hold_seconds", "idle_every"])
             let device = try reader.string(camera, "camera", "device")
             let replay = try reader.string(camera, "camera", "replay")
             if device != nil, replay != nil {
@@ -60,6 +63,7 @@ public struct DaemonSettings: Sendable, Equatable {
             settings.replayFramesPerSecond = try reader.number(camera, "camera", "replay_fps", in: 0.05...120) ?? settings.replayFramesPerSecond
             settings.replayLoop = try reader.bool(camera, "camera", "loop") ?? settings.replayLoop
             settings.holdSeconds = try reader.number(camera, "camera", "hold_seconds", in: 0...60) ?? settings.holdSeconds
+            settings.idleEvery = try reader.int(camera, "camera", "idle_every", in: 1...30) ?? settings.idleEvery
         }
         if let kiosk = try reader.table(table, "kiosk") {
             try reader.only(kiosk, "kiosk", ["host", "port", "hindi", "qr_seconds", "display_seconds"])

@@ -61,6 +61,9 @@ public final class DeviceMetrics: Sendable {
         }
     }
 
+    /// Frames decoded so far.
+    public var decodes: Int { state.withLock { $0.decodeCount } }
+
     public func value(_ name: String, labels: [String: String] = [:]) -> Double {
         state.withLock { $0.counters[Series(name: name, labels: labels)] ?? $0.gauges[Series(name: name, labels: labels)] ?? 0 }
     }

@@ -77,7 +77,7 @@ public struct ScannerService: Service {
     }
 
     func scanLoop(replay: Bool) async {
-        var pipeline = ScanPipeline(holdSeconds: settings.holdSeconds, metrics: metrics)
+        var pipeline = ScanPipeline(holdSeconds: settings.holdSeconds, metrics: metrics, idleEvery: settings.idleEvery)
         var seenGeneration = 0
         var backoff = 1.0
         await withGracefulShutdownHandler {
@@ -153,20 +153,40 @@ public struct ScanPipeline {
     let decoder = ZBarDecoder(options: DecoderOptions())
     var debouncer: Debouncer
     let metrics: DeviceMetrics
+    /// After `quietNanos` with nothing in view, only every `idleEvery`-th frame is decoded (zbar's pass is
+    /// nearly all of the daemon's idle CPU); the first code seen brings back every frame. 1: decode all.
+    let idleEvery: Int
+    let quietNanos: UInt64
+    var lastSeen: UInt64 = 0
+    var skipped = 0
 
-    public init(holdSeconds: Double, metrics: DeviceMetrics) {
+    public init(holdSeconds: Double, metrics: DeviceMetrics, idleEvery: Int = 1, quietSeconds: Double = 2) {
         debouncer = Debouncer(holdSeconds: holdSeconds)
         self.metrics = metrics
+        self.idleEvery = max(1, idleEvery)
+        quietNanos = UInt64(max(0, quietSeconds) * 1e9)
     }
 
     /// Every code counts as new again.
     public mutating func reset() { debouncer.reset() }
 
+    /// Whether the last frames were decoded at the idle rate.
+    public var isIdle: Bool { idleEvery > 1 && skipped > 0 }
+
     /// The new codes in `frame`, as (text, symbology) for `Desk.scanned`.
     public mutating func process(_ frame: Frame) -> [(text: String, symbology: String?)] {
+        if lastSeen == 0 { lastSeen = frame.timestampNanos }
+        if idleEvery > 1, frame.timestampNanos > lastSeen, frame.timestampNanos - lastSeen >= quietNanos {
+            skipped += 1
+            if skipped % idleEvery != 0 { return [] }
+        }
         let start = monotonicNanos()
         let symbols = decoder.decode(frame)
         metrics.observeDecode(seconds: Double(monotonicNanos() - start) / 1e9)
+        if !symbols.isEmpty {
+            lastSeen = frame.timestampNanos
+            skipped = 0
+        }
         return debouncer.admit(symbols, at: frame.timestampNanos).map { ($0.text, $0.symbology.rawValue) }
     }
 }

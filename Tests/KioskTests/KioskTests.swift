@@ -6,7 +6,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import InvoiceImport
+import Imaging
 import Kiosk
+import QRRender
 import NIOCore
 import Synchronization
 import Testing
@@ -332,6 +334,46 @@ func rawRequest(port: Int, _ text: String) throws -> String {
     let count = recv(fd, &buffer, buffer.count, 0)
     let reply = String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
     return String(reply.prefix { $0 != "\r" })
+}
+
+@Suite("Scan pipeline")
+struct ScanPipelineTests {
+    static func frame(code: String?, at millis: UInt64) throws -> Frame {
+        var frame = Frame(width: 320, height: 240, filledWith: 255)
+        if let code {
+            let (side, pixels) = try QRCode(code).bitmap(moduleSize: 4)
+            for y in 0..<side { for x in 0..<side { frame[20 + x, 20 + y] = pixels[y * side + x] } }
+        }
+        frame.timestampNanos = 1_000_000_000 + millis * 1_000_000
+        return frame
+    }
+
+    @Test("after 2 s with nothing in view every 2nd frame is decoded; a code brings back every frame and is found within 2 frames")
+    func idleRate() throws {
+        let metrics = DeviceMetrics()
+        var pipeline = ScanPipeline(holdSeconds: 2, metrics: metrics, idleEvery: 2)
+        #expect(pipeline.process(try Self.frame(code: "https://x.example/?invoice=A", at: 0)).count == 1)
+        var decoded: [Int] = []
+        for n in 1...90 {  // 3 s of paper at 30 fps
+            let before = metrics.decodes
+            _ = pipeline.process(try Self.frame(code: nil, at: UInt64(n) * 33))
+            if metrics.decodes > before { decoded.append(n) }
+        }
+        // Every frame for the first 2 s (frames 1...60), then every other one.
+        #expect(decoded.filter { $0 <= 60 } == Array(1...60))
+        #expect(decoded.filter { $0 > 60 } == Array(stride(from: 62, through: 90, by: 2)))
+        #expect(pipeline.isIdle)
+        var found = 0
+        for n in 91...92 where found == 0 {
+            found = pipeline.process(try Self.frame(code: "https://x.example/?invoice=B", at: UInt64(n) * 33)).count
+        }
+        #expect(found == 1)
+        #expect(!pipeline.isIdle)
+        // idle_every = 1: every frame, always.
+        var every = ScanPipeline(holdSeconds: 2, metrics: DeviceMetrics(), idleEvery: 1)
+        for n in 0..<90 { _ = every.process(try Self.frame(code: nil, at: UInt64(n) * 33)) }
+        #expect(!every.isIdle)
+    }
 }
 
 @Suite("systemd notify protocol")
