@@ -85,7 +85,7 @@ demo: release
 	@echo "a hub inside it with the same invoices, and a simulated payer who pays two QRs in three after 5 s."
 	@echo "Open the URL below in a browser (from another machine: ssh -L 8787:127.0.0.1:8787 this-host). Ctrl-C stops."
 	@echo
-	$(if $(DEMO_SECONDS),timeout --signal=TERM --preserve-status $(DEMO_SECONDS)) $(DEMO) run
+	$(if $(DEMO_SECONDS),timeout --signal=TERM --preserve-status $(DEMO_SECONDS)) env $(DEMO) run
 
 demo-cli: release
 	@echo
