@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import DeviceApp
 import DeviceStore
 import FieldPayCore
@@ -287,13 +288,30 @@ struct KioskTests {
         let fixture = try Fixture()
         let app = Application(router: fixture.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
-            let reader = try SSEReader(port: client.port!, path: "/events", headers: ["Accept: text/event-stream"])
-            defer { reader.close() }
-            let first = try #require(try await reader.readEvent(timeout: 10))
+            // The stream read as it comes, through AsyncHTTPClient (the request's deadline bounds every wait).
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/events")
+            request.headers.add(name: "Accept", value: "text/event-stream")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+            #expect(response.headers["Content-Type"].first == "text/event-stream")
+            var chunks = response.body.makeAsyncIterator()
+            var pending = ""
+            func nextEvent() async throws -> String? {
+                while true {
+                    if let end = pending.range(of: "\n\n") {
+                        let block = String(pending[..<end.lowerBound])
+                        pending = String(pending[end.upperBound...])
+                        if block.contains("data: ") { return block }
+                        continue  // retry: and keep-alive lines
+                    }
+                    guard let chunk = try await chunks.next() else { return nil }
+                    pending += String(buffer: chunk)
+                }
+            }
+            let first = try #require(try await nextEvent())
             #expect(first.contains("event: state"))
             #expect(first.contains(#""screen":"idle""#))
             await fixture.desk.scanned("INV/2026-27/000101", symbology: "code128")
-            let second = try #require(try await reader.readEvent(timeout: 10))
+            let second = try #require(try await nextEvent())
             #expect(second.contains(#""screen":"awaiting""#))
         }
     }
