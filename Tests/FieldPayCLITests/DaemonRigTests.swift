@@ -107,19 +107,8 @@ struct DaemonV4L2RigTests {
         for _ in 0..<100 where feeder.sent.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(50)) }
         try #require(feeder.failure.withLock { $0 } == nil)
 
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: binary)
-        daemon.arguments = ["run", "--profile", folder + "/device.toml", "--url-file", folder + "/url"]
-        daemon.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate() } }
-        var url: String?
-        for _ in 0..<300 where url == nil {
-            url = try? String(contentsOfFile: folder + "/url", encoding: .utf8)
-            if url == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        let base = try #require(url)
+        let daemon = try await DaemonProcess(profile: folder + "/device.toml", urlFile: folder + "/url")
+        let base = daemon.url
         func state() throws -> [String: Any] {
             let reply = try rawGet(base + "state")
             return try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any] ?? [:]
@@ -151,10 +140,7 @@ struct DaemonV4L2RigTests {
         seen = try await waitFor(60) { camera($0).ok }
         #expect(camera(seen).ok, "the camera did not come back: \(camera(seen).text)")
 
-        kill(daemon.processIdentifier, SIGTERM)
-        for _ in 0..<150 where daemon.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!daemon.isRunning)
-        #expect(daemon.terminationStatus == 0)
+        #expect(try await daemon.stop() == 0)
     }
 }
 

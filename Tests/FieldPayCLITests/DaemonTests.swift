@@ -5,6 +5,45 @@ import Testing
     import Glibc
 #endif
 
+/// `fieldpay run --profile PROFILE` started as a user would; `url` is the kiosk's address once served.
+/// The process is stopped (SIGTERM) by `stop`, or killed when the test ends without it.
+final class DaemonProcess {
+    let process = Process()
+    let url: String
+
+    init(profile: String, urlFile: String, environment: [String: String] = [:]) async throws {
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["run", "--profile", profile, "--url-file", urlFile]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var served: String?
+        for _ in 0..<300 where served == nil && process.isRunning {
+            served = try? String(contentsOfFile: urlFile, encoding: .utf8)
+            if served == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        guard let served else {
+            if process.isRunning { process.terminate() }
+            throw DaemonStartError(description: "fieldpay run did not serve its page within 30 s")
+        }
+        url = served
+    }
+
+    /// SIGTERM, then up to 15 s for a graceful exit; returns the exit status (nil: still running).
+    func stop() async throws -> Int32? {
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<150 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+}
+
+struct DaemonStartError: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// `fieldpay run` under systemd's eyes: the unit file, and the notify protocol spoken by the real binary.
 @Suite("fieldpay run and systemd", .serialized)
 struct DaemonTests {
@@ -140,19 +179,8 @@ struct DaemonTests {
             """.write(toFile: folder + "/device.toml", atomically: true, encoding: .utf8)
         #expect(try fieldpay(["enroll", "--hub", "http://127.0.0.1:\(port)", "--code", code, "--profile", folder + "/device.toml"]).status == 0)
 
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: binary)
-        daemon.arguments = ["run", "--profile", folder + "/device.toml", "--url-file", folder + "/url"]
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate() } }
-        var url: String?
-        for _ in 0..<300 where url == nil {
-            url = try? String(contentsOfFile: folder + "/url", encoding: .utf8)
-            if url == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        let base = try #require(url)
+        let daemon = try await DaemonProcess(profile: folder + "/device.toml", urlFile: folder + "/url")
+        let base = daemon.url
         func hubLine(within seconds: Double, until condition: (Bool, String) -> Bool) async throws -> (Bool, String) {
             var last = (false, "")
             let deadline = Date().addingTimeInterval(seconds)
@@ -180,8 +208,6 @@ struct DaemonTests {
         line = try await hubLine(within: 30) { ok, _ in ok }
         #expect(line.0 && line.1.contains("Hub: online"), "the daemon did not recover: \(line)")
 
-        kill(daemon.processIdentifier, SIGTERM)
-        for _ in 0..<150 where daemon.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(daemon.terminationStatus == 0)
+        #expect(try await daemon.stop() == 0)
     }
 }

@@ -64,20 +64,8 @@ struct KioskEndToEndTests {
             """.write(toFile: profile, atomically: true, encoding: .utf8)
         #expect(try fieldpay(["invoices", "import", repository + "/samples/invoices.csv", "--profile", profile]).status == 0)
 
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: binary)
-        daemon.arguments = ["run", "--profile", profile, "--url-file", folder + "/url"]
-        let log = FileHandle(forWritingAtPath: "/dev/null")
-        daemon.standardOutput = log
-        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate() } }
-        var url: String?
-        for _ in 0..<200 where url == nil {
-            url = try? String(contentsOfFile: folder + "/url", encoding: .utf8)
-            if url == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        let kioskURL = try #require(url, "the daemon did not serve the kiosk page within 20 s")
+        let daemon = try await DaemonProcess(profile: profile, urlFile: folder + "/url")
+        let kioskURL = daemon.url
 
         let browser = try Browser(chromium: chromiumPath, profileFolder: folder + "/chromium")
         defer { browser.stop() }
@@ -126,10 +114,7 @@ struct KioskEndToEndTests {
         }
 
         // SIGTERM: a graceful stop, exit 0, and every payment whole (receipt, allocation, outbox entry).
-        kill(daemon.processIdentifier, SIGTERM)
-        for _ in 0..<150 where daemon.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!daemon.isRunning, "the daemon did not stop within 15 s of SIGTERM")
-        #expect(daemon.terminationStatus == 0)
+        #expect(try await daemon.stop() == 0, "the daemon did not stop with status 0 within 15 s of SIGTERM")
         let database = try AppDatabase(path: folder + "/device.sqlite")
         let receipts = try database.receipts()
         #expect(receipts.count == 2)
