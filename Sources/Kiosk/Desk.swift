@@ -116,6 +116,10 @@ public actor Desk {
     @discardableResult
     public func act(_ action: KioskAction) -> String? {
         let now = clock()
+        if action != .cancel {
+            if case .recording = session.screen { return "a payment is being recorded: wait for its receipt" }
+            guard session.current != nil else { return "there is no invoice on screen: scan one first" }
+        }
         let outstanding = session.current?.outstanding
         func amount(_ text: String?) throws(KioskInputError) -> Money {
             guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else {

@@ -206,6 +206,21 @@ struct KioskTests {
         #expect(await fixture.desk.state().screen == "awaiting")
     }
 
+    @Test("a payment with no invoice on screen is refused, and nothing is written")
+    func nothingOnScreen() async throws {
+        let fixture = try Fixture()
+        let app = Application(router: fixture.router)
+        try await app.test(.router) { client in
+            for (action, body) in [("cash", #"{"amount": "100"}"#), ("utr", #"{"utr": "412345678901"}"#), ("amount", #"{"amount": "100"}"#)] {
+                let response = try await post(client, action, body)
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("no invoice on screen"))
+            }
+            #expect(try await post(client, "cancel").status == .ok)
+        }
+        #expect(try fixture.database.outbox().isEmpty)
+    }
+
     @Test("actions only from this server's page: JSON only, loopback Host only, same Origin only")
     func sameOrigin() async throws {
         let fixture = try Fixture()
