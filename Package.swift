@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "KioskTests",
             dependencies: [
-                "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", "QRRender", "Imaging",
+                "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", "QRRender", "Imaging", "Hub", "Sync",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

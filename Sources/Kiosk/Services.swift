@@ -217,6 +217,28 @@ public struct SyncLoop: Service {
         (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Fetches the hub's events (waiting up to `wait` s for one) and hands each credit not yet tied to a
+    /// payment to the desk (the QR on screen may be the one paid). Returns whether one credited an invoice.
+    static func deliverCredits(_ service: SyncService, to desk: Desk, wait: Int) async throws -> Bool {
+        let events = try await service.listen(wait: wait) { event in
+            if event.paymentID == nil, let reference = event.reference, let amount = try? Money(parsing: event.amount) {
+                await desk.credit(reference: reference, utr: event.utr, amount: amount)
+            }
+        }
+        return events.contains { $0.invoice != nil }
+    }
+
+    /// One sync round. Before a page of invoice changes is applied, the hub's events are fetched and their
+    /// credits handed to the desk: a page fetched after a credit lowered an invoice already shows it paid, and
+    /// the desk must record the payment for the QR on screen against the cache as it was, or the ledger would
+    /// refuse it as "already paid". The event and the change are one transaction at the hub, so an event
+    /// fetch made after the page fetch holds every credit the page reflects; and the long-poll moves the event
+    /// cursor only after the desk has seen an event, so one it holds undelivered is fetched here too (the
+    /// session ignores the second delivery).
+    public static func round(_ service: SyncService, desk: Desk) async throws -> SyncService.Report {
+        try await service.runOnce(beforeApplying: { _ = try await deliverCredits(service, to: desk, wait: 0) })
+    }
+
     /// Asks for a round now (a payment was just recorded).
     public func poke() { wake.yield() }
 
@@ -236,15 +258,7 @@ public struct SyncLoop: Service {
                     var backoff = 1.0
                     while !Task.isCancelled {
                         do {
-                            let events = try await service.listen(wait: 25)
-                            var invoiceCredited = false
-                            for event in events {
-                                if event.invoice != nil { invoiceCredited = true }
-                                if event.paymentID == nil, let reference = event.reference, let amount = try? Money(parsing: event.amount) {
-                                    await desk.credit(reference: reference, utr: event.utr, amount: amount)
-                                }
-                            }
-                            if invoiceCredited { wake.yield() }
+                            if try await SyncLoop.deliverCredits(service, to: desk, wait: 25) { wake.yield() }
                             await state.reached()
                             backoff = 1
                         } catch {
@@ -265,7 +279,7 @@ public struct SyncLoop: Service {
                     for await _ in wakeups {
                         if Task.isCancelled { return }
                         do {
-                            let report = try await service.runOnce()
+                            let report = try await SyncLoop.round(service, desk: desk)
                             metrics.count("fieldpay_sync_rounds_total", labels: ["result": "ok"])
                             if report.uploaded + report.pulled + report.confirmed > 0 {
                                 logger.info("sync: \(report.uploaded) uploaded, \(report.confirmed) confirmed, \(report.pulled) invoice changes")

@@ -152,7 +152,8 @@ public struct SyncService: Sendable {
         public init() {}
     }
 
-    public func runOnce(progress: (Int) -> Void = { _ in }) async throws -> Report {
+    /// `beforeApplying` runs before each non-empty page of invoice changes is written, after it was fetched.
+    public func runOnce(progress: (Int) -> Void = { _ in }, beforeApplying: (() async throws -> Void)? = nil) async throws -> Report {
         var report = Report()
         var pushError: SyncError?
         // Push first: what the rep collected matters more than what the hub changed.
@@ -190,6 +191,7 @@ public struct SyncService: Sendable {
             let cursor = page.nextCursor
             let next = page.more ? Task { try await client.changes(after: cursor, limit: size) } : nil
             do {
+                if !page.changes.isEmpty { try await beforeApplying?() }
                 try database.applyChanges(page.changes.compactMap(SyncService.cacheChange), cursor: page.nextCursor)
             } catch {
                 next?.cancel()
@@ -212,11 +214,13 @@ public struct SyncService: Sendable {
         return (events.count, events.contains { $0.invoice != nil })
     }
 
-    /// As `listenOnce`, returning the events applied (the daemon hands credits for the QR on screen to its
-    /// session).
-    public func listen(wait: Int = 25) async throws -> [HubEvent] {
+    /// As `listenOnce`, returning the events applied. `handle` sees each event before the event cursor
+    /// moves past it (the daemon hands credits for the QR on screen to its session there): until it has, a
+    /// concurrent fetch from the cursor still gets the event.
+    public func listen(wait: Int = 25, handle: ((HubEvent) async -> Void)? = nil) async throws -> [HubEvent] {
         let page = try await client.events(since: try database.eventCursor(), wait: wait)
         for event in page.events {
+            await handle?(event)
             try database.applyHubEvent(id: event.id, paymentID: event.paymentID.flatMap(UUID.init(uuidString:)), utr: event.utr)
         }
         return page.events

@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import DeviceStore
+import FieldPayCore
+import Foundation
+import Hub
+import Hummingbird
+import InvoiceImport
+import NIOCore
+import Sync
+import Testing
+
+@testable import Kiosk
+
+/// The daemon's sync against a real hub on 127.0.0.1, in the order that raced: the PSP's credit for the QR on
+/// screen lowers the invoice at the hub, and a sync round pulls that change before the long-poll has handed
+/// the credit to the desk.
+@Suite("Kiosk sync with a real hub")
+struct SyncRaceTests {
+    @Test("a round that pulls an invoice a credit has just paid hands the credit to the desk first: Paid, with a receipt")
+    func creditBeforeChange() async throws {
+        let fixture = try Fixture()
+        let store = try HubStore(path: fixture.folder + "/hub.sqlite")
+        _ = try store.importInvoices(from: InvoiceFileReader(path: fixture.folder + "/invoices.csv"))
+        let secret = "whsec_race"
+        var configuration = HubConfiguration(dataDirectory: fixture.folder, razorpayWebhookSecret: secret)
+        configuration.port = 0
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: buildRouter(configuration, store: store),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) })
+        let server = Task { try await app.run() }
+        defer { server.cancel() }
+        var port = 0
+        for await value in ports {
+            port = value
+            break
+        }
+        let url = "http://127.0.0.1:\(port)"
+        guard case .enrolled(let enrolled) = try store.enroll(code: try store.createEnrollmentCode(rep: "Ravi"), deviceName: "kiosk") else {
+            Issue.record("enrollment failed")
+            return
+        }
+        let service = SyncService(database: fixture.database, client: HubClient(baseURL: url, token: "\(enrolled.deviceID).\(enrolled.secret)"))
+        _ = try await SyncLoop.round(service, desk: fixture.desk)
+
+        await fixture.desk.scanned("INV/2026-27/000101", symbology: "code128")
+        let reference = try #require(await fixture.desk.state().qr?.reference)
+        // The payer pays: a signed webhook; the hub credits the invoice (no device payment yet).
+        let body = try JSONSerialization.data(withJSONObject: [
+            "entity": "event", "event": "qr_code.credited", "contains": ["qr_code", "payment"],
+            "payload": [
+                "payment": ["entity": ["id": "pay_race1", "amount": 150_000, "currency": "INR", "status": "captured", "method": "upi", "acquirer_data": ["rrn": "412345678901"]]],
+                "qr_code": ["entity": ["id": "qr_race1", "notes": ["tr": reference]]],
+            ],
+        ])
+        var request = HTTPClientRequest(url: url + "/v1/webhooks/razorpay")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Razorpay-Signature", value: Razorpay.signature(body: body, secret: secret))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        #expect(response.status == .ok)
+        #expect(try store.invoiceOutstanding("INV/2026-27/000101") == .zero)
+
+        // The round comes first; the long-poll's delivery of the same credit comes after it.
+        _ = try await SyncLoop.round(service, desk: fixture.desk)
+        _ = try await SyncLoop.deliverCredits(service, to: fixture.desk, wait: 0)
+        let state = await fixture.desk.state()
+        #expect(state.screen == "paid", "\(state.screen): \(state.message ?? "")")
+        let receipt = try #require(try fixture.database.receipt(number: "KIOSK1-000001"))
+        #expect(receipt.payment.utr == "412345678901")
+        #expect(receipt.payment.upiReference == reference)
+        // The next round uploads it; the hub ties it to the credit and the invoice stays paid once.
+        _ = try await SyncLoop.round(service, desk: fixture.desk)
+        #expect(try fixture.database.outbox().isEmpty)
+        #expect(try store.invoiceOutstanding("INV/2026-27/000101") == .zero)
+        #expect(try store.paymentCount() == 1)
+    }
+}
