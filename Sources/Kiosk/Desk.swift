@@ -50,7 +50,6 @@ public actor Desk {
         self.onPrompt = onPrompt
     }
 
-    public var screen: Session.Screen { session.screen }
 
     // MARK: Inputs
 
