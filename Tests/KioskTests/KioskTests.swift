@@ -238,10 +238,10 @@ struct KioskTests {
         try await live.test(.live) { client in
             let body = #"{"amount": "1500"}"#
             let head = "POST /actions/cash HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
-            var status = try rawRequest(port: client.port!, head + "Host: evil.example:\(client.port!)\r\nOrigin: http://evil.example:\(client.port!)\r\n\r\n" + body)
+            var status = try await rawRequest(port: client.port!, head + "Host: evil.example:\(client.port!)\r\nOrigin: http://evil.example:\(client.port!)\r\n\r\n" + body)
             #expect(status.hasPrefix("HTTP/1.1 403"), "\(status)")
             #expect(try fixture.database.outbox().isEmpty)
-            status = try rawRequest(port: client.port!, head + "Host: 127.0.0.1:\(client.port!)\r\nOrigin: http://127.0.0.1:\(client.port!)\r\n\r\n" + body)
+            status = try await rawRequest(port: client.port!, head + "Host: 127.0.0.1:\(client.port!)\r\nOrigin: http://127.0.0.1:\(client.port!)\r\n\r\n" + body)
             #expect(status.hasPrefix("HTTP/1.1 200"), "\(status)")
         }
         #expect(try fixture.database.outbox().count == 1)
@@ -348,25 +348,34 @@ struct KioskTests {
     }
 }
 
-/// One request on a fresh socket, as written; returns the status line.
-func rawRequest(port: Int, _ text: String) throws -> String {
+/// One request on a fresh socket, as written; returns the status line. The reply is polled, never waited on in
+/// `recv`: the server under test answers on the same few threads this test runs on.
+func rawRequest(port: Int, _ text: String) async throws -> String {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     _ = text.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
+    var reply = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 4096)
-    let count = recv(fd, &buffer, buffer.count, 0)
-    let reply = String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
-    return String(reply.prefix { $0 != "\r" })
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline, !reply.contains(UInt8(ascii: "\r")) {
+        let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        if count > 0 {
+            reply += buffer[0..<count]
+        } else if count == 0 {
+            break
+        } else {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+    return String(String(decoding: reply, as: UTF8.self).prefix { $0 != "\r" })
 }
 
 @Suite("Scan pipeline")
