@@ -104,6 +104,7 @@ func deviceID(_ request: Request, store: HubStore) throws -> String {
     }
     switch try store.authenticate(String(header.dropFirst("Bearer ".count))) {
     case .device(let id): return id
+    case .manager: throw ProblemError(status: .forbidden, detail: "a manager's token is for the reports; devices use their own token")
     case .unknown: throw ProblemError(status: .unauthorized, detail: "unknown device or wrong secret")
     case .revoked: throw ProblemError(status: .forbidden, detail: "this device was revoked at the hub; enroll it again")
     }
@@ -300,6 +301,8 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
                 try await writer.finish(nil)
             })
     }
+
+    addReportRoutes(to: router, store: store)
 
     router.get("/metrics") { _, _ -> Response in
         Response(

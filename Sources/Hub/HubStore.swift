@@ -120,6 +120,7 @@ public final class HubStore: Sendable {
             // The device's Ed25519 receipt key, sent at enrollment; devices enrolled before have none.
             try db.execute(sql: "ALTER TABLE device ADD COLUMN publicKey BLOB")
         }
+        migrator.registerMigration("v5-collections", migrate: HubStore.migrateCollections)
         return migrator
     }
 
@@ -139,6 +140,15 @@ public final class HubStore: Sendable {
         try pool.write { db in
             var written = 0
             var rejected: [Rejection] = []
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let previous = try db.makeStatement(sql: "SELECT outstandingPaise FROM invoice WHERE number = ? AND deleted = 0")
+            let adjust = try db.makeStatement(sql: "INSERT INTO allocation (invoiceNumber, paise, at, kind) VALUES (?, ?, ?, 'import')")
+            let customer = try db.makeStatement(
+                sql: """
+                    INSERT INTO customer (code, name, region, phone) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, region = COALESCE(excluded.region, customer.region),
+                        phone = COALESCE(excluded.phone, customer.phone)
+                    """)
             let upsert = try db.makeStatement(
                 sql: """
                     INSERT INTO invoice (number, numberKey, customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise,
@@ -155,6 +165,12 @@ public final class HubStore: Sendable {
                 case .failure(let rejection): rejected.append(rejection)
                 case .success(let record):
                     let invoice = record.invoice
+                    // The ERP's outstanding replaces the hub's: the difference goes on the ledger, so that aging
+                    // as of an earlier date still rolls back to what was owed then.
+                    if let before = try Int64.fetchOne(previous, arguments: [invoice.number]), before != invoice.outstanding.paise {
+                        try adjust.execute(arguments: [invoice.number, before - invoice.outstanding.paise, now])
+                    }
+                    try customer.execute(arguments: [invoice.customerCode, record.customer.name, record.customer.region, record.customer.phone])
                     upsert.setUncheckedArguments([
                         invoice.number, normalizedInvoiceKey(invoice.number), invoice.customerCode, record.customer.name, invoice.invoiceDate.dayNumber,
                         invoice.dueDate.dayNumber, invoice.total.paise, invoice.outstanding.paise, invoice.sellerGstin?.value,
@@ -293,20 +309,25 @@ public final class HubStore: Sendable {
 
     public enum Authentication: Sendable, Equatable {
         case device(String)
+        /// A manager's token (`mgr_…`): the reports, never the device protocol.
+        case manager(String)
         case unknown
         case revoked
     }
 
-    /// Checks `Bearer <device_id>.<secret>`, comparing hashes in constant time.
+    /// Checks `Bearer <device_id>.<secret>` (or a manager's `mgr_<id>.<secret>`), comparing hashes in constant time.
     public func authenticate(_ token: String) throws -> Authentication {
         let parts = token.split(separator: ".", maxSplits: 1)
         guard parts.count == 2 else { return .unknown }
+        let id = String(parts[0])
+        let manager = id.hasPrefix("mgr_")
         let row = try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT secretHash, revoked FROM device WHERE id = ?", arguments: [String(parts[0])])
+            try Row.fetchOne(db, sql: "SELECT secretHash, revoked FROM \(manager ? "manager" : "device") WHERE id = ?", arguments: [id])
         }
         guard let row else { return .unknown }
         guard constantTimeEqual(Array((row[0] as String).utf8), Array(HubStore.sha256(String(parts[1])).utf8)) else { return .unknown }
-        return (row[1] as Bool) ? .revoked : .device(String(parts[0]))
+        if row[1] as Bool { return .revoked }
+        return manager ? .manager(id) : .device(id)
     }
 
     public func revoke(deviceID: String) throws -> Bool {
@@ -368,6 +389,10 @@ public final class HubStore: Sendable {
                 try db.execute(
                     sql: "UPDATE credit SET paymentId = ? WHERE provider = ? AND providerPaymentId = ?",
                     arguments: [paymentID, credit[0] as String, credit[1] as String])
+                // The credit's allocation is this payment's from now on (in the register and the history).
+                try db.execute(
+                    sql: "UPDATE allocation SET paymentId = ? WHERE kind = 'credit' AND creditProvider = ? AND creditId = ?",
+                    arguments: [paymentID, credit[0] as String, credit[1] as String])
                 if (credit[2] as Int64) != amount.paise { flagged = true }
                 creditUTR = credit[3]
                 creditTaken = true
@@ -382,6 +407,8 @@ public final class HubStore: Sendable {
                 try db.execute(
                     sql: "UPDATE invoice SET outstandingPaise = max(0, outstandingPaise - ?), version = ? WHERE number = ?",
                     arguments: [part.paise, try HubStore.nextVersion(db), number])
+                // What the invoice was lowered by (never below zero), on the day the rep took the money.
+                try HubStore.allocate(number, paise: min(outstanding, part.paise), at: payment.recordedAtMillis, kind: "payment", paymentID: paymentID, db)
             }
             // A UTR another payment already holds is not taken: the payment waits for confirmation, flagged.
             var utr = payment.utr ?? creditUTR
@@ -392,10 +419,14 @@ public final class HubStore: Sendable {
             let status = payment.method == "upi" ? (utr == nil && !creditTaken ? "awaiting-confirmation" : "confirmed") : "received"
             try db.execute(
                 sql: """
-                    INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt,
+                        recordedAt, customerCode)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, utr, status, flagged, String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000)])
+                arguments: [
+                    paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, utr, status, flagged,
+                    String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000), payment.recordedAtMillis, payment.customerCode,
+                ])
             return .created(PaymentResult(paymentID: paymentID, status: status, flaggedForReview: flagged))
         }
     }

@@ -236,9 +236,13 @@ extension HubStore {
             try store("unmatched", invoice: nil, paymentID: nil)
             return .unmatched
         }
+        let outstanding = try Int64.fetchOne(db, sql: "SELECT outstandingPaise FROM invoice WHERE number = ?", arguments: [number]) ?? 0
         try db.execute(
             sql: "UPDATE invoice SET outstandingPaise = max(0, outstandingPaise - ?), version = ? WHERE number = ?",
             arguments: [credit.amount.paise, try HubStore.nextVersion(db), number])
+        try HubStore.allocate(
+            number, paise: min(outstanding, credit.amount.paise), at: now, kind: "credit", paymentID: nil, db,
+            credit: (credit.provider, credit.providerPaymentID))
         try store("matched", invoice: number, paymentID: nil)
         return .creditedInvoice
     }

@@ -17,7 +17,10 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldpay-hub",
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
-        subcommands: [Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, FakePSP.self]
+        subcommands: [
+            Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, HubManagers.self, HubReports.self,
+            FakePSP.self,
+        ]
     )
 }
 

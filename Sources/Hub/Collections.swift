@@ -1,0 +1,405 @@
+import FieldPayCore
+import Foundation
+import GRDB
+import HubAPI
+
+/// The collections ledger: every change to an invoice's outstanding is a row of `allocation` (a device
+/// payment's part on the day the rep took it, a PSP credit when it reached the hub, the difference an ERP
+/// re-import made), so the hub can say what was owed on any earlier date by rolling today's outstanding
+/// back: owed(D) = outstanding now + Σ allocations after D, over invoices dated up to D.
+extension HubStore {
+    /// India Standard Time, in ms: report days are Indian days.
+    static let dayMillis: Int64 = 86_400_000
+    static let istOffsetMillis: Int64 = 19_800_000
+
+    /// The first millisecond after `day` ends, India time.
+    static func endOfDay(_ day: LocalDate) -> Int64 { (Int64(day.dayNumber) + 1) * dayMillis - istOffsetMillis }
+
+    /// The India day a millisecond timestamp falls on.
+    static func day(ofMillis millis: Int64) -> LocalDate {
+        let shifted = millis + istOffsetMillis
+        return LocalDate(dayNumber: Int32((shifted - ((shifted % dayMillis) + dayMillis) % dayMillis) / dayMillis))
+    }
+
+    static func migrateCollections(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE customer (
+                    code TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    region TEXT,
+                    phone TEXT
+                );
+                INSERT INTO customer (code, name) SELECT customerCode, max(customerName) FROM invoice GROUP BY customerCode;
+                CREATE INDEX invoice_customer ON invoice(customerCode);
+                -- what lowered (or, from a re-import, raised: negative) each invoice's outstanding, and when
+                CREATE TABLE allocation (
+                    id INTEGER PRIMARY KEY,
+                    invoiceNumber TEXT NOT NULL,
+                    paise INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('payment', 'credit', 'import')),
+                    paymentId TEXT,
+                    creditProvider TEXT,
+                    creditId TEXT
+                );
+                CREATE INDEX allocation_invoice ON allocation(invoiceNumber, at);
+                CREATE INDEX allocation_at ON allocation(at);
+                CREATE INDEX allocation_payment ON allocation(paymentId) WHERE paymentId IS NOT NULL;
+                ALTER TABLE payment ADD COLUMN recordedAt INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payment ADD COLUMN customerCode TEXT NOT NULL DEFAULT '';
+                UPDATE payment SET recordedAt = COALESCE(json_extract(body, '$.recorded_at_ms'), receivedAt),
+                    customerCode = COALESCE(json_extract(body, '$.customer_code'), '');
+                CREATE INDEX payment_recorded ON payment(recordedAt);
+                CREATE INDEX payment_customer ON payment(customerCode, recordedAt);
+                -- Hub data from before the ledger: payments' allocations from their bodies (amounts are
+                -- 'rupees.paise' with two decimals, checked at upload), unless a credit lowered the invoice first.
+                INSERT INTO allocation (invoiceNumber, paise, at, kind, paymentId)
+                    SELECT json_extract(part.value, '$.invoice'), CAST(replace(json_extract(part.value, '$.amount'), '.', '') AS INTEGER),
+                        payment.recordedAt, 'payment', payment.id
+                    FROM payment, json_each(payment.body, '$.allocations') AS part
+                    WHERE json_extract(part.value, '$.invoice') IN (SELECT number FROM invoice)
+                        AND payment.id NOT IN (SELECT paymentId FROM credit WHERE paymentId IS NOT NULL AND invoiceNumber IS NOT NULL);
+                INSERT INTO allocation (invoiceNumber, paise, at, kind, paymentId, creditProvider, creditId)
+                    SELECT invoiceNumber, amountPaise, receivedAt, 'credit', paymentId, provider, providerPaymentId
+                    FROM credit WHERE state = 'matched' AND invoiceNumber IS NOT NULL;
+                CREATE TABLE manager (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    secretHash TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,
+                    revoked INTEGER NOT NULL DEFAULT 0
+                );
+                """)
+    }
+
+    static func allocate(
+        _ invoice: String, paise: Int64, at: Int64, kind: String, paymentID: String?, _ db: Database,
+        credit: (provider: String, id: String)? = nil
+    ) throws {
+        guard paise != 0 else { return }
+        try db.execute(
+            sql: "INSERT INTO allocation (invoiceNumber, paise, at, kind, paymentId, creditProvider, creditId) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [invoice, paise, at, kind, paymentID, credit?.provider, credit?.id])
+    }
+
+    // MARK: Managers
+
+    /// A manager's API token, `mgr_<id>.<secret>`: shown once, kept as a SHA-256.
+    public func addManager(name: String) throws -> (id: String, token: String) {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 100 else { throw ReportInputError("a manager's name must be 1 to 100 characters") }
+        let id = "mgr_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let secret = (0..<2).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined().lowercased()
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO manager (id, name, secretHash, createdAt) VALUES (?, ?, ?, ?)",
+                arguments: [id, trimmed, HubStore.sha256(secret), Int64(Date().timeIntervalSince1970)])
+        }
+        return (id, id + "." + secret)
+    }
+
+    public func managers() throws -> [(id: String, name: String, revoked: Bool)] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT id, name, revoked FROM manager ORDER BY createdAt, id").map { ($0[0], $0[1], $0[2]) } }
+    }
+
+    public func revokeManager(id: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE manager SET revoked = 1 WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
+    // MARK: Aging
+
+    /// Bucket edges in days past due: strictly increasing, positive; [30, 60, 90] gives current, 1-30,
+    /// 31-60, 61-90, 90+.
+    public struct AgingEdges: Sendable, Equatable {
+        public let days: [Int]
+        public static let standard = AgingEdges(validated: [30, 60, 90])
+
+        init(validated days: [Int]) { self.days = days }
+
+        /// Parses "30,60,90"; nil with the reason in `problem` when it is not 1 to 8 increasing whole days up to 3650.
+        public static func parse(_ text: String) -> Result<AgingEdges, ReportInputError> {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let days = parts.compactMap { Int($0) }
+            guard days.count == parts.count, (1...8).contains(days.count) else {
+                return .failure(ReportInputError("edges must be 1 to 8 whole numbers of days separated by commas, like 30,60,90"))
+            }
+            guard days.allSatisfy({ (1...3650).contains($0) }), zip(days, days.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                return .failure(ReportInputError("edges must increase and lie between 1 and 3650 days, like 30,60,90"))
+            }
+            return .success(AgingEdges(validated: days))
+        }
+
+        public var labels: [String] {
+            var labels = ["current"]
+            var low = 1
+            for edge in days {
+                labels.append("\(low)-\(edge)")
+                low = edge + 1
+            }
+            labels.append("\(days.last!)+")
+            return labels
+        }
+
+        public func bucket(daysPastDue: Int) -> Int {
+            guard daysPastDue > 0 else { return 0 }
+            return 1 + (days.firstIndex { daysPastDue <= $0 } ?? days.count)
+        }
+    }
+
+    /// An invoice's outstanding as of the end of `asOf` (India time): today's plus what was allocated after.
+    /// `customer` restricts it to one customer's invoices (by index).
+    private static func openInvoicesSQL(customer: Bool) -> String {
+        if customer {
+            return """
+                SELECT number, customerCode, invoiceDate, dueDate, totalPaise,
+                    outstandingPaise + COALESCE((SELECT SUM(paise) FROM allocation WHERE invoiceNumber = number AND at >= :cutoff), 0) AS owed
+                FROM invoice WHERE customerCode = :customer AND deleted = 0 AND invoiceDate <= :day
+                """
+        }
+        return """
+            WITH later AS (SELECT invoiceNumber, SUM(paise) AS back FROM allocation WHERE at >= :cutoff GROUP BY invoiceNumber)
+            SELECT number, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise + COALESCE(later.back, 0) AS owed
+            FROM invoice LEFT JOIN later ON later.invoiceNumber = invoice.number
+            WHERE deleted = 0 AND invoiceDate <= :day
+            """
+    }
+
+    private struct Accumulator {
+        var buckets: [Int64]
+        var invoices = 0
+        var oldest = Int.min
+        init(_ count: Int) { buckets = Array(repeating: 0, count: count) }
+        var total: Int64 { buckets.reduce(0, +) }
+        mutating func add(_ owed: Int64, bucket: Int, late: Int) {
+            buckets[bucket] += owed
+            invoices += 1
+            oldest = max(oldest, late)
+        }
+        var amounts: BucketAmounts {
+            BucketAmounts(buckets: buckets.map { Money(paise: $0).plainString }, outstanding: Money(paise: total).plainString, invoices: invoices)
+        }
+    }
+
+    /// Outstanding per customer and bucket as of `asOf`, largest first, one page of customers (all on
+    /// `perPage: nil`), with the totals over every customer.
+    public func aging(asOf: LocalDate, edges: AgingEdges = .standard, page: Int = 1, perPage: Int? = 100) throws -> AgingReport {
+        try pool.read { db in
+            var perCustomer: [String: Accumulator] = [:]
+            var totals = Accumulator(edges.labels.count)
+            let rows = try Row.fetchCursor(
+                db, sql: HubStore.openInvoicesSQL(customer: false),
+                arguments: ["cutoff": HubStore.endOfDay(asOf), "day": asOf.dayNumber])
+            let day = Int(asOf.dayNumber)
+            while let row = try rows.next() {
+                let owed: Int64 = row[5]
+                guard owed > 0 else { continue }
+                let late = day - Int(row[3] as Int64)
+                let bucket = edges.bucket(daysPastDue: late)
+                perCustomer[row[1], default: Accumulator(edges.labels.count)].add(owed, bucket: bucket, late: late)
+                totals.add(owed, bucket: bucket, late: late)
+            }
+            let ordered = perCustomer.map { ($0.key, $0.value.total) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            let size = perPage ?? max(ordered.count, 1)
+            let slice = ordered.dropFirst((page - 1) * size).prefix(size)
+            let names = try HubStore.customers(slice.map(\.0), db)
+            let rowsOut = slice.map { code, _ in
+                let accumulator = perCustomer[code]!
+                return AgingCustomerRow(
+                    customerCode: code, customerName: names[code]?.name ?? "", region: names[code]?.region, amounts: accumulator.amounts,
+                    oldestDaysPastDue: accumulator.oldest)
+            }
+            return AgingReport(
+                asOf: asOf.isoString, edges: edges.days, buckets: edges.labels, totals: totals.amounts, customers: ordered.count, rows: rowsOut,
+                page: PageInfo(page: page, perPage: size, rows: ordered.count))
+        }
+    }
+
+    static func customers(_ codes: [String], _ db: Database) throws -> [String: (name: String, region: String?)] {
+        var found: [String: (name: String, region: String?)] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT name, region FROM customer WHERE code = ?")
+        for code in codes {
+            if let row = try Row.fetchOne(statement, arguments: [code]) { found[code] = (row[0], row[1]) }
+        }
+        return found
+    }
+
+    /// One customer's aging as of `asOf`, with its open invoices (oldest due first); nil for an unknown customer.
+    public func customerAging(_ code: String, asOf: LocalDate, edges: AgingEdges = .standard, page: Int = 1, perPage: Int? = 100) throws
+        -> CustomerAging?
+    {
+        try pool.read { db -> CustomerAging? in
+            guard let customer = try HubStore.customers([code], db)[code] else { return nil }
+            let rows = try Row.fetchAll(
+                db, sql: HubStore.openInvoicesSQL(customer: true) + " ORDER BY dueDate, number",
+                arguments: ["cutoff": HubStore.endOfDay(asOf), "day": asOf.dayNumber, "customer": code])
+            var totals = Accumulator(edges.labels.count)
+            var invoices: [AgingInvoiceRow] = []
+            let labels = edges.labels
+            for row in rows {
+                let owed: Int64 = row[5]
+                guard owed > 0 else { continue }
+                let due = LocalDate(dayNumber: row[3])
+                let late = due.days(until: asOf)
+                let bucket = edges.bucket(daysPastDue: late)
+                totals.add(owed, bucket: bucket, late: late)
+                invoices.append(
+                    AgingInvoiceRow(
+                        number: row[0], invoiceDate: LocalDate(dayNumber: row[2]).isoString, dueDate: due.isoString,
+                        total: Money(paise: row[4]).plainString, outstanding: Money(paise: owed).plainString, daysPastDue: late, bucket: labels[bucket]))
+            }
+            let size = perPage ?? max(invoices.count, 1)
+            return CustomerAging(
+                asOf: asOf.isoString, edges: edges.days, buckets: labels, customerCode: code, customerName: customer.name, region: customer.region,
+                totals: totals.amounts, invoices: Array(invoices.dropFirst((page - 1) * size).prefix(size)),
+                page: PageInfo(page: page, perPage: size, rows: invoices.count))
+        }
+    }
+
+    /// Days Sales Outstanding over `from...to`.
+    public func dso(from: LocalDate, to: LocalDate) throws -> DSOReport {
+        let receivables = try pool.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(owed), 0) FROM (\(HubStore.openInvoicesSQL(customer: false))) WHERE owed > 0",
+                arguments: ["cutoff": HubStore.endOfDay(to), "day": to.dayNumber]) ?? 0
+        }
+        let sales = try pool.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(totalPaise), 0) FROM invoice WHERE deleted = 0 AND invoiceDate BETWEEN ? AND ?",
+                arguments: [from.dayNumber, to.dayNumber]) ?? 0
+        }
+        let days = from.days(until: to) + 1
+        let dso = sales > 0 ? (Double(receivables) / Double(sales) * Double(days) * 10).rounded() / 10 : nil
+        return DSOReport(
+            from: from.isoString, to: to.isoString, days: days, receivables: Money(paise: receivables).plainString,
+            creditSales: Money(paise: sales).plainString, dso: dso)
+    }
+
+    // MARK: Register
+
+    /// Payments recorded by reps from `from` to `to` (India days), per day, rep and method.
+    public func register(from: LocalDate, to: LocalDate, page: Int = 1, perPage: Int? = 100) throws -> CollectionRegister {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT (payment.recordedAt + :offset) / :day AS day, device.rep, payment.method, COUNT(*), SUM(payment.amountPaise)
+                    FROM payment JOIN device ON device.id = payment.deviceId
+                    WHERE payment.recordedAt >= :start AND payment.recordedAt < :end
+                    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                    """,
+                arguments: [
+                    "offset": HubStore.istOffsetMillis, "day": HubStore.dayMillis, "start": HubStore.endOfDay(from.adding(days: -1)),
+                    "end": HubStore.endOfDay(to),
+                ])
+            var register: [RegisterRow] = []
+            var days: [(LocalDate, Int, Int64)] = []
+            var count = 0
+            var amount: Int64 = 0
+            for row in rows {
+                let day = LocalDate(dayNumber: Int32(row[0] as Int64))
+                let (n, paise): (Int, Int64) = (row[3], row[4])
+                register.append(RegisterRow(day: day.isoString, rep: row[1], method: row[2], payments: n, amount: Money(paise: paise).plainString))
+                if days.last?.0 == day { days[days.count - 1].1 += n; days[days.count - 1].2 += paise } else { days.append((day, n, paise)) }
+                count += n
+                amount += paise
+            }
+            let size = perPage ?? max(register.count, 1)
+            return CollectionRegister(
+                from: from.isoString, to: to.isoString, rows: Array(register.dropFirst((page - 1) * size).prefix(size)),
+                days: days.map { RegisterDay(day: $0.0.isoString, payments: $0.1, amount: Money(paise: $0.2).plainString) }, payments: count,
+                amount: Money(paise: amount).plainString, page: PageInfo(page: page, perPage: size, rows: register.count))
+        }
+    }
+
+    // MARK: History
+
+    /// A customer's invoices and payments, newest first, at most `limit` of each; nil for an unknown customer.
+    public func customerHistory(_ code: String, limit: Int = 200) throws -> CustomerHistory? {
+        try pool.read { db -> CustomerHistory? in
+            guard let customer = try HubStore.customers([code], db)[code] else { return nil }
+            let invoiceRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT number, invoiceDate, dueDate, totalPaise, outstandingPaise,
+                        (SELECT MAX(at) FROM allocation WHERE invoiceNumber = number AND kind != 'import')
+                    FROM invoice WHERE customerCode = ? AND deleted = 0 ORDER BY invoiceDate DESC, number DESC
+                    """, arguments: [code])
+            var invoiced: Int64 = 0
+            var outstanding: Int64 = 0
+            var dates: [String: (invoice: Int, due: Int)] = [:]
+            var invoices: [HistoryInvoice] = []
+            for row in invoiceRows {
+                let (total, open): (Int64, Int64) = (row[3], row[4])
+                invoiced += total
+                outstanding += open
+                dates[row[0]] = (row[1], row[2])
+                let lastPaid: Int64? = row[5]
+                invoices.append(
+                    HistoryInvoice(
+                        number: row[0], invoiceDate: LocalDate(dayNumber: row[1]).isoString, dueDate: LocalDate(dayNumber: row[2]).isoString,
+                        total: Money(paise: total).plainString, outstanding: Money(paise: open).plainString,
+                        paidOn: open == 0 ? lastPaid.map { HubStore.day(ofMillis: $0).isoString } : nil))
+            }
+            // Payments: the device's (allocations from the ledger), and PSP credits no device has recorded.
+            let paymentRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT payment.id, payment.receiptNumber, payment.method, payment.amountPaise, payment.recordedAt, device.rep, payment.status
+                    FROM payment JOIN device ON device.id = payment.deviceId WHERE payment.customerCode = ?
+                    UNION ALL
+                    SELECT NULL, NULL, 'upi', credit.amountPaise, credit.receivedAt, NULL, 'credited-by-psp'
+                    FROM allocation JOIN invoice ON invoice.number = allocation.invoiceNumber
+                    JOIN credit ON credit.provider = allocation.creditProvider AND credit.providerPaymentId = allocation.creditId
+                    WHERE invoice.customerCode = ? AND allocation.kind = 'credit' AND allocation.paymentId IS NULL
+                    ORDER BY 5 DESC
+                    """, arguments: [code, code])
+            let parts = try db.cachedStatement(sql: "SELECT invoiceNumber, paise, at FROM allocation WHERE paymentId = ? ORDER BY id")
+            var payments: [HistoryPayment] = []
+            for row in paymentRows {
+                let id: String? = row[0]
+                let allocations = try id.map { try Row.fetchAll(parts, arguments: [$0]) } ?? []
+                payments.append(
+                    HistoryPayment(
+                        receiptNumber: row[1], method: row[2], amount: Money(paise: row[3]).plainString, day: HubStore.day(ofMillis: row[4]).isoString,
+                        atMillis: row[4], rep: row[5], status: row[6],
+                        allocations: allocations.map { HistoryAllocation(invoice: $0[0], amount: Money(paise: $0[1]).plainString) }))
+            }
+            // How long they take: every payment or credit allocation to this customer's invoices, weighted by amount.
+            var weight: Int64 = 0
+            var toPay: Double = 0
+            var late: Double = 0
+            let ledger = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT allocation.invoiceNumber, allocation.paise, allocation.at FROM allocation
+                    JOIN invoice ON invoice.number = allocation.invoiceNumber
+                    WHERE invoice.customerCode = ? AND invoice.deleted = 0 AND allocation.kind != 'import' AND allocation.paise > 0
+                    """, arguments: [code])
+            while let row = try ledger.next() {
+                guard let known = dates[row[0]] else { continue }
+                let paise: Int64 = row[1]
+                let day = Int(HubStore.day(ofMillis: row[2]).dayNumber)
+                weight += paise
+                toPay += Double(paise) * Double(day - known.invoice)
+                late += Double(paise) * Double(day - known.due)
+            }
+            func average(_ sum: Double) -> Double? { weight > 0 ? (sum / Double(weight) * 10).rounded() / 10 : nil }
+            return CustomerHistory(
+                customerCode: code, customerName: customer.name, region: customer.region, invoiced: Money(paise: invoiced).plainString,
+                paid: Money(paise: invoiced - outstanding).plainString, outstanding: Money(paise: outstanding).plainString,
+                averageDaysToPay: average(toPay), averageDaysLate: average(late), invoices: Array(invoices.prefix(limit)),
+                payments: Array(payments.prefix(limit)), more: invoices.count > limit || payments.count > limit)
+        }
+    }
+}
+
+/// A report parameter a manager got wrong, in words.
+public struct ReportInputError: FieldPayError, Equatable {
+    public let message: String
+    public var codeString: String { "hub.invalid-input" }
+    public init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,195 @@
+import FieldPayCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HubAPI
+import NIOCore
+
+/// The managers' reports: JSON by default, CSV with `format=csv` (or `Accept: text/csv`). Every route needs
+/// a manager's token (`fieldpay-hub managers add`); a device's token is refused.
+func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore) {
+    router.get("/v1/reports/aging") { request, _ -> Response in
+        try managerID(request, store: store)
+        let query = ReportQuery(request)
+        let asOf = try query.date("as_of", default: LocalDate.today())
+        let edges = try query.edges()
+        let format = try query.format()
+        let paging = try query.paging()
+        let report = try store.aging(asOf: asOf, edges: edges, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
+        guard format == .csv else { return try reportJSON(report) }
+        var csv = CSVWriter(header: ["customer_code", "customer_name", "region"] + report.buckets + ["outstanding", "invoices", "oldest_days_past_due"])
+        for row in report.rows {
+            csv.add(
+                text: [row.customerCode, row.customerName, row.region ?? ""],
+                numbers: row.amounts.buckets + [row.amounts.outstanding, String(row.amounts.invoices), String(row.oldestDaysPastDue)])
+        }
+        csv.add(text: ["TOTAL", "", ""], numbers: report.totals.buckets + [report.totals.outstanding, String(report.totals.invoices), ""])
+        return csv.response(filename: "aging-\(report.asOf).csv")
+    }
+
+    router.get("/v1/reports/aging/customers/:code") { request, context -> Response in
+        try managerID(request, store: store)
+        let code = try context.parameters.require("code")
+        let query = ReportQuery(request)
+        let asOf = try query.date("as_of", default: LocalDate.today())
+        let edges = try query.edges()
+        let format = try query.format()
+        let paging = try query.paging()
+        guard let report = try store.customerAging(code, asOf: asOf, edges: edges, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
+        else { throw ProblemError(status: .notFound, detail: "no customer \(code) at this hub") }
+        guard format == .csv else { return try reportJSON(report) }
+        var csv = CSVWriter(header: ["invoice", "invoice_date", "due_date", "total", "outstanding", "days_past_due", "bucket"])
+        for row in report.invoices {
+            csv.add(text: [row.number], numbers: [row.invoiceDate, row.dueDate, row.total, row.outstanding, String(row.daysPastDue), row.bucket])
+        }
+        return csv.response(filename: "aging-\(code)-\(report.asOf).csv")
+    }
+
+    router.get("/v1/reports/dso") { request, _ -> Response in
+        try managerID(request, store: store)
+        let query = ReportQuery(request)
+        let to = try query.date("to", default: LocalDate.today())
+        let from = try query.date("from", default: to.adding(days: -29))
+        try query.checkRange(from: from, to: to)
+        return try reportJSON(try store.dso(from: from, to: to))
+    }
+
+    router.get("/v1/reports/register") { request, _ -> Response in
+        try managerID(request, store: store)
+        let query = ReportQuery(request)
+        let to = try query.date("to", default: LocalDate.today())
+        let from = try query.date("from", default: to)
+        try query.checkRange(from: from, to: to)
+        let format = try query.format()
+        let paging = try query.paging()
+        let report = try store.register(from: from, to: to, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
+        guard format == .csv else { return try reportJSON(report) }
+        var csv = CSVWriter(header: ["day", "rep", "method", "payments", "amount"])
+        for row in report.rows { csv.add(text: [row.day, row.rep, row.method], numbers: [String(row.payments), row.amount]) }
+        csv.add(text: ["TOTAL", "", ""], numbers: [String(report.payments), report.amount])
+        return csv.response(filename: "register-\(report.from)-\(report.to).csv")
+    }
+
+    router.get("/v1/customers/:code/history") { request, context -> Response in
+        try managerID(request, store: store)
+        let code = try context.parameters.require("code")
+        let query = ReportQuery(request)
+        let limit = try query.integer("limit", default: 200, range: 1...5000)
+        let format = try query.format()
+        guard let history = try store.customerHistory(code, limit: limit) else {
+            throw ProblemError(status: .notFound, detail: "no customer \(code) at this hub")
+        }
+        guard format == .csv else { return try reportJSON(history) }
+        // One row per allocation: what was paid against which invoice, when, how and by whom.
+        var csv = CSVWriter(header: ["day", "receipt", "method", "rep", "status", "payment_amount", "invoice", "allocated"])
+        for payment in history.payments {
+            let parts = payment.allocations.isEmpty ? [HistoryAllocation(invoice: "", amount: "")] : payment.allocations
+            for part in parts {
+                csv.add(
+                    text: [payment.day, payment.receiptNumber ?? "", payment.method, payment.rep ?? "", payment.status],
+                    numbers: [payment.amount], moreText: [part.invoice], moreNumbers: [part.amount])
+            }
+        }
+        return csv.response(filename: "history-\(code).csv")
+    }
+}
+
+/// The manager a request's `Authorization: Bearer mgr_<id>.<secret>` names; 401/403 in problem JSON otherwise.
+@discardableResult
+func managerID(_ request: Request, store: HubStore) throws -> String {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        throw ProblemError(status: .unauthorized, detail: "reports need Authorization: Bearer <manager token> (fieldpay-hub managers add)")
+    }
+    switch try store.authenticate(String(header.dropFirst("Bearer ".count))) {
+    case .manager(let id): return id
+    case .device: throw ProblemError(status: .forbidden, detail: "a device's token cannot read reports; use a manager's token")
+    case .unknown: throw ProblemError(status: .unauthorized, detail: "unknown manager or wrong secret")
+    case .revoked: throw ProblemError(status: .forbidden, detail: "this token was revoked at the hub")
+    }
+}
+
+func reportJSON(_ value: some Encodable) throws -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try ReportCoding.encoder.encode(value))))
+}
+
+enum ReportFormat { case json, csv }
+
+/// A report's query parameters, each checked with a message that says what was expected.
+struct ReportQuery {
+    let request: Request
+
+    init(_ request: Request) { self.request = request }
+
+    func value(_ name: String) -> String? { request.uri.queryParameters[name[...]].map(String.init) }
+
+    func date(_ name: String, default fallback: LocalDate) throws -> LocalDate {
+        guard let text = value(name) else { return fallback }
+        guard text.utf8.count == 10, let date = LocalDate(parsing: text), date.isoString == text else {
+            throw ProblemError(status: .badRequest, detail: "\(name) must be a date like 2026-11-30, not \(text.prefix(40))")
+        }
+        return date
+    }
+
+    func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = value(name) else { return fallback }
+        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let number = Int(text), range.contains(number) else {
+            throw ProblemError(status: .badRequest, detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func paging() throws -> (page: Int, perPage: Int) {
+        (try integer("page", default: 1, range: 1...1_000_000), try integer("per_page", default: 100, range: 1...1000))
+    }
+
+    func edges() throws -> HubStore.AgingEdges {
+        guard let text = value("edges") else { return .standard }
+        switch HubStore.AgingEdges.parse(text) {
+        case .success(let edges): return edges
+        case .failure(let error): throw ProblemError(status: .badRequest, detail: error.message)
+        }
+    }
+
+    func format() throws -> ReportFormat {
+        switch value("format") {
+        case nil: return request.headers[.accept]?.contains("text/csv") == true ? .csv : .json
+        case "json": return .json
+        case "csv": return .csv
+        case let other?: throw ProblemError(status: .badRequest, detail: "format must be json or csv, not \(other.prefix(40))")
+        }
+    }
+
+    func checkRange(from: LocalDate, to: LocalDate) throws {
+        guard from <= to else { throw ProblemError(status: .badRequest, detail: "from (\(from)) is after to (\(to))") }
+        guard from.days(until: to) < 3660 else { throw ProblemError(status: .badRequest, detail: "a report covers at most 10 years") }
+    }
+}
+
+/// RFC 4180 CSV. Text cells that a spreadsheet would run as a formula (=, +, -, @ first) get a leading '.
+struct CSVWriter {
+    private(set) var text: String
+
+    init(header: [String]) { text = header.map(CSVWriter.quote).joined(separator: ",") + "\r\n" }
+
+    mutating func add(text cells: [String], numbers: [String], moreText: [String] = [], moreNumbers: [String] = []) {
+        let row = cells.map(CSVWriter.safe) + numbers + moreText.map(CSVWriter.safe) + moreNumbers
+        text += row.map(CSVWriter.quote).joined(separator: ",") + "\r\n"
+    }
+
+    static func safe(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return cell }
+        return "'" + cell
+    }
+
+    static func quote(_ cell: String) -> String {
+        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    func response(filename: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })\""],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
