@@ -136,6 +136,7 @@ let package = Package(
             dependencies: [
                 "Hub", "HubAPI", "InvoiceImport", "FieldPayCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
