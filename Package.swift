@@ -103,6 +103,7 @@ let package = Package(
             dependencies: [
                 "Scanning", "Imaging", "Capture", "CZBarBaseline", "DeviceStore", "InvoiceImport", "DeviceApp", "UPI",
                 "QRRender", "Hub", "HubAPI", "Sync", "Kiosk", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ]
         ),

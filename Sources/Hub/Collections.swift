@@ -50,7 +50,8 @@ extension HubStore {
                 ALTER TABLE payment ADD COLUMN customerCode TEXT NOT NULL DEFAULT '';
                 UPDATE payment SET recordedAt = COALESCE(json_extract(body, '$.recorded_at_ms'), receivedAt),
                     customerCode = COALESCE(json_extract(body, '$.customer_code'), '');
-                CREATE INDEX payment_recorded ON payment(recordedAt);
+                -- covering for the register, which reads a month of payments at a time
+                CREATE INDEX payment_recorded ON payment(recordedAt, deviceId, method, amountPaise);
                 CREATE INDEX payment_customer ON payment(customerCode, recordedAt);
                 -- Hub data from before the ledger: payments' allocations from their bodies (amounts are
                 -- 'rupees.paise' with two decimals, checked at upload), unless a credit lowered the invoice first.
@@ -150,21 +151,17 @@ extension HubStore {
         }
     }
 
-    /// An invoice's outstanding as of the end of `asOf` (India time): today's plus what was allocated after.
-    /// `customer` restricts it to one customer's invoices (by index).
-    private static func openInvoicesSQL(customer: Bool) -> String {
-        if customer {
-            return """
-                SELECT number, customerCode, invoiceDate, dueDate, totalPaise,
-                    outstandingPaise + COALESCE((SELECT SUM(paise) FROM allocation WHERE invoiceNumber = number AND at >= :cutoff), 0) AS owed
-                FROM invoice WHERE customerCode = :customer AND deleted = 0 AND invoiceDate <= :day
-                """
-        }
+    /// An invoice's outstanding as of the end of `asOf` (India time): today's plus what was allocated after,
+    /// by one probe of `allocation_invoice` per invoice (faster in SQLite than grouping the later allocations
+    /// and joining them). `customer` restricts it to one customer's invoices (by index).
+    /// With nothing allocated after the cutoff (a report as of today), today's outstanding is the answer.
+    private static func openInvoicesSQL(customer: Bool, _ db: Database, cutoff: Int64) throws -> String {
+        let latest = try Int64.fetchOne(db, sql: "SELECT MAX(at) FROM allocation") ?? Int64.min
+        let owed = latest < cutoff
+            ? "outstandingPaise" : "outstandingPaise + COALESCE((SELECT SUM(paise) FROM allocation WHERE invoiceNumber = number AND at >= :cutoff), 0)"
         return """
-            WITH later AS (SELECT invoiceNumber, SUM(paise) AS back FROM allocation WHERE at >= :cutoff GROUP BY invoiceNumber)
-            SELECT number, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise + COALESCE(later.back, 0) AS owed
-            FROM invoice LEFT JOIN later ON later.invoiceNumber = invoice.number
-            WHERE deleted = 0 AND invoiceDate <= :day
+            SELECT number, customerCode, invoiceDate, dueDate, totalPaise, \(owed) AS owed
+            FROM invoice WHERE \(customer ? "customerCode = :customer AND " : "")deleted = 0 AND invoiceDate <= :day
             """
     }
 
@@ -191,7 +188,7 @@ extension HubStore {
             var perCustomer: [String: Accumulator] = [:]
             var totals = Accumulator(edges.labels.count)
             let rows = try Row.fetchCursor(
-                db, sql: HubStore.openInvoicesSQL(customer: false),
+                db, sql: try HubStore.openInvoicesSQL(customer: false, db, cutoff: HubStore.endOfDay(asOf)),
                 arguments: ["cutoff": HubStore.endOfDay(asOf), "day": asOf.dayNumber])
             let day = Int(asOf.dayNumber)
             while let row = try rows.next() {
@@ -234,7 +231,7 @@ extension HubStore {
         try pool.read { db -> CustomerAging? in
             guard let customer = try HubStore.customers([code], db)[code] else { return nil }
             let rows = try Row.fetchAll(
-                db, sql: HubStore.openInvoicesSQL(customer: true) + " ORDER BY dueDate, number",
+                db, sql: try HubStore.openInvoicesSQL(customer: true, db, cutoff: HubStore.endOfDay(asOf)) + " ORDER BY dueDate, number",
                 arguments: ["cutoff": HubStore.endOfDay(asOf), "day": asOf.dayNumber, "customer": code])
             var totals = Accumulator(edges.labels.count)
             var invoices: [AgingInvoiceRow] = []
@@ -263,7 +260,7 @@ extension HubStore {
     public func dso(from: LocalDate, to: LocalDate) throws -> DSOReport {
         let receivables = try pool.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(owed), 0) FROM (\(HubStore.openInvoicesSQL(customer: false))) WHERE owed > 0",
+                db, sql: "SELECT COALESCE(SUM(owed), 0) FROM (\(try HubStore.openInvoicesSQL(customer: false, db, cutoff: HubStore.endOfDay(to)))) WHERE owed > 0",
                 arguments: ["cutoff": HubStore.endOfDay(to), "day": to.dayNumber]) ?? 0
         }
         let sales = try pool.read { db in

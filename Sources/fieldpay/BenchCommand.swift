@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure FieldPay's speed and memory on this machine.",
-        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, KioskBench.self, DaemonBench.self]
+        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, CollectionsBench.self, KioskBench.self, DaemonBench.self]
     )
 }
 
@@ -215,6 +215,49 @@ struct SyncBench: AsyncParsableCommand {
         emit("webhook to device: \(report.webhookLatenciesMillis.count) webhooks, p50 \(fmt(percentile(report.webhookLatenciesMillis, 0.5), 2)) ms, p99 \(fmt(percentile(report.webhookLatenciesMillis, 0.99), 2)) ms (target p99 < 1000 ms)")
         try? FileManager.default.removeItem(atPath: folder)
         if !report.digestsMatch { throw ExitCode(1) }
+    }
+}
+
+struct CollectionsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collections",
+        abstract: "The managers' reports on a large book in the hub's SQLite: aging, a customer's aging and history, register, DSO.",
+        discussion: """
+            Writes --invoices invoices of --customers customers, --reps reps and --payments payments (through \
+            the allocation ledger) into a fresh hub database, then times each report as the hub's HTTP handlers \
+            call it: p50 and p99 over --samples runs (the whole-book reports over a hundredth of them, at least 3). \
+            Targets: aging of every customer < 2 s, one customer's aging < 50 ms, a customer's history < 20 ms.
+            """
+    )
+
+    @Option(help: "Invoices in the book.") var invoices = 1_000_000
+    @Option(help: "Customers.") var customers = 200_000
+    @Option(help: "Reps (a device each).") var reps = 500
+    @Option(help: "Payments.") var payments = 2_000_000
+    @Option(help: "Runs of the per-customer reports.") var samples = 1_000
+    @Option(help: "Scratch folder (removed afterwards, unless --keep).") var folder = ".build/bench-collections"
+    @Flag(help: "Keep the generated hub database in --folder, to look into.") var keep = false
+
+    func validate() throws {
+        guard invoices > 0, customers > 0, reps > 0, payments >= 0, samples > 0 else {
+            throw ValidationError("--invoices, --customers, --reps and --samples must be positive, --payments not negative")
+        }
+    }
+
+    func run() throws {
+        let started = monotonicNanos()
+        let report = try CollectionsBenchmark(
+            folder: folder, invoices: invoices, customers: customers, reps: reps, payments: payments, samples: samples
+        ).run { step in
+            printError("[\(fmt(Double(monotonicNanos() - started) / 1e9, 1)) s] \(step)")
+        }
+        emit("book: \(report.invoices) invoices, \(report.customers) customers, \(report.reps) reps, \(report.payments) payments (\(report.allocations) allocations) written in \(fmt(report.loadSeconds, 1)) s; database \(fmt(Double(report.databaseBytes) / 1e6, 0)) MB")
+        for timing in report.timings {
+            emit("\(timing.name): p50 \(fmt(timing.percentile(0.5), 1)) ms, p99 \(fmt(timing.percentile(0.99), 1)) ms over \(timing.millis.count) runs (target \(timing.target))")
+        }
+        emit("aging totals as of today \(report.reconciles ? "equal" : "DIFFER FROM") the outstanding over live invoices")
+        if !keep { try? FileManager.default.removeItem(atPath: folder) }
+        if !report.reconciles { throw ExitCode(1) }
     }
 }
 
