@@ -141,6 +141,12 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "Sync", "Hub", "HubAPI", "DeviceStore", "InvoiceImport", "FieldPayCore", .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "KioskTests",
             dependencies: [
                 "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", "QRRender", "Imaging", "Hub", "Sync",

@@ -88,6 +88,11 @@ public final class AppDatabase: Sendable {
             // changes the row, not what was signed; uploads send what was signed (the UTR follows on its own).
             try db.execute(sql: "ALTER TABLE payment ADD COLUMN signedText TEXT")
         }
+        migrator.registerMigration("v4-sync-pass") { db in
+            // Which pass of the hub's feed last wrote each invoice: a feed reset (the rep's scope changed)
+            // starts a new pass, and its end drops what the new pass did not send.
+            try db.execute(sql: "ALTER TABLE invoice ADD COLUMN syncPass INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

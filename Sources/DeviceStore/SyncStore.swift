@@ -12,10 +12,21 @@ extension AppDatabase {
     /// Applies one page of the hub's change feed and saves its cursor in the same transaction: a crash leaves
     /// either the page and its cursor, or neither. An invoice's outstanding is the hub's less what this device
     /// has recorded but not yet uploaded, so a payment in the outbox is not asked for twice.
-    public func applyChanges(_ changes: [CacheChange], cursor: String) throws(StoreError) {
+    ///
+    /// `reset` (the hub's answer when this device's scope changed) starts the feed over: every invoice the new
+    /// pass does not send again is dropped once it is `complete` (its last page applied).
+    public func applyChanges(_ changes: [CacheChange], cursor: String, reset: Bool = false, complete: Bool = false) throws(StoreError) {
         try guarded {
             try pool.write { db in
                 let now = Int64(Date().timeIntervalSince1970)
+                // The feed's pass; `sweep` says a reset's pass is under way and what it ends with.
+                var pass = try String.fetchOne(db, sql: "SELECT value FROM syncState WHERE key = 'pass'").flatMap { Int64($0) } ?? 0
+                if reset {
+                    pass += 1
+                    try db.execute(
+                        sql: "INSERT INTO syncState (key, value) VALUES ('pass', ?), ('sweep', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        arguments: [String(pass)])
+                }
                 // What this device holds but has not uploaded, per invoice: usually nothing, so one query per page.
                 var unsent: [String: Int64] = [:]
                 for row in try Row.fetchAll(
@@ -38,12 +49,12 @@ extension AppDatabase {
                 let upsertInvoice = try db.cachedStatement(
                     sql: """
                         INSERT INTO invoice (number, numberKey, customerCode, invoiceDate, dueDate, totalPaise, outstandingPaise,
-                            sellerGstin, buyerGstin, irn, payeeVpa, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            sellerGstin, buyerGstin, irn, payeeVpa, updatedAt, syncPass)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (number) DO UPDATE SET customerCode = excluded.customerCode, invoiceDate = excluded.invoiceDate,
                             dueDate = excluded.dueDate, totalPaise = excluded.totalPaise, outstandingPaise = excluded.outstandingPaise,
                             sellerGstin = excluded.sellerGstin, buyerGstin = excluded.buyerGstin, irn = excluded.irn,
-                            payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt
+                            payeeVpa = excluded.payeeVpa, updatedAt = excluded.updatedAt, syncPass = excluded.syncPass
                         """)
                 // One write per customer and page, unless a later change in the page names it differently.
                 var customersSeen: [String: Customer] = [:]
@@ -61,7 +72,7 @@ extension AppDatabase {
                         upsertInvoice.setUncheckedArguments([
                             invoice.number, normalizedInvoiceKey(invoice.number), customer.code, invoice.invoiceDate.dayNumber,
                             invoice.dueDate.dayNumber, invoice.total.paise, min(outstanding, invoice.total.paise),
-                            invoice.sellerGstin?.value, invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, now,
+                            invoice.sellerGstin?.value, invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, now, pass,
                         ])
                         try upsertInvoice.execute()
                     }
@@ -69,6 +80,10 @@ extension AppDatabase {
                 try db.execute(
                     sql: "INSERT INTO syncState (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     arguments: [cursor])
+                if complete, try String.fetchOne(db, sql: "SELECT value FROM syncState WHERE key = 'sweep'") != nil {
+                    try db.execute(sql: "DELETE FROM invoice WHERE syncPass < ?", arguments: [pass])
+                    try db.execute(sql: "DELETE FROM syncState WHERE key = 'sweep'")
+                }
             }
         }
     }

@@ -143,14 +143,14 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
     }
 
     router.get("/v1/invoices/changes") { request, context -> ChangesPage in
-        _ = try deviceID(request, store: store)
+        let device = try deviceID(request, store: store)
         let cursorText = request.uri.queryParameters.get("cursor") ?? "0"
         guard let cursor = Int64(cursorText), cursor >= 0 else { throw ProblemError(status: .badRequest, detail: "cursor \(cursorText) is not one this hub gave") }
         let limitText = request.uri.queryParameters.get("limit") ?? "1000"
         guard let pageSize = Int(limitText), (1...10_000).contains(pageSize) else {
             throw ProblemError(status: .badRequest, detail: "limit must be 1 to 10000")
         }
-        return try store.changes(after: cursor, limit: pageSize)
+        return try store.changes(after: cursor, limit: pageSize, deviceID: device)
     }
 
     router.put("/v1/payments/:uuid") { request, context -> Response in
@@ -302,7 +302,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
             })
     }
 
-    addReportRoutes(to: router, store: store)
+    addReportRoutes(to: router, store: store, bodyLimit: limit)
 
     router.get("/metrics") { _, _ -> Response in
         Response(

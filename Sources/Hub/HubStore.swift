@@ -121,6 +121,7 @@ public final class HubStore: Sendable {
             try db.execute(sql: "ALTER TABLE device ADD COLUMN publicKey BLOB")
         }
         migrator.registerMigration("v5-collections", migrate: HubStore.migrateCollections)
+        migrator.registerMigration("v6-assignments", migrate: HubStore.migrateAssignments)
         return migrator
     }
 
@@ -192,19 +193,35 @@ public final class HubStore: Sendable {
         }
     }
 
-    /// Changes after `cursor` (a version), oldest first, at most `limit`.
-    public func changes(after cursor: Int64, limit: Int) throws -> ChangesPage {
+    /// Changes after `cursor` (a version), oldest first, at most `limit`. With a `deviceID`, the feed is the
+    /// device's rep's scope: an invoice in it as it now is, one it may hold from before (deleted, or taken off
+    /// its rep) as a tombstone; from cursor 0 only what is in scope. A device whose cursor is older than its
+    /// rep's last scope change gets an empty page with `reset`.
+    public func changes(after cursor: Int64, limit: Int, deviceID: String? = nil) throws -> ChangesPage {
         try pool.read { db in
+            var scope = (rep: "", scope: "all", since: Int64(0))
+            if let deviceID, let found = try HubStore.feedScope(deviceID: deviceID, db) { scope = found }
+            if cursor > 0, cursor < scope.since { return ChangesPage(changes: [], nextCursor: "0", more: true, reset: true) }
+            let inScope = HubStore.scopeCondition(scope.scope)
+            // A scoped device gets what is in its scope, and tombstones only for what it may hold: invoices
+            // deleted, or once assigned to its rep. From 0 it holds nothing: only what is in scope and live.
+            var filter = ""
+            if scope.scope != "all" {
+                filter =
+                    cursor == 0
+                    ? "AND \(inScope) AND deleted = 0"
+                    : "AND (\(inScope) OR deleted = 1 OR EXISTS (SELECT 1 FROM assignmentHistory WHERE invoiceNumber = number AND fromRep = :rep))"
+            }
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT number, deleted, customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise,
-                        sellerGstin, buyerGstin, irn, payeeVpa, version
-                    FROM invoice WHERE version > ? ORDER BY version LIMIT ?
-                    """, arguments: [cursor, limit + 1])
+                        sellerGstin, buyerGstin, irn, payeeVpa, version, \(inScope) AS inScope
+                    FROM invoice WHERE version > :cursor \(filter) ORDER BY version LIMIT :limit
+                    """, arguments: ["cursor": cursor, "limit": limit + 1, "rep": scope.rep])
             var changes: [InvoiceChange] = []
             for row in rows.prefix(limit) {
-                var change = InvoiceChange(number: row[0], deleted: row[1], version: row[12])
+                var change = InvoiceChange(number: row[0], deleted: row[1] || !(row[13] as Bool), version: row[12])
                 if !change.deleted {
                     change.customerCode = row[2]
                     change.customerName = row[3]
@@ -219,8 +236,10 @@ public final class HubStore: Sendable {
                 }
                 changes.append(change)
             }
-            let next = changes.last?.version ?? cursor
-            return ChangesPage(changes: changes, nextCursor: String(next), more: rows.count > limit)
+            let more = rows.count > limit
+            // The last page covers every version so far, including those a scope skipped.
+            let next = more ? changes.last!.version : max(cursor, try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'version'") ?? 0)
+            return ChangesPage(changes: changes, nextCursor: String(next), more: more)
         }
     }
 
@@ -265,6 +284,7 @@ public final class HubStore: Sendable {
         let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<32, using: &generator)] }
         let code = stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
         try pool.write { db in
+            try HubStore.ensureRep(rep, db)
             try db.execute(
                 sql: "INSERT INTO enrollment (codeHash, rep, expiresAt) VALUES (?, ?, ?)",
                 arguments: [HubStore.sha256(code), rep, Int64(Date().timeIntervalSince1970) + Int64(hours) * 3600])

@@ -7,7 +7,9 @@ import NIOCore
 
 /// The managers' reports: JSON by default, CSV with `format=csv` (or `Accept: text/csv`). Every route needs
 /// a manager's token (`fieldpay-hub managers add`); a device's token is refused.
-func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore) {
+func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
+    addAssignmentRoutes(to: router, store: store, bodyLimit: bodyLimit)
+
     router.get("/v1/reports/aging") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
@@ -105,6 +107,70 @@ func managerID(_ request: Request, store: HubStore) throws -> String {
     case .device: throw ProblemError(status: .forbidden, detail: "a device's token cannot read reports; use a manager's token")
     case .unknown: throw ProblemError(status: .unauthorized, detail: "unknown manager or wrong secret")
     case .revoked: throw ProblemError(status: .forbidden, detail: "this token was revoked at the hub")
+    }
+}
+
+/// Reps, assignments and allocation rules: what a manager changes.
+func addAssignmentRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
+    router.get("/v1/reps") { request, _ -> Response in
+        try managerID(request, store: store)
+        return try reportJSON(["reps": try store.reps()])
+    }
+
+    router.put("/v1/reps/:name") { request, context -> Response in
+        try managerID(request, store: store)
+        let name = try context.parameters.require("name")
+        let settings = try decodeReport(RepSettings.self, try await body(request, limit: bodyLimit))
+        return try reportJSON(try unprocessable { try store.setRep(name, settings) })
+    }
+
+    router.post("/v1/assignments") { request, _ -> Response in
+        let manager = try managerID(request, store: store)
+        let assignment = try decodeReport(AssignRequest.self, try await body(request, limit: bodyLimit))
+        return try reportJSON(try unprocessable { try store.assign(assignment.invoices, to: assignment.rep, actor: manager, reason: assignment.reason) })
+    }
+
+    router.get("/v1/assignments/history") { request, _ -> Response in
+        try managerID(request, store: store)
+        guard let number = ReportQuery(request).value("invoice"), !number.isEmpty else {
+            throw ProblemError(status: .badRequest, detail: "invoice is required: /v1/assignments/history?invoice=INV/2026-27/000123")
+        }
+        guard let changes = try store.assignmentHistory(number) else { throw ProblemError(status: .notFound, detail: "no invoice \(number) at this hub") }
+        return try reportJSON(["changes": changes])
+    }
+
+    router.get("/v1/allocation-rules") { request, _ -> Response in
+        try managerID(request, store: store)
+        return try reportJSON(AllocationRules(rules: try store.allocationRules()))
+    }
+
+    router.put("/v1/allocation-rules") { request, _ -> Response in
+        try managerID(request, store: store)
+        let rules = try decodeReport(AllocationRules.self, try await body(request, limit: bodyLimit))
+        try unprocessable { try store.setAllocationRules(rules.rules) }
+        return try reportJSON(AllocationRules(rules: try store.allocationRules()))
+    }
+
+    router.post("/v1/allocation-rules/apply") { request, _ -> Response in
+        let manager = try managerID(request, store: store)
+        let asOf = try ReportQuery(request).date("as_of", default: LocalDate.today())
+        return try reportJSON(try store.applyAllocationRules(asOf: asOf, actor: manager))
+    }
+}
+
+/// A manager's request the store refused (an unknown rep, a rule out of range): 422 with the store's words.
+@discardableResult
+func unprocessable<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as ReportInputError {
+        throw ProblemError(status: .unprocessableContent, detail: error.message)
+    }
+}
+
+func decodeReport<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+    do { return try ReportCoding.decoder.decode(type, from: data) } catch let error as DecodingError {
+        throw ProblemError(status: .badRequest, detail: "the body is not a valid \(type): \(describe(error))")
+    } catch {
+        throw ProblemError(status: .badRequest, detail: "the body is not JSON")
     }
 }
 

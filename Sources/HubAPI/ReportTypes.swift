@@ -299,3 +299,119 @@ public struct CustomerHistory: Codable, Sendable, Equatable {
         self.more = more
     }
 }
+
+// MARK: Reps and assignments
+
+public struct RepSummary: Codable, Sendable, Equatable {
+    public var name: String
+    /// What the rep's devices receive: "all", "region" (the rep's regions' customers and what is assigned to
+    /// them) or "assigned" (only what is assigned to them).
+    public var scope: String
+    public var regions: [String]
+    public var devices: Int
+    /// Open invoices assigned to the rep, and their outstanding.
+    public var assignedInvoices: Int
+    public var assignedOutstanding: String
+
+    public init(name: String, scope: String, regions: [String], devices: Int, assignedInvoices: Int, assignedOutstanding: String) {
+        self.name = name
+        self.scope = scope
+        self.regions = regions
+        self.devices = devices
+        self.assignedInvoices = assignedInvoices
+        self.assignedOutstanding = assignedOutstanding
+    }
+}
+
+/// `PUT /v1/reps/{name}`: what to change (a field left out stays as it is).
+public struct RepSettings: Codable, Sendable, Equatable {
+    public var scope: String?
+    public var regions: [String]?
+
+    public init(scope: String? = nil, regions: [String]? = nil) {
+        self.scope = scope
+        self.regions = regions
+    }
+}
+
+/// `POST /v1/assignments`: these invoices to this rep (null: to no rep).
+public struct AssignRequest: Codable, Sendable, Equatable {
+    public var invoices: [String]
+    public var rep: String?
+    public var reason: String?
+
+    public init(invoices: [String], rep: String?, reason: String? = nil) {
+        self.invoices = invoices
+        self.rep = rep
+        self.reason = reason
+    }
+}
+
+public struct AssignmentResult: Codable, Sendable, Equatable {
+    public var assigned: Int
+    public var unchanged: Int
+    /// Numbers that are no live invoice at this hub.
+    public var unknown: [String]
+
+    public init(assigned: Int, unchanged: Int, unknown: [String]) {
+        self.assigned = assigned
+        self.unchanged = unchanged
+        self.unknown = unknown
+    }
+}
+
+public struct AssignmentChange: Codable, Sendable, Equatable {
+    public var fromRep: String?
+    public var toRep: String?
+    public var atMillis: Int64
+    /// The manager's token id, or "rules" with the manager who ran them.
+    public var actor: String
+    /// "hand" or "rule".
+    public var how: String
+    public var reason: String?
+
+    public init(fromRep: String?, toRep: String?, atMillis: Int64, actor: String, how: String, reason: String?) {
+        self.fromRep = fromRep
+        self.toRep = toRep
+        self.atMillis = atMillis
+        self.actor = actor
+        self.how = how
+        self.reason = reason
+    }
+}
+
+/// One allocation rule: an open invoice at least `minDaysPastDue` late, owing between the two amounts, of
+/// a customer in `region` (nil: any) goes to `rep`. Rules are tried in order; the first match wins.
+public struct AllocationRule: Codable, Sendable, Equatable {
+    public var region: String?
+    public var minDaysPastDue: Int
+    public var minOutstanding: String
+    public var maxOutstanding: String?
+    public var rep: String
+
+    public init(region: String?, minDaysPastDue: Int = 1, minOutstanding: String = "0.00", maxOutstanding: String? = nil, rep: String) {
+        self.region = region
+        self.minDaysPastDue = minDaysPastDue
+        self.minOutstanding = minOutstanding
+        self.maxOutstanding = maxOutstanding
+        self.rep = rep
+    }
+}
+
+public struct AllocationRules: Codable, Sendable, Equatable {
+    public var rules: [AllocationRule]
+    public init(rules: [AllocationRule]) { self.rules = rules }
+}
+
+public struct RuleRun: Codable, Sendable, Equatable {
+    public var assigned: Int
+    public var byRep: [String: Int]
+    /// Open overdue invoices no rule matched (they stay unassigned).
+    public var unmatched: Int
+
+    public init(assigned: Int, byRep: [String: Int], unmatched: Int) {
+        self.assigned = assigned
+        self.byRep = byRep
+        self.unmatched = unmatched
+    }
+}

@@ -73,15 +73,19 @@ public struct ChangesPage: Codable, Sendable, Equatable {
     public var changes: [InvoiceChange]
     public var nextCursor: String
     public var more: Bool
+    /// True when what this device may hold changed (its rep's scope or regions) since its cursor: it starts
+    /// over from `next_cursor` ("0") and drops every cached invoice the new pass does not send. Absent otherwise.
+    public var reset: Bool?
 
-    public init(changes: [InvoiceChange], nextCursor: String, more: Bool) {
+    public init(changes: [InvoiceChange], nextCursor: String, more: Bool, reset: Bool? = nil) {
         self.changes = changes
         self.nextCursor = nextCursor
         self.more = more
+        self.reset = reset
     }
 
     enum CodingKeys: String, CodingKey {
-        case changes, more
+        case changes, more, reset
         case nextCursor = "next_cursor"
     }
 }

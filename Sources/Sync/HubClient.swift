@@ -192,7 +192,8 @@ public struct SyncService: Sendable {
             let next = page.more ? Task { try await client.changes(after: cursor, limit: size) } : nil
             do {
                 if !page.changes.isEmpty { try await beforeApplying?() }
-                try database.applyChanges(page.changes.compactMap(SyncService.cacheChange), cursor: page.nextCursor)
+                try database.applyChanges(
+                    page.changes.compactMap(SyncService.cacheChange), cursor: page.nextCursor, reset: page.reset == true, complete: !page.more)
             } catch {
                 next?.cancel()
                 throw error

@@ -1,0 +1,149 @@
+import DeviceStore
+import FieldPayCore
+import Foundation
+import Hub
+import HubAPI
+import Hummingbird
+import InvoiceImport
+import Sync
+import Testing
+
+/// A real hub on 127.0.0.1 and real device databases syncing with it through `SyncService`.
+final class LiveHub: Sendable {
+    let folder = NSTemporaryDirectory() + "fieldpay-sync-\(UUID().uuidString)"
+    let store: HubStore
+    let url: String
+    let server: Task<Void, Error>
+
+    init(invoices: String) async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        store = try HubStore(path: folder + "/hub/hub.sqlite")
+        try invoices.write(toFile: folder + "/invoices.csv", atomically: true, encoding: .utf8)
+        _ = try store.importInvoices(from: InvoiceFileReader(path: folder + "/invoices.csv"))
+        let configuration = HubConfiguration(dataDirectory: folder + "/hub", razorpayWebhookSecret: "whsec_scoped")
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: buildRouter(configuration, store: store), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+        server = Task { try await app.run() }
+        var port = 0
+        for await value in ports {
+            port = value
+            break
+        }
+        url = "http://127.0.0.1:\(port)"
+    }
+
+    deinit {
+        server.cancel()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// A device enrolled for `rep`, with its own database.
+    func device(rep: String) throws -> (database: AppDatabase, sync: SyncService, id: String) {
+        guard case .enrolled(let enrolled) = try store.enroll(code: try store.createEnrollmentCode(rep: rep), deviceName: "\(rep)'s handheld") else {
+            throw ReportInputError("enrollment failed")
+        }
+        let database = try AppDatabase(path: folder + "/\(rep)-\(UUID().uuidString).sqlite")
+        return (database, SyncService(database: database, client: HubClient(baseURL: url, token: "\(enrolled.deviceID).\(enrolled.secret)")), enrolled.deviceID)
+    }
+}
+
+func cached(_ database: AppDatabase) throws -> Set<String> {
+    Set(try database.invoices(limit: 10_000).map(\.invoice.number))
+}
+
+@Suite("Sync scoped to a rep")
+struct ScopedSyncTests {
+    static let book = """
+        invoice_number,invoice_date,due_date,customer_code,customer_name,total,region
+        N-1,2026-08-01,2026-08-31,C1,North One,1000.00,North
+        N-2,2026-10-01,2026-10-31,C1,North One,2000.00,North
+        N-3,2026-11-20,2026-12-20,C2,North Two,3000.00,North
+        N-4,2026-09-01,2026-09-15,C2,North Two,60000.00,North
+        S-1,2026-08-05,2026-09-04,C3,South One,4000.00,South
+        S-2,2026-11-25,2026-12-25,C3,South One,5000.00,South
+        """
+
+    @Test("a rep's device receives what is allocated to it, loses what is taken away, and starts over when its scope changes")
+    func scopedFeed() async throws {
+        let hub = try await LiveHub(invoices: Self.book)
+        let ravi = try hub.device(rep: "Ravi")
+        let meena = try hub.device(rep: "Meena")
+        let all: Set = ["N-1", "N-2", "N-3", "N-4", "S-1", "S-2"]
+        // Before any scope is set, every device gets every invoice (as before reps had scopes).
+        _ = try await ravi.sync.runOnce()
+        _ = try await meena.sync.runOnce()
+        #expect(try cached(ravi.database) == all)
+
+        // Ravi's devices get only what is assigned to Ravi: nothing yet. The hub answers with a reset.
+        _ = try hub.store.setRep("Ravi", RepSettings(scope: "assigned"))
+        _ = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database).isEmpty)
+        #expect(try ravi.database.syncCursor() != "0")
+
+        // Rules: North, overdue, up to 50,000.00 → Ravi; the rest of North overdue → Meena. As of 2026-11-30,
+        // N-1, N-2 overdue and small (Ravi), N-4 large (Meena), N-3 not yet due, S-1 no rule.
+        try hub.store.setAllocationRules([
+            AllocationRule(region: "North", minDaysPastDue: 1, maxOutstanding: "50000.00", rep: "Ravi"),
+            AllocationRule(region: "North", minDaysPastDue: 1, rep: "Meena"),
+        ])
+        let run = try hub.store.applyAllocationRules(asOf: LocalDate(year: 2026, month: 11, day: 30)!, actor: "mgr_test")
+        #expect(run == RuleRun(assigned: 3, byRep: ["Ravi": 2, "Meena": 1], unmatched: 1))
+        _ = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database) == ["N-1", "N-2"])
+        // Running the rules again changes nothing: assigned invoices keep their rep.
+        #expect(try hub.store.applyAllocationRules(asOf: LocalDate(year: 2026, month: 11, day: 30)!, actor: "mgr_test").assigned == 0)
+
+        // N-2 handed to Meena by a manager: it leaves Ravi's device at its next sync; Meena (all) still has all.
+        #expect(try hub.store.assign(["N-2", "NOPE"], to: "Meena", actor: "mgr_test", reason: "Meena visits C1 on Fridays")
+            == AssignmentResult(assigned: 1, unchanged: 0, unknown: ["NOPE"]))
+        _ = try await ravi.sync.runOnce()
+        _ = try await meena.sync.runOnce()
+        #expect(try cached(ravi.database) == ["N-1"])
+        #expect(try cached(meena.database) == all)
+        let history = try #require(try hub.store.assignmentHistory("N-2"))
+        #expect(history.map(\.toRep) == ["Ravi", "Meena"])
+        #expect(history.map(\.how) == ["rule", "hand"])
+        #expect(history[1].fromRep == "Ravi" && history[1].reason == "Meena visits C1 on Fridays")
+
+        // Ravi takes the whole South region: South's invoices arrive, what is assigned stays.
+        _ = try hub.store.setRep("Ravi", RepSettings(scope: "region", regions: ["South"]))
+        _ = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database) == ["N-1", "S-1", "S-2"])
+        let summary = try #require(try hub.store.reps().first { $0.name == "Ravi" })
+        #expect(summary.scope == "region" && summary.regions == ["South"] && summary.devices == 1 && summary.assignedInvoices == 1)
+
+        // The device's cache is the hub's scope exactly: nothing stale, nothing missing, amounts equal.
+        for number in try cached(ravi.database) {
+            let hubOutstanding = try #require(try hub.store.invoiceOutstanding(number))
+            let device = try ravi.database.invoices(limit: 100).first { $0.invoice.number == number }
+            #expect(device?.invoice.outstanding == hubOutstanding)
+        }
+    }
+
+    @Test("a device that pulls from 0 under a narrow scope gets no tombstones for what it never had")
+    func noTombstonesFromZero() async throws {
+        let hub = try await LiveHub(invoices: Self.book)
+        _ = try hub.store.setRep("Asha", RepSettings(scope: "assigned"))
+        _ = try hub.store.setRep("Meena", RepSettings())
+        _ = try hub.store.assign(["S-1"], to: "Asha", actor: "mgr_test", reason: nil)
+        // Other invoices change after the assignment; the device never had them.
+        _ = try hub.store.deleteInvoice("N-3")
+        _ = try hub.store.assign(["N-1"], to: "Asha", actor: "mgr_test", reason: nil)
+        _ = try hub.store.assign(["N-1"], to: nil, actor: "mgr_test", reason: "wrong rep")
+        let asha = try hub.device(rep: "Asha")
+        let report = try await asha.sync.runOnce()
+        #expect(try cached(asha.database) == ["S-1"])
+        #expect(report.pulled == 1)
+        // From its cursor on, only what concerns it: N-1 was once Asha's, so its removal is sent; N-4's is not.
+        _ = try hub.store.assign(["N-4"], to: "Meena", actor: "mgr_test", reason: nil)
+        let cursorText = try #require(try asha.database.syncCursor())
+        let cursor = try #require(Int64(cursorText))
+        #expect(try hub.store.changes(after: cursor, limit: 100, deviceID: asha.id).changes.isEmpty)
+        _ = try hub.store.assign(["S-1"], to: "Meena", actor: "mgr_test", reason: nil)
+        #expect(try hub.store.changes(after: cursor, limit: 100, deviceID: asha.id).changes.map(\.deleted) == [true])
+        _ = try await asha.sync.runOnce()
+        #expect(try cached(asha.database).isEmpty)
+    }
+}
