@@ -50,8 +50,8 @@ extension HubStore {
                 ALTER TABLE payment ADD COLUMN customerCode TEXT NOT NULL DEFAULT '';
                 UPDATE payment SET recordedAt = COALESCE(json_extract(body, '$.recorded_at_ms'), receivedAt),
                     customerCode = COALESCE(json_extract(body, '$.customer_code'), '');
-                -- covering for the register, which reads a month of payments at a time
-                CREATE INDEX payment_recorded ON payment(recordedAt, deviceId, method, amountPaise);
+                -- covering for the register, productivity and day sheets, which read a period's payments
+                CREATE INDEX payment_recorded ON payment(recordedAt, deviceId, method, amountPaise, customerCode);
                 CREATE INDEX payment_customer ON payment(customerCode, recordedAt);
                 -- Hub data from before the ledger: payments' allocations from their bodies (amounts are
                 -- 'rupees.paise' with two decimals, checked at upload), unless a credit lowered the invoice first.
@@ -385,11 +385,17 @@ extension HubStore {
                 late += Double(paise) * Double(day - known.due)
             }
             func average(_ sum: Double) -> Double? { weight > 0 ? (sum / Double(weight) * 10).rounded() / 10 : nil }
-            return CustomerHistory(
+            let reminders = try Row.fetchAll(
+                db, sql: "SELECT day, invoiceNumber, channel, state FROM reminder WHERE customerCode = ? ORDER BY day DESC, id DESC LIMIT ?",
+                arguments: [code, limit]
+            ).map { HistoryReminder(day: LocalDate(dayNumber: $0[0]).isoString, invoice: $0[1], channel: $0[2], state: $0[3]) }
+            var history = CustomerHistory(
                 customerCode: code, customerName: customer.name, region: customer.region, invoiced: Money(paise: invoiced).plainString,
                 paid: Money(paise: invoiced - outstanding).plainString, outstanding: Money(paise: outstanding).plainString,
                 averageDaysToPay: average(toPay), averageDaysLate: average(late), invoices: Array(invoices.prefix(limit)),
                 payments: Array(payments.prefix(limit)), more: invoices.count > limit || payments.count > limit)
+            history.reminders = reminders
+            return history
         }
     }
 }

@@ -122,6 +122,8 @@ public final class HubStore: Sendable {
         }
         migrator.registerMigration("v5-collections", migrate: HubStore.migrateCollections)
         migrator.registerMigration("v6-assignments", migrate: HubStore.migrateAssignments)
+        migrator.registerMigration("v7-followups", migrate: HubStore.migrateFollowUps)
+        migrator.registerMigration("v8-handovers", migrate: HubStore.migrateHandovers)
         return migrator
     }
 

@@ -9,6 +9,7 @@ import NIOCore
 /// a manager's token (`fieldpay-hub managers add`); a device's token is refused.
 func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
     addAssignmentRoutes(to: router, store: store, bodyLimit: bodyLimit)
+    addCollectionRoutes(to: router, store: store, bodyLimit: bodyLimit)
 
     router.get("/v1/reports/aging") { request, _ -> Response in
         try managerID(request, store: store)
@@ -174,8 +175,8 @@ func decodeReport<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
     }
 }
 
-func reportJSON(_ value: some Encodable) throws -> Response {
-    Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try ReportCoding.encoder.encode(value))))
+func reportJSON(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try ReportCoding.encoder.encode(value))))
 }
 
 enum ReportFormat { case json, csv }

@@ -265,6 +265,20 @@ public struct HistoryPayment: Codable, Sendable, Equatable {
     }
 }
 
+public struct HistoryReminder: Codable, Sendable, Equatable {
+    public var day: String
+    public var invoice: String
+    public var channel: String
+    public var state: String
+
+    public init(day: String, invoice: String, channel: String, state: String) {
+        self.day = day
+        self.invoice = invoice
+        self.channel = channel
+        self.state = state
+    }
+}
+
 /// A customer's invoices and payments, newest first, with how long they take to pay.
 public struct CustomerHistory: Codable, Sendable, Equatable {
     public var customerCode: String
@@ -279,6 +293,8 @@ public struct CustomerHistory: Codable, Sendable, Equatable {
     public var averageDaysLate: Double?
     public var invoices: [HistoryInvoice]
     public var payments: [HistoryPayment]
+    /// Reminders queued or sent to the customer, newest first.
+    public var reminders: [HistoryReminder] = []
     /// True when there are more invoices or payments than `limit` asked for.
     public var more: Bool
 

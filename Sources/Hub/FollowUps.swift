@@ -1,0 +1,426 @@
+import FieldPayCore
+import Foundation
+import GRDB
+import HubAPI
+
+/// Follow-ups and promises, disputes, reminder policies with their outbox, and escalations.
+extension HubStore {
+    static func migrateFollowUps(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE followup (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    bodyHash TEXT NOT NULL,
+                    customerCode TEXT NOT NULL,
+                    invoiceNumber TEXT,
+                    rep TEXT,
+                    action TEXT NOT NULL CHECK (action IN ('call', 'visit')),
+                    dueDay INTEGER NOT NULL,
+                    note TEXT,
+                    promisedDay INTEGER,
+                    promisedPaise INTEGER,
+                    -- what was owed when the promise was made: a promise with no amount is a promise to pay it all
+                    owedAtCreation INTEGER NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'cancelled')),
+                    outcome TEXT,
+                    source TEXT NOT NULL CHECK (source IN ('hub', 'device')),
+                    createdBy TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,
+                    closedAt INTEGER
+                );
+                CREATE INDEX followup_rep ON followup(rep, state, dueDay);
+                CREATE INDEX followup_customer ON followup(customerCode);
+                CREATE INDEX followup_invoice ON followup(invoiceNumber) WHERE invoiceNumber IS NOT NULL;
+                CREATE INDEX followup_promise ON followup(promisedDay) WHERE promisedDay IS NOT NULL;
+                CREATE TABLE dispute (
+                    id INTEGER PRIMARY KEY,
+                    invoiceNumber TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    paise INTEGER NOT NULL,
+                    openedAt INTEGER NOT NULL,
+                    openedBy TEXT NOT NULL,
+                    resolvedAt INTEGER,
+                    resolvedBy TEXT,
+                    resolution TEXT
+                );
+                CREATE UNIQUE INDEX dispute_open ON dispute(invoiceNumber) WHERE resolvedAt IS NULL;
+                ALTER TABLE customer ADD COLUMN reminderGroup TEXT NOT NULL DEFAULT 'default';
+                CREATE TABLE reminderPolicy (
+                    groupName TEXT PRIMARY KEY NOT NULL,
+                    firstAfterDays INTEGER NOT NULL,
+                    everyDays INTEGER NOT NULL,
+                    stopOnDispute INTEGER NOT NULL,
+                    channel TEXT NOT NULL CHECK (channel IN ('whatsapp', 'sms')),
+                    escalateAfterDays INTEGER NOT NULL
+                );
+                INSERT INTO reminderPolicy VALUES ('default', 30, 15, 1, 'whatsapp', 90);
+                -- the outbox for the messaging channels (a later issue sends them); one reminder an invoice a day
+                CREATE TABLE reminder (
+                    id INTEGER PRIMARY KEY,
+                    customerCode TEXT NOT NULL,
+                    invoiceNumber TEXT NOT NULL,
+                    day INTEGER NOT NULL,
+                    channel TEXT NOT NULL,
+                    phone TEXT,
+                    message TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')),
+                    createdAt INTEGER NOT NULL,
+                    UNIQUE (invoiceNumber, day)
+                );
+                CREATE INDEX reminder_customer ON reminder(customerCode, day);
+                CREATE INDEX reminder_state ON reminder(state, id);
+                CREATE TABLE escalation (
+                    id INTEGER PRIMARY KEY,
+                    invoiceNumber TEXT NOT NULL,
+                    reason TEXT NOT NULL CHECK (reason IN ('missed-promises', 'age')),
+                    day INTEGER NOT NULL,
+                    closedAt INTEGER,
+                    UNIQUE (invoiceNumber, reason)
+                );
+                """)
+    }
+
+    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func day(_ text: String, _ name: String) throws -> LocalDate {
+        guard text.utf8.count == 10, let date = LocalDate(parsing: text), date.isoString == text else {
+            throw ReportInputError("\(name) must be a date like 2026-11-30, not \(text.prefix(40))")
+        }
+        return date
+    }
+
+    // MARK: Follow-ups
+
+    public enum FollowUpOutcome: Sendable, Equatable {
+        case created(FollowUp)
+        case repeated(FollowUp)
+        case conflict(String)
+    }
+
+    /// Records a follow-up once per id. `deviceRep` is the rep of the device that recorded it (nil: a manager).
+    public func putFollowUp(id: String, _ request: FollowUpRequest, actor: String, deviceRep: String?) throws -> FollowUpOutcome {
+        guard ["call", "visit"].contains(request.action) else { throw ReportInputError("action must be call or visit, not \(request.action.prefix(40))") }
+        let due = try HubStore.day(request.dueDate, "due_date")
+        let promised = try request.promisedDate.map { try HubStore.day($0, "promised_date") }
+        var promisedPaise: Int64?
+        if let text = request.promisedAmount {
+            guard let amount = wireMoney(text), amount.isPositive else { throw ReportInputError("promised_amount must be a positive amount like 1500.00") }
+            guard promised != nil else { throw ReportInputError("promised_amount needs promised_date") }
+            promisedPaise = amount.paise
+        }
+        if let note = request.note, note.count > 500 { throw ReportInputError("note must be at most 500 characters") }
+        guard request.invoice != nil || request.customerCode != nil else { throw ReportInputError("name an invoice or a customer_code") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let bodyHash = HubStore.sha256(String(decoding: try encoder.encode(request), as: UTF8.self))
+        let created: Bool = try pool.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT bodyHash FROM followup WHERE id = ?", arguments: [id]) {
+                guard existing == bodyHash else { throw FollowUpConflict() }
+                return false
+            }
+            var customer = request.customerCode
+            var rep = request.rep ?? deviceRep
+            var owed: Int64
+            if let number = request.invoice {
+                guard let invoice = try Row.fetchOne(
+                    db, sql: "SELECT customerCode, assignedRep, outstandingPaise FROM invoice WHERE number = ? AND deleted = 0", arguments: [number])
+                else { throw ReportInputError("no invoice \(number) at this hub") }
+                if let customer, customer != invoice[0] as String { throw ReportInputError("invoice \(number) is not customer \(customer)'s") }
+                customer = invoice[0]
+                rep = request.rep ?? invoice[1] ?? deviceRep
+                owed = invoice[2]
+            } else {
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM customer WHERE code = ?", arguments: [customer]) == true else {
+                    throw ReportInputError("no customer \(customer ?? "") at this hub")
+                }
+                owed = try Int64.fetchOne(
+                    db, sql: "SELECT COALESCE(SUM(outstandingPaise), 0) FROM invoice WHERE customerCode = ? AND deleted = 0", arguments: [customer]) ?? 0
+            }
+            if let rep { try HubStore.ensureRep(rep, db) }
+            try db.execute(
+                sql: """
+                    INSERT INTO followup (id, bodyHash, customerCode, invoiceNumber, rep, action, dueDay, note, promisedDay, promisedPaise, owedAtCreation,
+                        source, createdBy, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, bodyHash, customer, request.invoice, rep, request.action, due.dayNumber, request.note, promised?.dayNumber, promisedPaise, owed,
+                    deviceRep == nil ? "hub" : "device", actor, HubStore.nowMillis(),
+                ])
+            return true
+        }
+        let followUp = try followUp(id, asOf: LocalDate.today())!
+        return created ? .created(followUp) : .repeated(followUp)
+    }
+
+    public func closeFollowUp(_ id: String, _ close: FollowUpClose) throws -> FollowUp? {
+        guard ["done", "cancelled"].contains(close.state) else { throw ReportInputError("state must be done or cancelled") }
+        if let outcome = close.outcome, outcome.count > 500 { throw ReportInputError("outcome must be at most 500 characters") }
+        let found = try pool.write { db in
+            try db.execute(
+                sql: "UPDATE followup SET state = ?, outcome = ?, closedAt = ? WHERE id = ? AND state = 'open'",
+                arguments: [close.state, close.outcome, HubStore.nowMillis(), id])
+            return try Bool.fetchOne(db, sql: "SELECT 1 FROM followup WHERE id = ?", arguments: [id]) == true
+        }
+        return found ? try followUp(id, asOf: LocalDate.today()) : nil
+    }
+
+    public func followUp(_ id: String, asOf: LocalDate) throws -> FollowUp? {
+        try pool.read { db in try HubStore.followUps(where: "followup.id = ?", [id], asOf: asOf, db).first }
+    }
+
+    static let followUpColumns = """
+        SELECT followup.id, followup.customerCode, customer.name, followup.invoiceNumber, followup.rep, followup.action, followup.dueDay, followup.note,
+            followup.promisedDay, followup.promisedPaise, followup.state, followup.outcome, followup.source, followup.createdAt, followup.owedAtCreation,
+            CASE WHEN followup.invoiceNumber IS NULL
+                THEN (SELECT COALESCE(SUM(outstandingPaise), 0) FROM invoice WHERE invoice.customerCode = followup.customerCode AND deleted = 0)
+                ELSE (SELECT outstandingPaise FROM invoice WHERE number = followup.invoiceNumber) END
+        FROM followup LEFT JOIN customer ON customer.code = followup.customerCode
+        """
+
+    static func followUps(where condition: String, _ arguments: StatementArguments, asOf: LocalDate, _ db: Database) throws -> [FollowUp] {
+        try Row.fetchAll(db, sql: followUpColumns + " WHERE " + condition + " ORDER BY followup.dueDay, followup.createdAt", arguments: arguments).map { row in
+            let promisedDay: Int32? = row[8]
+            var kept: Bool?
+            if let promisedDay, LocalDate(dayNumber: promisedDay) < asOf {
+                kept = try promiseKept(row, promisedDay: LocalDate(dayNumber: promisedDay), db)
+            }
+            return FollowUp(
+                id: row[0], customerCode: row[1], customerName: row[2] ?? "", invoice: row[3], rep: row[4], action: row[5],
+                dueDate: LocalDate(dayNumber: row[6]).isoString, note: row[7], promisedDate: promisedDay.map { LocalDate(dayNumber: $0).isoString },
+                promisedAmount: (row[9] as Int64?).map { Money(paise: $0).plainString }, state: row[10], outcome: row[11], source: row[12],
+                outstanding: Money(paise: (row[15] as Int64?) ?? 0).plainString, promiseKept: kept)
+        }
+    }
+
+    /// Paid as promised: what was allocated to the invoice (or the customer's invoices) from the promise to
+    /// the end of its day reaches the amount promised (all that was owed, when no amount was named).
+    static func promiseKept(_ row: Row, promisedDay: LocalDate, _ db: Database) throws -> Bool {
+        let promised: Int64 = (row[9] as Int64?) ?? (row[14] as Int64)
+        guard promised > 0 else { return true }
+        let invoice: String? = row[3]
+        let from: Int64 = row[13]
+        let paid =
+            try Int64.fetchOne(
+                db,
+                sql: invoice != nil
+                    ? "SELECT COALESCE(SUM(paise), 0) FROM allocation WHERE invoiceNumber = ? AND kind != 'import' AND at >= ? AND at < ?"
+                    : """
+                    SELECT COALESCE(SUM(paise), 0) FROM allocation JOIN invoice ON invoice.number = allocation.invoiceNumber
+                    WHERE invoice.customerCode = ? AND kind != 'import' AND at >= ? AND at < ?
+                    """,
+                arguments: [invoice ?? (row[1] as String), from, endOfDay(promisedDay)]) ?? 0
+        return paid >= promised
+    }
+
+    /// A rep's (or everyone's) follow-ups: `due` (open, due on or before `asOf`), `missed` (promises whose
+    /// day has passed unpaid while something is still owed), or `open`.
+    public func followUps(list: String, rep: String?, asOf: LocalDate, page: Int = 1, perPage: Int = 100) throws -> FollowUpList {
+        try pool.read { db in
+            var condition = rep == nil ? "1" : "followup.rep = :rep"
+            switch list {
+            case "due": condition += " AND followup.state = 'open' AND followup.dueDay <= :day"
+            case "open": condition += " AND followup.state = 'open'"
+            case "missed": condition += " AND followup.state != 'cancelled' AND followup.promisedDay < :day"
+            default: throw ReportInputError("list must be due, missed or open, not \(list.prefix(40))")
+            }
+            var rows = try HubStore.followUps(where: condition, ["rep": rep, "day": asOf.dayNumber], asOf: asOf, db)
+            if list == "missed" { rows = rows.filter { $0.promiseKept == false && (try? Money(parsing: $0.outstanding).isPositive) == true } }
+            return FollowUpList(
+                asOf: asOf.isoString, list: list, followups: Array(rows.dropFirst((page - 1) * perPage).prefix(perPage)),
+                page: PageInfo(page: page, perPage: perPage, rows: rows.count))
+        }
+    }
+
+    // MARK: Disputes
+
+    /// Marks an invoice disputed: reminders pause (by policy) and it leaves its rep's to-collect.
+    public func openDispute(_ number: String, _ request: DisputeRequest, actor: String) throws -> Dispute {
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else { throw ReportInputError("reason must be 1 to 500 characters") }
+        return try pool.write { db in
+            guard let owed = try Int64.fetchOne(db, sql: "SELECT outstandingPaise FROM invoice WHERE number = ? AND deleted = 0", arguments: [number]) else {
+                throw ReportInputError("no invoice \(number) at this hub")
+            }
+            var paise = owed
+            if let text = request.amount {
+                guard let amount = wireMoney(text), amount.isPositive else { throw ReportInputError("amount must be a positive amount like 1500.00") }
+                paise = amount.paise
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM dispute WHERE invoiceNumber = ? AND resolvedAt IS NULL", arguments: [number]) == true {
+                throw ReportInputError("invoice \(number) is already disputed; resolve that dispute first")
+            }
+            try db.execute(
+                sql: "INSERT INTO dispute (invoiceNumber, reason, paise, openedAt, openedBy) VALUES (?, ?, ?, ?, ?)",
+                arguments: [number, reason, paise, HubStore.nowMillis(), actor])
+            return try HubStore.disputes(where: "dispute.id = ?", [db.lastInsertedRowID], db)[0]
+        }
+    }
+
+    public func resolveDispute(_ number: String, resolution: String, actor: String) throws -> Dispute? {
+        guard !resolution.isEmpty, resolution.count <= 500 else { throw ReportInputError("resolution must be 1 to 500 characters") }
+        return try pool.write { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM dispute WHERE invoiceNumber = ? AND resolvedAt IS NULL", arguments: [number]) else {
+                return nil
+            }
+            try db.execute(
+                sql: "UPDATE dispute SET resolvedAt = ?, resolvedBy = ?, resolution = ? WHERE id = ?", arguments: [HubStore.nowMillis(), actor, resolution, id])
+            return try HubStore.disputes(where: "dispute.id = ?", [id], db)[0]
+        }
+    }
+
+    public func disputes(openOnly: Bool = true) throws -> [Dispute] {
+        try pool.read { db in try HubStore.disputes(where: openOnly ? "dispute.resolvedAt IS NULL" : "1", [], db) }
+    }
+
+    static func disputes(where condition: String, _ arguments: StatementArguments, _ db: Database) throws -> [Dispute] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT dispute.invoiceNumber, invoice.customerCode, dispute.reason, dispute.paise, dispute.openedAt, dispute.openedBy, dispute.resolvedAt,
+                    dispute.resolution
+                FROM dispute JOIN invoice ON invoice.number = dispute.invoiceNumber WHERE \(condition) ORDER BY dispute.id
+                """, arguments: arguments
+        ).map {
+            Dispute(
+                invoice: $0[0], customerCode: $0[1], reason: $0[2], amount: Money(paise: $0[3]).plainString, openedAtMillis: $0[4], openedBy: $0[5],
+                resolvedAtMillis: $0[6], resolution: $0[7])
+        }
+    }
+
+    // MARK: Reminders and escalations
+
+    public func reminderPolicies() throws -> [ReminderPolicy] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT groupName, firstAfterDays, everyDays, stopOnDispute, channel, escalateAfterDays FROM reminderPolicy ORDER BY groupName")
+                .map { ReminderPolicy(group: $0[0], firstAfterDays: $0[1], everyDays: $0[2], stopOnDispute: $0[3], channel: $0[4], escalateAfterDays: $0[5]) }
+        }
+    }
+
+    public func setReminderPolicy(_ policy: ReminderPolicy) throws {
+        guard !policy.group.isEmpty, policy.group.count <= 100 else { throw ReportInputError("group must be 1 to 100 characters") }
+        guard (0...3650).contains(policy.firstAfterDays) else { throw ReportInputError("first_after_days must be 0 to 3650") }
+        guard (1...3650).contains(policy.everyDays) else { throw ReportInputError("every_days must be 1 to 3650") }
+        guard (1...3650).contains(policy.escalateAfterDays) else { throw ReportInputError("escalate_after_days must be 1 to 3650") }
+        guard ["whatsapp", "sms"].contains(policy.channel) else { throw ReportInputError("channel must be whatsapp or sms") }
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO reminderPolicy VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (groupName) DO UPDATE SET firstAfterDays = excluded.firstAfterDays,
+                        everyDays = excluded.everyDays, stopOnDispute = excluded.stopOnDispute, channel = excluded.channel,
+                        escalateAfterDays = excluded.escalateAfterDays
+                    """,
+                arguments: [policy.group, policy.firstAfterDays, policy.everyDays, policy.stopOnDispute, policy.channel, policy.escalateAfterDays])
+        }
+    }
+
+    /// Puts customers in a reminder group (which must have a policy).
+    public func setReminderGroup(_ group: String, customers: [String]) throws -> Int {
+        try pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM reminderPolicy WHERE groupName = ?", arguments: [group]) == true else {
+                throw ReportInputError("no reminder policy for group \(group): set one first")
+            }
+            var changed = 0
+            for code in customers {
+                try db.execute(sql: "UPDATE customer SET reminderGroup = ? WHERE code = ?", arguments: [group, code])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
+    /// The day's collections run (idempotent for a day): queues the reminders the policies call for and
+    /// opens escalations for invoices past their group's age or with two missed promises.
+    public func runCollections(asOf: LocalDate) throws -> CollectionsRun {
+        try pool.write { db in
+            var run = CollectionsRun(asOf: asOf.isoString, remindersQueued: 0, skippedDisputed: 0, escalations: 0)
+            let day = Int(asOf.dayNumber)
+            let open = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT invoice.number, invoice.customerCode, customer.name, customer.phone, invoice.dueDate, invoice.outstandingPaise,
+                        policy.firstAfterDays, policy.everyDays, policy.stopOnDispute, policy.channel, policy.escalateAfterDays,
+                        EXISTS (SELECT 1 FROM dispute WHERE dispute.invoiceNumber = invoice.number AND resolvedAt IS NULL),
+                        (SELECT MAX(day) FROM reminder WHERE reminder.invoiceNumber = invoice.number)
+                    FROM invoice JOIN customer ON customer.code = invoice.customerCode
+                    JOIN reminderPolicy AS policy ON policy.groupName = customer.reminderGroup
+                    WHERE invoice.deleted = 0 AND invoice.outstandingPaise > 0 AND invoice.dueDate < ?
+                    """, arguments: [day])
+            var remind: [(String, String, String?, String, String)] = []
+            var escalate: [String] = []
+            while let row = try open.next() {
+                let late = day - Int(row[4] as Int64)
+                if late >= (row[10] as Int) { escalate.append(row[0]) }
+                guard late >= (row[6] as Int) else { continue }
+                if (row[11] as Bool) && (row[8] as Bool) {
+                    run.skippedDisputed += 1
+                    continue
+                }
+                if let last = row[12] as Int?, day - last < (row[7] as Int) { continue }
+                let message =
+                    "Dear \(row[2] as String), invoice \(row[0] as String) of \(Money(paise: row[5]).displayString) was due on "
+                    + "\(LocalDate(dayNumber: row[4]).indianString) and is \(late) day\(late == 1 ? "" : "s") overdue. Please pay by UPI, or to our rep on the next visit."
+                remind.append((row[1], row[0], row[3], row[9], message))
+            }
+            for (customer, invoice, phone, channel, message) in remind {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO reminder (customerCode, invoiceNumber, day, channel, phone, message, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [customer, invoice, day, channel, phone, message, HubStore.nowMillis()])
+                run.remindersQueued += db.changesCount
+            }
+            for invoice in escalate {
+                try db.execute(sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, 'age', ?)", arguments: [invoice, day])
+                run.escalations += db.changesCount
+            }
+            // Promises missed twice on the same invoice.
+            var missed: [String: Int] = [:]
+            for promise in try HubStore.followUps(
+                where: "followup.invoiceNumber IS NOT NULL AND followup.state != 'cancelled' AND followup.promisedDay < ?", [day], asOf: asOf, db)
+            where promise.promiseKept == false {
+                missed[promise.invoice!, default: 0] += 1
+            }
+            for (invoice, count) in missed where count >= 2 {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, 'missed-promises', ?)", arguments: [invoice, day])
+                run.escalations += db.changesCount
+            }
+            return run
+        }
+    }
+
+    public func reminders(state: String? = "queued", customer: String? = nil, limit: Int = 500) throws -> [Reminder] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, customerCode, invoiceNumber, day, channel, phone, message, state FROM reminder
+                    WHERE (:state IS NULL OR state = :state) AND (:customer IS NULL OR customerCode = :customer) ORDER BY id LIMIT :limit
+                    """, arguments: ["state": state, "customer": customer, "limit": limit]
+            ).map {
+                Reminder(
+                    id: $0[0], customerCode: $0[1], invoice: $0[2], day: LocalDate(dayNumber: $0[3]).isoString, channel: $0[4], phone: $0[5],
+                    message: $0[6], state: $0[7])
+            }
+        }
+    }
+
+    /// Open escalations (the invoice still owes), oldest first.
+    public func escalations() throws -> [Escalation] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT escalation.invoiceNumber, invoice.customerCode, escalation.reason, escalation.day, invoice.assignedRep, invoice.outstandingPaise
+                    FROM escalation JOIN invoice ON invoice.number = escalation.invoiceNumber
+                    WHERE escalation.closedAt IS NULL AND invoice.outstandingPaise > 0 AND invoice.deleted = 0 ORDER BY escalation.day, escalation.id
+                    """
+            ).map {
+                Escalation(
+                    invoice: $0[0], customerCode: $0[1], reason: $0[2], day: LocalDate(dayNumber: $0[3]).isoString, rep: $0[4],
+                    outstanding: Money(paise: $0[5]).plainString)
+            }
+        }
+    }
+}
+
+struct FollowUpConflict: Error {}
