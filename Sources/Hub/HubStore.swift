@@ -124,6 +124,7 @@ public final class HubStore: Sendable {
         migrator.registerMigration("v6-assignments", migrate: HubStore.migrateAssignments)
         migrator.registerMigration("v7-followups", migrate: HubStore.migrateFollowUps)
         migrator.registerMigration("v8-handovers", migrate: HubStore.migrateHandovers)
+        migrator.registerMigration("v9-sessions", migrate: HubStore.migrateSessions)
         return migrator
     }
 

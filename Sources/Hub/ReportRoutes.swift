@@ -10,6 +10,7 @@ import NIOCore
 func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
     addAssignmentRoutes(to: router, store: store, bodyLimit: bodyLimit)
     addCollectionRoutes(to: router, store: store, bodyLimit: bodyLimit)
+    addDashboardRoutes(to: router, store: store, bodyLimit: bodyLimit)
 
     router.get("/v1/reports/aging") { request, _ -> Response in
         try managerID(request, store: store)
@@ -20,14 +21,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore, bo
         let paging = try query.paging()
         let report = try store.aging(asOf: asOf, edges: edges, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
         guard format == .csv else { return try reportJSON(report) }
-        var csv = CSVWriter(header: ["customer_code", "customer_name", "region"] + report.buckets + ["outstanding", "invoices", "oldest_days_past_due"])
-        for row in report.rows {
-            csv.add(
-                text: [row.customerCode, row.customerName, row.region ?? ""],
-                numbers: row.amounts.buckets + [row.amounts.outstanding, String(row.amounts.invoices), String(row.oldestDaysPastDue)])
-        }
-        csv.add(text: ["TOTAL", "", ""], numbers: report.totals.buckets + [report.totals.outstanding, String(report.totals.invoices), ""])
-        return csv.response(filename: "aging-\(report.asOf).csv")
+        return agingCSV(report).response(filename: "aging-\(report.asOf).csv")
     }
 
     router.get("/v1/reports/aging/customers/:code") { request, context -> Response in
@@ -67,10 +61,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore, bo
         let paging = try query.paging()
         let report = try store.register(from: from, to: to, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
         guard format == .csv else { return try reportJSON(report) }
-        var csv = CSVWriter(header: ["day", "rep", "method", "payments", "amount"])
-        for row in report.rows { csv.add(text: [row.day, row.rep, row.method], numbers: [String(row.payments), row.amount]) }
-        csv.add(text: ["TOTAL", "", ""], numbers: [String(report.payments), report.amount])
-        return csv.response(filename: "register-\(report.from)-\(report.to).csv")
+        return registerCSV(report).response(filename: "register-\(report.from)-\(report.to).csv")
     }
 
     router.get("/v1/customers/:code/history") { request, context -> Response in
