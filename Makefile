@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 30
 FAULT_PAYMENTS ?= 1000
 SYNC_INVOICES ?= 1000000
 
-.PHONY: all deps tool-deps build release release-all demo-cli demo-hub test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
+.PHONY: all deps tool-deps build release release-all demo-cli demo-hub demo-collections test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
 all: build
 
@@ -31,6 +31,7 @@ help:
 	@echo "              and watch replayed invoices get scanned and paid (embedded hub, simulated payer; Ctrl-C stops)"
 	@echo "make demo-cli the command-line walkthrough: import, lookup, scan the samples, QR, cash/cheque/UPI receipts"
 	@echo "make demo-hub the hub and a device end to end: enroll, sync, pay by UPI, a signed PSP webhook, paid on both sides"
+	@echo "make demo-collections  the managers' dashboard on a demo book (aging, allocation, follow-ups, reports) at http://127.0.0.1:8090/manage"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
 	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
 	@echo "make fault    the sync fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times"
@@ -117,6 +118,9 @@ demo-cli: release
 
 demo-hub: release-all
 	scripts/hub-demo.sh
+
+demo-collections: release-all
+	scripts/collections-demo.sh
 
 bench: release
 	$(FIELDPAY_RELEASE) bench decode

@@ -11,7 +11,7 @@ mkdir -p "$work"
 
 # The device: the demo profile, with its own database and key in the work folder.
 sed -e 's|^path = .*|path = "device.sqlite"|' -e 's|^key = .*|key = "device.key"|' \
-    -e 's|"keys/demo-irp.pem"|"'"$PWD"'/devices/keys/demo-irp.pem"|' devices/demo.toml >"$work/device.toml"
+    -e 's|"keys/demo-irp.pem"|"'"$PWD"'/devices/keys/demo-irp.pem"|' -e 's|"\.\./samples/|"'"$PWD"'/samples/|' devices/demo.toml >"$work/device.toml"
 fieldpay() { echo "\$ fieldpay $*" >&2; "$bin/fieldpay" "$@" --profile "$work/device.toml"; }
 hub() { echo "\$ fieldpay-hub $*" >&2; "$bin/fieldpay-hub" "$@"; }
 

@@ -18,7 +18,7 @@ struct HubCommand: AsyncParsableCommand {
         commandName: "fieldpay-hub",
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
         subcommands: [
-            Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, HubManagers.self, HubReports.self,
+            Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, HubManagers.self, HubReports.self, HubCollections.self,
             FakePSP.self,
         ]
     )

@@ -186,3 +186,45 @@ struct DSOCommand: ParsableCommand {
 func rupees(_ wire: String) -> String {
     (try? Money(parsing: wire))?.displayString ?? wire
 }
+
+struct HubCollections: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collections", abstract: "The daily collections run, and a demo book to try the dashboard on.",
+        subcommands: [CollectionsRunCommand.self, DemoBookCommand.self])
+}
+
+struct CollectionsRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Queue the reminders the policies call for and open escalations, as of a day (default today).",
+        discussion: "Idempotent for a day: running it twice queues nothing new. `fieldpay-hub serve` runs it by itself every hour.")
+
+    @Option(name: .customLong("as-of"), help: "yyyy-mm-dd.") var asOf: String?
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let day = try parseDate(asOf, name: "--as-of", default: LocalDate.today())
+        let run = try options.store().runCollections(asOf: day)
+        print("\(run.asOf): \(run.remindersQueued) reminders queued, \(run.skippedDisputed) held for disputes, \(run.escalations) new escalations")
+    }
+}
+
+struct DemoBookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-book",
+        abstract: "Fill an empty hub with a demo distributor's last five months: customers, invoices, reps and devices, payments, allocation, follow-ups.",
+        discussion: "Refuses a hub that already has invoices. Prints each rep's device credentials (id.secret) for `fieldpay` to sync with.")
+
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let store = try options.store()
+        guard try store.invoices(limit: 1).isEmpty else {
+            FileHandle.standardError.write(Data("fieldpay-hub: \(options.dataDirectory) already has invoices; the demo book goes into an empty hub\n".utf8))
+            throw ExitCode(4)
+        }
+        var book = DemoBook(store: store)
+        let summary = try book.write(folder: options.dataDirectory)
+        print("demo book: \(summary.customers) customers, \(summary.invoices) invoices, \(summary.payments) payments, reps \(summary.reps.joined(separator: ", "))")
+        for device in summary.devices { print("device \(device.rep) \(device.id).\(device.secret)") }
+    }
+}
