@@ -93,6 +93,28 @@ public final class AppDatabase: Sendable {
             // starts a new pass, and its end drops what the new pass did not send.
             try db.execute(sql: "ALTER TABLE invoice ADD COLUMN syncPass INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v5-followups") { db in
+            // Follow-ups the rep records here (a visit, a call, a promise to pay), queued for the hub like
+            // payments: the row is its own outbox entry, sent once by its UUID.
+            try db.execute(
+                sql: """
+                    CREATE TABLE followup (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        invoiceNumber TEXT,
+                        customerCode TEXT NOT NULL,
+                        action TEXT NOT NULL CHECK (action IN ('call', 'visit')),
+                        dueDate INTEGER NOT NULL,
+                        note TEXT,
+                        promisedDate INTEGER,
+                        promisedPaise INTEGER CHECK (promisedPaise IS NULL OR promisedPaise > 0),
+                        createdAt INTEGER NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'retrying', 'rejected', 'sent')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        lastError TEXT
+                    );
+                    CREATE INDEX followup_state ON followup(state, createdAt);
+                    """)
+        }
         return migrator
     }
 

@@ -123,6 +123,12 @@ public struct HubClient: Sendable {
         return try JSONDecoder().decode(EventsPage.self, from: body)
     }
 
+    /// A follow-up recorded on the device; the same id with the same body is answered the same.
+    public func putFollowUp(_ id: UUID, _ followUp: FollowUpRequest) async throws {
+        let (status, body) = try await send(.PUT, "/v1/followups/\(id.uuidString.lowercased())", body: try ReportCoding.encoder.encode(followUp))
+        guard status == 200 || status == 201 else { throw HubClient.problem(status, body) }
+    }
+
     public func upload(_ id: UUID, _ payment: PaymentUpload) async throws -> PaymentResult {
         let (status, body) = try await send(.PUT, "/v1/payments/\(id.uuidString.lowercased())", body: try JSONEncoder().encode(payment))
         guard status == 200 || status == 201 else { throw HubClient.problem(status, body) }
@@ -149,6 +155,8 @@ public struct SyncService: Sendable {
         public var rejected = 0
         public var retrying = 0
         public var confirmed = 0
+        /// Follow-ups sent.
+        public var followUps = 0
         public init() {}
     }
 
@@ -171,6 +179,21 @@ public struct SyncService: Sendable {
             } catch let error as SyncError {
                 // Keep going: one lost reply must not hold back the rest of the queue. Uploads are idempotent.
                 try database.markUpload(entry.id, state: .retrying, error: error.message)
+                report.retrying += 1
+                pushError = pushError ?? error
+            }
+        }
+        // Follow-ups the rep recorded: after the payments, with the same rules (refused: kept, marked).
+        for followUp in try database.followUpsDue() {
+            do {
+                try await client.putFollowUp(followUp.id, SyncService.request(followUp))
+                try database.markFollowUp(followUp.id, state: "sent")
+                report.followUps += 1
+            } catch let error as SyncError where error.refused {
+                try database.markFollowUp(followUp.id, state: "rejected", error: error.message)
+                report.rejected += 1
+            } catch let error as SyncError {
+                try database.markFollowUp(followUp.id, state: "retrying", error: error.message)
                 report.retrying += 1
                 pushError = pushError ?? error
             }
@@ -225,6 +248,13 @@ public struct SyncService: Sendable {
             try database.applyHubEvent(id: event.id, paymentID: event.paymentID.flatMap(UUID.init(uuidString:)), utr: event.utr)
         }
         return page.events
+    }
+
+    static func request(_ followUp: StoredFollowUp) -> FollowUpRequest {
+        let draft = followUp.draft
+        return FollowUpRequest(
+            customerCode: followUp.customerCode, invoice: draft.invoiceNumber, action: draft.action, dueDate: draft.dueDate.isoString, note: draft.note,
+            promisedDate: draft.promisedDate?.isoString, promisedAmount: draft.promisedAmount?.plainString)
     }
 
     static func cacheChange(_ change: InvoiceChange) -> CacheChange? {

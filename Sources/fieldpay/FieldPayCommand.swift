@@ -12,7 +12,7 @@ struct FieldPayCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, ScanCommand.self, LookupCommand.self, InvoicesCommand.self, QRCommand.self, PayCommand.self,
-            ReceiptsCommand.self, QueueCommand.self, EnrollCommand.self, SyncCommand.self, DoctorCommand.self, DevicesCommand.self, BenchCommand.self,
+            ReceiptsCommand.self, QueueCommand.self, FollowUpCommand.self, EnrollCommand.self, SyncCommand.self, DoctorCommand.self, DevicesCommand.self, BenchCommand.self,
             LedgerTortureCommand.self,
         ]
     )

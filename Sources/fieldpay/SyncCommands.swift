@@ -118,7 +118,7 @@ struct SyncCommand: AsyncParsableCommand {
         do {
             let report = try await service.runOnce { pulled in bar.update(rows: pulled, bytes: 0) }
             bar.finish()
-            emit("sync: \(report.uploaded) payments uploaded, \(report.rejected) rejected, \(report.confirmed) UPI confirmed, \(report.pulled) invoice changes pulled in \(report.pages) page\(report.pages == 1 ? "" : "s")")
+            emit("sync: \(report.uploaded) payments uploaded, \(report.followUps) follow-ups sent, \(report.rejected) rejected, \(report.confirmed) UPI confirmed, \(report.pulled) invoice changes pulled in \(report.pages) page\(report.pages == 1 ? "" : "s")")
         } catch let error as SyncError {
             bar.finish()
             printError("\(error.message) [sync.failed]")

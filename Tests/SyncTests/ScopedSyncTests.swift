@@ -147,3 +147,43 @@ struct ScopedSyncTests {
         #expect(try cached(asha.database).isEmpty)
     }
 }
+
+@Suite("Follow-ups recorded on a device")
+struct DeviceFollowUpTests {
+    @Test("a follow-up recorded offline reaches the hub once, for the invoice's rep; one the hub refuses is kept and marked")
+    func followUpsSync() async throws {
+        let hub = try await LiveHub(invoices: ScopedSyncTests.book)
+        let ravi = try hub.device(rep: "Ravi")
+        _ = try await ravi.sync.runOnce()
+        _ = try hub.store.setRep("Meena", RepSettings())
+        _ = try hub.store.assign(["N-2"], to: "Meena", actor: "mgr_test", reason: nil)
+        let today = LocalDate.today()
+        // Recorded on the device (no network needed), then sent by the next round.
+        let visit = try ravi.database.recordFollowUp(
+            FollowUpDraft(invoiceNumber: "N-1", action: "visit", dueDate: today.adding(days: 1), note: "shop shut", promisedDate: today.adding(days: 3),
+                          promisedAmount: Money(paise: 50_000)))
+        let call = try ravi.database.recordFollowUp(FollowUpDraft(invoiceNumber: "N-2", action: "call", dueDate: today))
+        let customer = try ravi.database.recordFollowUp(FollowUpDraft(invoiceNumber: nil, customerCode: "C3", action: "call", dueDate: today))
+        #expect(visit.customerCode == "C1" && customer.customerCode == "C3")
+        #expect(throws: FollowUpError.self) { try ravi.database.recordFollowUp(FollowUpDraft(invoiceNumber: "NOPE", action: "visit", dueDate: today)) }
+        #expect(throws: FollowUpError.self) { try ravi.database.recordFollowUp(FollowUpDraft(invoiceNumber: "N-1", action: "email", dueDate: today)) }
+        #expect(throws: FollowUpError.self) {
+            try ravi.database.recordFollowUp(FollowUpDraft(invoiceNumber: "N-1", action: "call", dueDate: today, promisedAmount: Money(paise: 100)))
+        }
+        // One the hub will refuse: its invoice is withdrawn at the hub before the device sends it.
+        let gone = try ravi.database.recordFollowUp(FollowUpDraft(invoiceNumber: "S-2", action: "visit", dueDate: today))
+        _ = try hub.store.deleteInvoice("S-2")
+
+        let report = try await ravi.sync.runOnce()
+        #expect(report.followUps == 3 && report.rejected == 1)
+        let atHub = try #require(try hub.store.followUp(visit.id.uuidString.lowercased(), asOf: today))
+        #expect(atHub.source == "device" && atHub.rep == "Ravi" && atHub.promisedAmount == "500.00" && atHub.note == "shop shut")
+        #expect(try hub.store.followUp(call.id.uuidString.lowercased(), asOf: today)?.rep == "Meena")  // N-2 is Meena's
+        #expect(try hub.store.followUps(list: "due", rep: "Meena", asOf: today).followups.count == 1)
+        let rejected = try #require(try ravi.database.followUps(state: "rejected").first)
+        #expect(rejected.id == gone.id && rejected.lastError?.contains("no invoice S-2") == true)
+        // The next round sends nothing again, and the hub holds each once.
+        #expect(try await ravi.sync.runOnce().followUps == 0)
+        #expect(try hub.store.followUps(list: "open", rep: nil, asOf: today).followups.count == 3)
+    }
+}
