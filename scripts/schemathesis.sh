@@ -53,6 +53,8 @@ trap 'exit 130' INT TERM
 
 "$hub" invoices import "$root/samples/invoices.csv" --data "$work/data" >/dev/null
 code=$("$hub" devices enroll --rep Schemathesis --data "$work/data")
+FIELDPAY_MANAGER_TOKEN=$("$hub" managers add --name Schemathesis --data "$work/data")
+export FIELDPAY_MANAGER_TOKEN  # scripts/schemathesis.toml sends it to the managers' endpoints
 export FIELDPAY_RAZORPAY_SECRET=whsec_schemathesis  # the hooks sign webhooks with it
 
 # A free port (the kernel's pick); if another process takes it first, the hub fails and we try again.
@@ -76,6 +78,7 @@ base=http://127.0.0.1:$port
 enrolled=$(curl -fsS --max-time 10 -X POST "$base/v1/devices/enroll" -H 'Content-Type: application/json' \
     -d "{\"code\":\"$code\",\"device_name\":\"schemathesis\"}")
 token=$(python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["device_id"] + "." + r["secret"])' <<<"$enrolled")
+export FIELDPAY_DEVICE_TOKEN=$token  # and this one to the rest
 
 rm -rf "$reports"
 mkdir -p "$reports"
@@ -85,7 +88,6 @@ status=0
 (cd "$state" && CI=true PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$root/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks \
     timeout --kill-after=10 300 "$venv/bin/schemathesis" --config-file "$config" run "$spec" \
     --url "$base" \
-    --header "Authorization: Bearer $token" \
     --checks "$checks" \
     --max-examples "$max_examples" \
     --seed "$seed" \

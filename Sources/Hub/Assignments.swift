@@ -49,6 +49,10 @@ extension HubStore {
                 """)
     }
 
+    static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) }
+    }
+
     static func ensureRep(_ name: String, _ db: Database) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO rep (name) VALUES (?)", arguments: [name])
     }
@@ -81,12 +85,17 @@ extension HubStore {
     /// feed over (the hub answers their next pull with `reset`), so that they drop what left their scope.
     public func setRep(_ name: String, _ settings: RepSettings) throws -> RepSummary {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 100 else { throw ReportInputError("a rep's name must be 1 to 100 characters") }
+        guard !trimmed.isEmpty, trimmed.count <= 100, !HubStore.hasControlCharacters(trimmed) else {
+            throw ReportInputError("a rep's name must be 1 to 100 characters, none of them control characters")
+        }
         if let scope = settings.scope, !["all", "region", "assigned"].contains(scope) {
             throw ReportInputError("scope must be all, region or assigned, not \(scope.prefix(40))")
         }
-        if let regions = settings.regions, regions.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.count > 100 }) {
-            throw ReportInputError("each region must be 1 to 100 characters")
+        if let regions = settings.regions {
+            guard regions.count <= 50 else { throw ReportInputError("a rep has at most 50 regions") }
+            if regions.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.count > 100 || HubStore.hasControlCharacters($0) }) {
+                throw ReportInputError("each region must be 1 to 100 characters, none of them control characters")
+            }
         }
         try pool.write { db in
             try HubStore.ensureRep(trimmed, db)

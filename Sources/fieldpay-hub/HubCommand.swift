@@ -102,6 +102,20 @@ struct Serve: AsyncParsableCommand {
                 logger.info("polling Razorpay every \(configuration.pollInterval) for credits whose webhook never came")
                 group.addTask { await poller.run(logger: logger) }
             }
+            // The day's reminders and escalations, once an hour (idempotent within a day).
+            group.addTask {
+                while !Task.isCancelled {
+                    do {
+                        let run = try store.runCollections(asOf: LocalDate.today())
+                        if run.remindersQueued + run.escalations > 0 {
+                            logger.info("collections run \(run.asOf): \(run.remindersQueued) reminders queued, \(run.escalations) escalations")
+                        }
+                    } catch {
+                        logger.error("collections run failed: \(error)")
+                    }
+                    try? await Task.sleep(for: .seconds(3600))
+                }
+            }
             // The server returns on SIGTERM/Ctrl-C after draining; then the poller stops too.
             try await group.next()
             group.cancelAll()
