@@ -4,6 +4,10 @@ import GRDB
 import Hub
 import HubAPI
 
+struct CollectionsBenchmarkError: Error, CustomStringConvertible {
+    var description: String { "the reassigned invoice did not reach its rep's device" }
+}
+
 /// The managers' reports on a distributor-sized book in the hub's SQLite: `invoices` invoices of
 /// `customers` customers over the past year, `reps` reps with a device each, `payments` payments (each
 /// lowering one or two invoices, through the allocation ledger). The book is written straight into the
@@ -129,10 +133,17 @@ public struct CollectionsBenchmark: Sendable {
             }
             progress("\(min(invoices, start + chunk)) invoices, \(paymentCount) payments written")
         }
+        // Every open overdue invoice allocated to a rep (as the rules would), and each rep's devices set to
+        // receive only what is assigned to them.
         try queue.write { db in
             try db.execute(sql: "UPDATE counter SET value = ? WHERE name = 'version'", arguments: [Int64(invoices)])
+            for r in 0..<reps { try db.execute(sql: "INSERT OR IGNORE INTO rep (name, scope) VALUES (?, 'assigned')", arguments: ["Rep \(r)"]) }
+            try db.execute(
+                sql: "UPDATE invoice SET assignedRep = 'Rep ' || (abs(random()) % ?), assignedHow = 'rule' WHERE outstandingPaise > 0 AND dueDate < ?",
+                arguments: [reps, today.dayNumber])
             try db.execute(sql: "ANALYZE")
         }
+        progress("overdue invoices allocated to the reps")
         return (paymentCount, allocationCount)
     }
 
@@ -178,6 +189,34 @@ public struct CollectionsBenchmark: Sendable {
             _ = try store.register(from: today.adding(days: -30), to: today)
         }
         try time("DSO, a quarter", target: "–", runs: full) { _ in _ = try store.dso(from: today.adding(days: -90), to: today) }
+        try time("productivity and to-collect vs collected, a month", target: "–", runs: full) { _ in
+            _ = try store.productivity(from: today.adding(days: -30), to: today)
+        }
+        try time("a rep's day sheet", target: "–", runs: samples) { _ in
+            _ = try store.daySheet(rep: "Rep \(Int.random(in: 0..<reps, using: &random))", day: today.adding(days: -Int.random(in: 0..<30, using: &random)))
+        }
+        try time("a rep's device, first pull of its assigned invoices (pages of 5,000)", target: "–", runs: 3) { run in
+            var cursor: Int64 = 0
+            while true {
+                let page = try store.changes(after: cursor, limit: 5000, deviceID: "dev_\(run)")
+                cursor = Int64(page.nextCursor)!
+                if !page.more { break }
+            }
+        }
+        // The cursor each device reached, then one invoice reassigned to its rep: the next pull.
+        let cursors = try (0..<3).map { run in
+            var cursor: Int64 = 0
+            while true {
+                let page = try store.changes(after: cursor, limit: 5000, deviceID: "dev_\(run)")
+                cursor = Int64(page.nextCursor)!
+                if !page.more { return String(cursor) }
+            }
+        }
+        try time("a rep's device, the pull after an invoice is reassigned to it", target: "–", runs: 3) { run in
+            _ = try store.assign(["INV/\(run + 10)"], to: "Rep \(run)", actor: "bench", reason: nil)
+            let page = try store.changes(after: Int64(cursors[run])!, limit: 5000, deviceID: "dev_\(run)")
+            guard page.changes.contains(where: { $0.number == "INV/\(run + 10)" }) else { throw CollectionsBenchmarkError() }
+        }
         let aging = try store.aging(asOf: today, perPage: 1)
         let outstanding = try DatabaseQueue(path: path).read { db in
             try Int64.fetchOne(db, sql: "SELECT SUM(outstandingPaise) FROM invoice WHERE deleted = 0") ?? 0

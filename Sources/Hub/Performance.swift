@@ -22,6 +22,8 @@ extension HubStore {
                     depositReference TEXT
                 );
                 CREATE INDEX handover_rep ON handover(rep, day);
+                -- a rep's payments by device and time (day sheets: what a rep collected before a day)
+                CREATE INDEX payment_device ON payment(deviceId, recordedAt, method, amountPaise, customerCode);
                 CREATE INDEX device_rep ON device(rep);
                 """)
     }
