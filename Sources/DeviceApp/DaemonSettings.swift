@@ -36,6 +36,9 @@ public struct DaemonSettings: Sendable, Equatable {
 
     /// Seconds between sync rounds (confirmations arrive sooner, by long-poll).
     public var syncSeconds = 30.0
+    /// What this device asks of the hub's invoice feed beyond its rep's scope: nil or "rep" (what the hub gives
+    /// the rep), "region" (also every invoice of the rep's regions' customers).
+    public var syncScope: String?
 
     public var demo: DemoSettings?
 
@@ -79,8 +82,14 @@ public struct DaemonSettings: Sendable, Equatable {
             settings.displaySeconds = try reader.int(kiosk, "kiosk", "display_seconds", in: 1...300) ?? settings.displaySeconds
         }
         if let hub = try reader.table(table, "hub") {
-            try reader.only(hub, "hub", ["sync_seconds"])
+            try reader.only(hub, "hub", ["sync_seconds", "scope"])
             settings.syncSeconds = try reader.number(hub, "hub", "sync_seconds", in: 1...86_400) ?? settings.syncSeconds
+            if let scope = try reader.string(hub, "hub", "scope") {
+                guard ["rep", "region"].contains(scope) else {
+                    throw reader.fail("hub", "scope", "rep (what the hub gives this device's rep) or region (also the rep's whole region)")
+                }
+                settings.syncScope = scope
+            }
         }
         if let demo = try reader.table(table, "demo") {
             try reader.only(demo, "demo", ["invoices", "hub_port", "payer_delay_seconds", "leave_unpaid_every"])

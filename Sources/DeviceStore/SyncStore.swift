@@ -88,6 +88,31 @@ extension AppDatabase {
         }
     }
 
+    /// Records the feed scope this device asks for. When it differs from the one its cache was pulled with
+    /// (the profile changed), the feed starts over as after a hub reset: cursor 0, a new pass, and what the
+    /// new pass does not send is dropped at its end. Returns true when it started over.
+    @discardableResult
+    public func useFeedScope(_ scope: String) throws(StoreError) -> Bool {
+        try guarded {
+            try pool.write { db in
+                let stored = try String.fetchOne(db, sql: "SELECT value FROM syncState WHERE key = 'scope'")
+                guard stored != scope else { return false }
+                try db.execute(
+                    sql: "INSERT INTO syncState (key, value) VALUES ('scope', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", arguments: [scope])
+                let pulled = try String.fetchOne(db, sql: "SELECT value FROM syncState WHERE key = 'cursor'").map { $0 != "0" } ?? false
+                // A device that pulled before scopes existed asked for its rep's: only another scope starts over.
+                guard pulled, stored != nil || scope != "rep" else { return false }
+                let pass = (try String.fetchOne(db, sql: "SELECT value FROM syncState WHERE key = 'pass'").flatMap { Int64($0) } ?? 0) + 1
+                try db.execute(
+                    sql: """
+                        INSERT INTO syncState (key, value) VALUES ('pass', ?), ('sweep', '1'), ('cursor', '0')
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                        """, arguments: [String(pass)])
+                return true
+            }
+        }
+    }
+
     /// A digest of the invoice cache: SHA-256 over every invoice, in number order, as
     /// `number|customer|invoice date|due date|total paise|outstanding paise\n`. The hub computes the same over
     /// its live invoices, so two equal digests mean the device holds exactly the hub's book.

@@ -150,7 +150,11 @@ public func buildRouter(_ configuration: HubConfiguration, store: HubStore, metr
         guard let pageSize = Int(limitText), (1...10_000).contains(pageSize) else {
             throw ProblemError(status: .badRequest, detail: "limit must be 1 to 10000")
         }
-        return try store.changes(after: cursor, limit: pageSize, deviceID: device)
+        let scope = request.uri.queryParameters.get("scope") ?? "rep"
+        guard ["rep", "region"].contains(scope) else {
+            throw ProblemError(status: .badRequest, detail: "scope must be rep or region (the profile's [hub] scope)")
+        }
+        return try store.changes(after: cursor, limit: pageSize, deviceID: device, region: scope == "region")
     }
 
     router.put("/v1/payments/:uuid") { request, context -> Response in

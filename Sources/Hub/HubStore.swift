@@ -200,10 +200,12 @@ public final class HubStore: Sendable {
     /// device's rep's scope: an invoice in it as it now is, one it may hold from before (deleted, or taken off
     /// its rep) as a tombstone; from cursor 0 only what is in scope. A device whose cursor is older than its
     /// rep's last scope change gets an empty page with `reset`.
-    public func changes(after cursor: Int64, limit: Int, deviceID: String? = nil) throws -> ChangesPage {
+    /// `region`: the device's profile asks for its rep's whole region as well (a rep's `all` stays all).
+    public func changes(after cursor: Int64, limit: Int, deviceID: String? = nil, region: Bool = false) throws -> ChangesPage {
         try pool.read { db in
             var scope = (rep: "", scope: "all", since: Int64(0))
             if let deviceID, let found = try HubStore.feedScope(deviceID: deviceID, db) { scope = found }
+            if region, scope.scope == "assigned" { scope.scope = "region" }
             if cursor > 0, cursor < scope.since { return ChangesPage(changes: [], nextCursor: "0", more: true, reset: true) }
             let inScope = HubStore.scopeCondition(scope.scope)
             // A scoped device gets what is in its scope, and tombstones only for what it may hold: invoices

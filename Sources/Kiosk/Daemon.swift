@@ -55,7 +55,8 @@ public struct Daemon: Sendable {
             credentials = { try HubCredentials.load(path: path) }
         }
         let sync = SyncLoop(
-            desk: desk, database: database, metrics: metrics, interval: settings.syncSeconds, logger: logger, credentials: credentials)
+            desk: desk, database: database, metrics: metrics, interval: settings.syncSeconds, logger: logger, scope: settings.syncScope,
+            credentials: credentials)
         await desk.setHooks(
             onRecorded: { sync.poke() },
             onPrompt: { [payer] prompt in payer?.offer(prompt) })

@@ -203,11 +203,14 @@ public struct SyncLoop: Service {
     let credentials: @Sendable () async throws -> HubCredentials?
     let wakeups: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
+    /// The profile's `[hub] scope`.
+    let scope: String?
 
     public init(
-        desk: Desk, database: AppDatabase, metrics: DeviceMetrics, interval: Double, logger: Logger,
+        desk: Desk, database: AppDatabase, metrics: DeviceMetrics, interval: Double, logger: Logger, scope: String? = nil,
         credentials: @escaping @Sendable () async throws -> HubCredentials?
     ) {
+        self.scope = scope
         self.desk = desk
         self.database = database
         self.metrics = metrics
@@ -249,8 +252,10 @@ public struct SyncLoop: Service {
             try? await gracefulShutdown()
             return
         }
-        let service = SyncService(
+        var configured = SyncService(
             database: database, client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
+        configured.scope = scope
+        let service = configured
         let state = HubLink(desk: desk, metrics: metrics, logger: logger)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in

@@ -96,8 +96,9 @@ public struct HubClient: Sendable {
         return try JSONDecoder().decode(EnrollResponse.self, from: body)
     }
 
-    public func changes(after cursor: String, limit: Int) async throws -> ChangesPage {
-        let (status, body) = try await send(.GET, "/v1/invoices/changes?cursor=\(cursor)&limit=\(limit)")
+    public func changes(after cursor: String, limit: Int, scope: String? = nil) async throws -> ChangesPage {
+        let asked = scope.flatMap { $0 == "rep" ? nil : "&scope=\($0)" } ?? ""
+        let (status, body) = try await send(.GET, "/v1/invoices/changes?cursor=\(cursor)&limit=\(limit)\(asked)")
         guard status == 200 else { throw HubClient.problem(status, body) }
         return try JSONDecoder().decode(ChangesPage.self, from: body)
     }
@@ -142,6 +143,8 @@ public struct SyncService: Sendable {
     public let database: AppDatabase
     public let client: HubClient
     public var pageSize = 5000
+    /// The profile's `[hub] scope`: nil or "rep", or "region" (the rep's whole region as well).
+    public var scope: String?
 
     public init(database: AppDatabase, client: HubClient) {
         self.database = database
@@ -209,10 +212,12 @@ public struct SyncService: Sendable {
         // The next page is fetched while this one is written: the hub encodes as the device commits.
         let client = self.client
         let size = pageSize
-        var page = try await client.changes(after: try database.syncCursor() ?? "0", limit: size)
+        let scope = self.scope
+        try database.useFeedScope(scope ?? "rep")
+        var page = try await client.changes(after: try database.syncCursor() ?? "0", limit: size, scope: scope)
         while true {
             let cursor = page.nextCursor
-            let next = page.more ? Task { try await client.changes(after: cursor, limit: size) } : nil
+            let next = page.more ? Task { try await client.changes(after: cursor, limit: size, scope: scope) } : nil
             do {
                 if !page.changes.isEmpty { try await beforeApplying?() }
                 try database.applyChanges(

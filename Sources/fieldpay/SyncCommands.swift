@@ -73,9 +73,11 @@ struct SyncCommand: AsyncParsableCommand {
             printError("this device is not enrolled: run fieldpay enroll --hub URL --code CODE")
             throw ExitCode(ExitStatus.badInput)
         }
-        let service = SyncService(
+        var configured = SyncService(
             database: database,
             client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
+        configured.scope = profile.daemon.syncScope
+        let service = configured
         if once {
             try await round(service)
             return

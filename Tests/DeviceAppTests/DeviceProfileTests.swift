@@ -43,6 +43,7 @@ struct DeviceProfileTests {
         ("# a kiosk\n[kiosk]\nport = 8787\nhost = \"0.0.0.0\"", "device.toml, line 4: [kiosk] host must be 127.0.0.1, ::1 or localhost"),
         ("[kiosk]\nprot = 8787", "device.toml, line 2: [kiosk] has no setting \"prot\""),
         ("[kiosk]\nport = 70000", "[kiosk] port must be a whole number from 0 to 65535"),
+        ("[hub]\nscope = \"all\"", "device.toml, line 2: [hub] scope must be rep (what the hub gives this device's rep) or region"),
         ("[camera]\nfps = 500", "[camera] fps must be a number from 1 to 120"),
         ("[camera]\ndevice = \"video0\"", "[camera] device must be a V4L2 device path"),
         ("[camera]\ndevice = \"/dev/video0\"\nreplay = \"frames\"", "has both device and replay"),

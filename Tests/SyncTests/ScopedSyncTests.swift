@@ -187,3 +187,27 @@ struct DeviceFollowUpTests {
         #expect(try hub.store.followUps(list: "open", rep: nil, asOf: today).followups.count == 3)
     }
 }
+
+@Suite("A device's profile asks for its rep's region")
+struct ProfileScopeTests {
+    @Test("[hub] scope = region adds the rep's whole region to what is assigned; back to rep, the device starts over and drops it")
+    func regionFromProfile() async throws {
+        let hub = try await LiveHub(invoices: ScopedSyncTests.book)
+        var ravi = try hub.device(rep: "Ravi")
+        _ = try hub.store.setRep("Ravi", RepSettings(scope: "assigned", regions: ["South"]))
+        _ = try hub.store.assign(["N-1"], to: "Ravi", actor: "mgr_test", reason: nil)
+        ravi.sync.scope = "region"
+        _ = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database) == ["N-1", "S-1", "S-2"])
+        // The profile goes back to the rep's scope: the next round starts over and keeps only what is assigned.
+        ravi.sync.scope = nil
+        _ = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database) == ["N-1"])
+        // A rep whose devices get everything still gets everything, whatever the profile asks.
+        let meena = try hub.device(rep: "Meena")
+        var wide = meena.sync
+        wide.scope = "region"
+        _ = try await wide.runOnce()
+        #expect(try cached(meena.database).count == 6)
+    }
+}
