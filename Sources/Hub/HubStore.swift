@@ -132,6 +132,9 @@ public final class HubStore: Sendable {
         SHA256.hash(data: Data(text.utf8)).hexString
     }
 
+    /// Cursors of a pass in progress (see `changes`): versions stay far below it.
+    static let passCursorBase: Int64 = 100_000_000_000_000_000
+
     static func nextVersion(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "UPDATE counter SET value = value + 1 WHERE name = 'version' RETURNING value")!
     }
@@ -201,19 +204,25 @@ public final class HubStore: Sendable {
     /// its rep) as a tombstone; from cursor 0 only what is in scope. A device whose cursor is older than its
     /// rep's last scope change gets an empty page with `reset`.
     /// `region`: the device's profile asks for its rep's whole region as well (a rep's `all` stays all).
+    ///
+    /// A pass that starts from 0 under a scope (or after a scope change) hands out cursors of its own,
+    /// `passCursorBase + version`, until its last page: a cursor from before the scope change is answered with
+    /// `reset`, one from the pass itself never is.
     public func changes(after cursor: Int64, limit: Int, deviceID: String? = nil, region: Bool = false) throws -> ChangesPage {
         try pool.read { db in
             var scope = (rep: "", scope: "all", since: Int64(0))
             if let deviceID, let found = try HubStore.feedScope(deviceID: deviceID, db) { scope = found }
             if region, scope.scope == "assigned" { scope.scope = "region" }
-            if cursor > 0, cursor < scope.since { return ChangesPage(changes: [], nextCursor: "0", more: true, reset: true) }
+            let inPass = cursor == 0 || cursor >= HubStore.passCursorBase
+            let position = cursor >= HubStore.passCursorBase ? cursor - HubStore.passCursorBase : cursor
+            if !inPass, position < scope.since { return ChangesPage(changes: [], nextCursor: "0", more: true, reset: true) }
             let inScope = HubStore.scopeCondition(scope.scope)
             // A scoped device gets what is in its scope, and tombstones only for what it may hold: invoices
             // deleted, or once assigned to its rep. From 0 it holds nothing: only what is in scope and live.
             var filter = ""
             if scope.scope != "all" {
                 filter =
-                    cursor == 0
+                    position == 0
                     ? "AND \(inScope) AND deleted = 0"
                     : "AND (\(inScope) OR deleted = 1 OR EXISTS (SELECT 1 FROM assignmentHistory WHERE invoiceNumber = number AND fromRep = :rep))"
             }
@@ -223,7 +232,7 @@ public final class HubStore: Sendable {
                     SELECT number, deleted, customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise,
                         sellerGstin, buyerGstin, irn, payeeVpa, version, \(inScope) AS inScope
                     FROM invoice WHERE version > :cursor \(filter) ORDER BY version LIMIT :limit
-                    """, arguments: ["cursor": cursor, "limit": limit + 1, "rep": scope.rep])
+                    """, arguments: ["cursor": position, "limit": limit + 1, "rep": scope.rep])
             var changes: [InvoiceChange] = []
             for row in rows.prefix(limit) {
                 var change = InvoiceChange(number: row[0], deleted: row[1] || !(row[13] as Bool), version: row[12])
@@ -243,7 +252,8 @@ public final class HubStore: Sendable {
             }
             let more = rows.count > limit
             // The last page covers every version so far, including those a scope skipped.
-            let next = more ? changes.last!.version : max(cursor, try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'version'") ?? 0)
+            var next = more ? changes.last!.version : max(position, try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'version'") ?? 0)
+            if more, inPass, scope.scope != "all" || scope.since > 0 { next += HubStore.passCursorBase }
             return ChangesPage(changes: changes, nextCursor: String(next), more: more)
         }
     }

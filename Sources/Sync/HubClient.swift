@@ -216,6 +216,7 @@ public struct SyncService: Sendable {
         try database.useFeedScope(scope ?? "rep")
         var page = try await client.changes(after: try database.syncCursor() ?? "0", limit: size, scope: scope)
         while true {
+            try Task.checkCancellation()  // a cancelled round stops between pages (the page applied is whole)
             let cursor = page.nextCursor
             let next = page.more ? Task { try await client.changes(after: cursor, limit: size, scope: scope) } : nil
             do {

@@ -211,3 +211,30 @@ struct ProfileScopeTests {
         #expect(try cached(meena.database).count == 6)
     }
 }
+
+@Suite("Scoped passes over many pages")
+struct ScopedPagingTests {
+    @Test("after a scope change, a pull of one invoice a page starts over once and finishes with exactly the scope", .timeLimit(.minutes(1)))
+    func manyPages() async throws {
+        let hub = try await LiveHub(invoices: ScopedSyncTests.book)
+        var ravi = try hub.device(rep: "Ravi")
+        ravi.sync.pageSize = 1
+        _ = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database).count == 6)
+        // Everything of the South region, a page at a time: the pass's own cursors are never answered with reset.
+        _ = try hub.store.setRep("Ravi", RepSettings(scope: "region", regions: ["South"]))
+        _ = try hub.store.assign(["N-1", "N-2"], to: "Ravi", actor: "mgr_test", reason: nil)
+        let report = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database) == ["N-1", "N-2", "S-1", "S-2"])
+        #expect(report.pages < 10, "\(report.pages) pages for 4 invoices")
+        // Back to everything (the rep's scope widens): again one pass, all six.
+        _ = try hub.store.setRep("Ravi", RepSettings(scope: "all"))
+        _ = try await ravi.sync.runOnce()
+        #expect(try cached(ravi.database).count == 6)
+        // A brand-new device of the rep, one invoice a page, from 0 after those scope changes.
+        var fresh = try hub.device(rep: "Ravi")
+        fresh.sync.pageSize = 1
+        _ = try await fresh.sync.runOnce()
+        #expect(try cached(fresh.database).count == 6)
+    }
+}
