@@ -62,14 +62,8 @@ public struct CollectionsBenchmark: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF") }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
-        var seed = UInt64(20_261_130)
-        func next() -> UInt64 {
-            seed &+= 0x9E37_79B9_7F4A_7C15
-            var z = seed
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SeededRandom(seed: 20_261_130)
+        func next() -> UInt64 { random.next() }
         let regions = (0..<max(1, reps / 10)).map { "Region \($0)" }
         try queue.write { db in
             let customer = try db.makeStatement(sql: "INSERT INTO customer (code, name, region, phone) VALUES (?, ?, ?, NULL)")

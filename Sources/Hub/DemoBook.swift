@@ -160,16 +160,20 @@ public struct DemoBook {
     }
 }
 
-/// SplitMix64: a small seeded generator, so that a demo book can be made again exactly.
-public struct SeededRandom: Sendable {
+/// SplitMix64: a small seeded generator, so that a generated book (the demo's, the tests', the benchmark's)
+/// can be made again exactly.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
 
-    public mutating func next(_ bound: Int) -> Int {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
+        return z ^ (z >> 31)
     }
+
+    /// A number in 0..<bound.
+    public mutating func next(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
 }

@@ -46,32 +46,9 @@ struct HubEndToEndTests {
         let code = try hub(["devices", "enroll", "--rep", "Ravi", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(code.count == 19)
 
-        var port = 0
-        var server: Process?
-        for _ in 0..<5 {
-            let candidate = Int.random(in: 20_000...60_000)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: hubBinary)
-            process.arguments = ["serve", "--data", data, "--port", String(candidate)]
-            process.environment = ProcessInfo.processInfo.environment.merging(["FIELDPAY_RAZORPAY_SECRET": "whsec_e2e"]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            for _ in 0..<100 where process.isRunning && !listening(candidate) { usleep(50_000) }
-            if process.isRunning && listening(candidate) {
-                port = candidate
-                server = process
-                break
-            }
-            process.terminate()
-            process.waitUntilExit()
-        }
-        let running = try #require(server, "the hub did not start")
-        defer {
-            running.terminate()
-            running.waitUntilExit()
-        }
-        let url = "http://127.0.0.1:\(port)"
+        let server = try HubServer(data: data)
+        defer { server.stop() }
+        let url = server.url
 
         let device = PaymentDevice(invoices: "invoice_number,invoice_date,due_date,customer_name,total\n")
         let enrolled = try device.run(["enroll", "--hub", url, "--code", code])

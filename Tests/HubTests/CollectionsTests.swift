@@ -11,18 +11,6 @@ import Testing
 
 @testable import Hub
 
-/// A seeded generator, so that a failing book can be made again.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func money(_ paise: Int64) -> String { Money(paise: paise).plainString }
 
 /// A generated book at a hub, and the test's own account of it: every invoice's outstanding when it was
@@ -38,12 +26,12 @@ final class GeneratedBook {
     var outstanding: [String: Int64] = [:]
     var changes: [Change] = []
     var payments: [Paid] = []
-    var random: SplitMix
+    var random: SeededRandom
     let customers: [String]
 
     init(seed: UInt64, invoiceCount: Int = 160, customerCount: Int = 14, paymentCount: Int = 220) throws {
         hub = try TestHub()
-        random = SplitMix(state: seed)
+        random = SeededRandom(seed: seed)
         customers = (0..<customerCount).map { String(format: "G%03d", $0) } + ["C1", "C2"]
         // TestHub's three invoices (C1, C2) are in the book too.
         for (number, customer, day, paise) in [("INV/1", "C1", 1, Int64(100_000)), ("INV/2", "C1", 2, 50_000), ("INV/3", "C2", 3, 25_000)] {
