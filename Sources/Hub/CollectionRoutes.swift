@@ -12,11 +12,7 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: HubStore
         let (actor, deviceRep) = try managerOrDevice(request, store: store)
         let id = try uuidParameter(context)
         let followUp = try decodeReport(FollowUpRequest.self, try await body(request, limit: bodyLimit))
-        let outcome: HubStore.FollowUpOutcome
-        do { outcome = try unprocessable { try store.putFollowUp(id: id, followUp, actor: actor, deviceRep: deviceRep) } } catch is FollowUpConflict {
-            throw ProblemError(status: .conflict, detail: "follow-up \(id) was already recorded with different contents")
-        }
-        switch outcome {
+        switch try unprocessable({ try store.putFollowUp(id: id, followUp, actor: actor, deviceRep: deviceRep) }) {
         case .created(let value): return try reportJSON(value, status: .created)
         case .repeated(let value): return try reportJSON(value)
         case .conflict(let detail): throw ProblemError(status: .conflict, detail: detail)

@@ -39,17 +39,17 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
         }
     }
 
-    /// A form post by a signed-in manager from this site: runs `body`, which returns where to go and what to say.
-    @Sendable func action(_ request: Request, _ body: ((id: String, name: String), Form) throws -> (String, String)) async throws -> Response {
+    /// A form post by a signed-in manager from this site: runs `perform`, which returns where to go and what to say.
+    @Sendable func action(_ request: Request, _ perform: ((id: String, name: String), Form) throws -> (String, String)) async throws -> Response {
         guard sameOrigin(request) else {
             return page("Refused", manager: nil, error: "This form did not come from this hub's pages.", status: .forbidden, "")
         }
         guard let who = try manager(request) else { return redirect("/manage/login") }
-        let form = Form(try await HubApp.body(request, limit: bodyLimit))
+        let form = Form(try await body(request, limit: bodyLimit))
         let back = form.optional("back").flatMap { $0.hasPrefix("/manage") && !$0.hasPrefix("//") ? $0 : nil } ?? "/manage"
         let separator = back.contains("?") ? "&" : "?"
         do {
-            let (location, notice) = try body(who, form)
+            let (location, notice) = try perform(who, form)
             return redirect(location + (location.contains("?") ? "&" : "?") + "notice=" + q(notice))
         } catch let error as ReportInputError {
             return redirect(back + separator + "error=" + q(error.message))
@@ -76,7 +76,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
 
     router.post("/manage/login") { request, _ -> Response in
         guard sameOrigin(request) else { return page("Refused", manager: nil, error: "This form did not come from this hub's pages.", status: .forbidden, "") }
-        let form = Form(try await HubApp.body(request, limit: 4096))
+        let form = Form(try await body(request, limit: 4096))
         guard let session = try store.openSession(token: form["token"] ?? "") else {
             return redirect("/manage/login?error=" + q("That is not a valid manager token (or it was revoked)."))
         }
@@ -623,9 +623,4 @@ func registerCSV(_ report: CollectionRegister) -> CSVWriter {
     for row in report.rows { csv.add(text: [row.day, row.rep, row.method], numbers: [String(row.payments), row.amount]) }
     csv.add(text: ["TOTAL", "", ""], numbers: [String(report.payments), report.amount])
     return csv
-}
-
-/// The module's own functions, where a route closure's parameter hides them.
-enum HubApp {
-    static func body(_ request: Request, limit: Int) async throws -> Data { try await Hub.body(request, limit: limit) }
 }

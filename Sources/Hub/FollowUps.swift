@@ -113,10 +113,10 @@ extension HubStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let bodyHash = HubStore.sha256(String(decoding: try encoder.encode(request), as: UTF8.self))
-        let created: Bool = try pool.write { db in
+        // true: recorded now; false: the same follow-up again; nil: this id with another body.
+        let created: Bool? = try pool.write { db in
             if let existing = try String.fetchOne(db, sql: "SELECT bodyHash FROM followup WHERE id = ?", arguments: [id]) {
-                guard existing == bodyHash else { throw FollowUpConflict() }
-                return false
+                return existing == bodyHash ? false : nil
             }
             var customer = request.customerCode
             var rep = request.rep ?? deviceRep
@@ -149,6 +149,7 @@ extension HubStore {
                 ])
             return true
         }
+        guard let created else { return .conflict("follow-up \(id) was already recorded with different contents") }
         let followUp = try followUp(id, asOf: LocalDate.today())!
         return created ? .created(followUp) : .repeated(followUp)
     }
@@ -422,5 +423,3 @@ extension HubStore {
         }
     }
 }
-
-struct FollowUpConflict: Error {}

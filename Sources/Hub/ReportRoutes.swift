@@ -182,10 +182,7 @@ struct ReportQuery {
 
     func date(_ name: String, default fallback: LocalDate) throws -> LocalDate {
         guard let text = value(name) else { return fallback }
-        guard text.utf8.count == 10, let date = LocalDate(parsing: text), date.isoString == text else {
-            throw ProblemError(status: .badRequest, detail: "\(name) must be a date like 2026-11-30, not \(text.prefix(40))")
-        }
-        return date
+        return try badRequest { try HubStore.day(text, name) }
     }
 
     func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
