@@ -5,13 +5,15 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # What the package builds against (pkg-config finds each C library), and rsvg-convert, which the tests use
 # to render the SVGs we write.
 BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev librsvg2-bin \
-	curl python3 python3-venv chromium fonts-noto-core systemd
+	curl python3 python3-venv chromium fonts-noto-core systemd binutils
 # What regenerating fixtures, samples and the hard corpus needs (not the build or the tests).
 TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-numpy python3-pil
 
 CORPUS ?= .build/hard-corpus
 FIELDPAY_RELEASE := .build/release/fieldpay
-DEMO := FIELDPAY_PROFILE=devices/demo.toml $(FIELDPAY_RELEASE)
+# The demo build: the same commands as fieldpay, plus the embedded hub and simulated payer of a [demo] profile.
+DEMO := FIELDPAY_PROFILE=devices/demo.toml .build/release/fieldpay-demo
+BENCH := .build/release/fieldpay-bench
 # make demo runs the daemon until Ctrl-C; DEMO_SECONDS=N stops it after N seconds (scripts, CI).
 DEMO_SECONDS ?=
 # Minutes of the daemon soak in make bench (the README's figure is an hour: make bench SOAK_MINUTES=60).
@@ -52,6 +54,7 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product fieldpay
+	$(SWIFT) build -c release --product fieldpay-demo
 
 release-all: deps
 	$(SWIFT) build -c release
@@ -122,14 +125,14 @@ demo-hub: release-all
 demo-collections: release-all
 	scripts/collections-demo.sh
 
-bench: release
-	$(FIELDPAY_RELEASE) bench decode
-	$(FIELDPAY_RELEASE) bench live
-	$(FIELDPAY_RELEASE) bench cache
-	$(FIELDPAY_RELEASE) bench payments
-	$(FIELDPAY_RELEASE) bench sync
-	$(FIELDPAY_RELEASE) bench kiosk
-	$(FIELDPAY_RELEASE) bench daemon --minutes $(SOAK_MINUTES)
+bench: release-all
+	$(BENCH) decode
+	$(BENCH) live
+	$(BENCH) cache
+	$(BENCH) payments
+	$(BENCH) sync
+	$(BENCH) kiosk
+	$(BENCH) daemon --minutes $(SOAK_MINUTES)
 
 corpus: release tool-deps
 	/usr/bin/python3 scripts/hard-corpus.py $(CORPUS)

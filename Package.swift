@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "fieldpay", targets: ["fieldpay"]),
         .executable(name: "fieldpay-hub", targets: ["fieldpay-hub"]),
+        .executable(name: "fieldpay-demo", targets: ["fieldpay-demo"]),
+        .executable(name: "fieldpay-bench", targets: ["fieldpay-bench"]),
         .library(name: "FieldPayCore", targets: ["FieldPayCore"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Scanning", targets: ["Scanning"]),
@@ -53,9 +55,11 @@ let package = Package(
         .target(name: "InvoiceImport", dependencies: ["FieldPayCore"]),
         .target(name: "UPI", dependencies: ["FieldPayCore"]),
         .target(name: "QRRender", dependencies: ["FieldPayCore", "CQREncode"]),
+        // How every FieldPay SQLite database is opened (WAL, synchronous = FULL): the device's and the hub's.
+        .target(name: "DurableSQLite", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "DeviceStore",
-            dependencies: ["FieldPayCore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["FieldPayCore", "InvoiceImport", "DurableSQLite", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "DeviceApp",
@@ -74,7 +78,7 @@ let package = Package(
         .target(
             name: "Hub",
             dependencies: [
-                "FieldPayCore", "HubAPI", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift"),
+                "FieldPayCore", "HubAPI", "InvoiceImport", "DurableSQLite", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,8 +97,19 @@ let package = Package(
             name: "Kiosk",
             dependencies: [
                 "FieldPayCore", "DeviceApp", "DeviceStore", "Capture", "Scanning", "Imaging", "InvoiceCodes", "InvoiceImport", "QRRender",
-                "UPI", "Sync", "Hub", "HubAPI", .product(name: "Hummingbird", package: "hummingbird"),
+                "UPI", "Sync", "HubAPI", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The demo: a hub inside the daemon and a simulated payer. Only executables import it (fieldpay-demo,
+        // fieldpay-bench), so the field binary does not link the hub.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Kiosk", "Hub", "HubAPI", "DeviceApp", "DeviceStore", "FieldPayCore", "InvoiceImport", "Sync",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -107,17 +122,28 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "fieldpay",
+        // The device's command tree, shared by the field build and the demo build.
+        .target(
+            name: "FieldPayCLI",
             dependencies: [
-                "FieldPayCore", "Imaging", "Scanning", "Capture", "FieldPayBench", "InvoiceCodes", "InvoiceImport",
+                "FieldPayCore", "Imaging", "Scanning", "Capture", "InvoiceCodes", "InvoiceImport",
                 "DeviceStore", "DeviceApp", "UPI", "QRRender", "Sync", "HubAPI", "Kiosk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .executableTarget(name: "fieldpay", dependencies: ["FieldPayCLI"]),
+        .executableTarget(name: "fieldpay-demo", dependencies: ["FieldPayCLI", "Demo"]),
+        .executableTarget(
+            name: "fieldpay-bench",
+            dependencies: [
+                "FieldPayBench", "FieldPayCLI", "Demo", "FieldPayCore", "Scanning",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         .testTarget(name: "FieldPayCoreTests", dependencies: ["FieldPayCore"]),
+        .testTarget(name: "DurableSQLiteTests", dependencies: ["DurableSQLite", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanningTests", dependencies: ["Scanning", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(
@@ -160,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "FieldPayCLITests",
             dependencies: [
-                "fieldpay", "fieldpay-hub", "DeviceStore", "DeviceApp", "Imaging", "Capture", .product(name: "WSClient", package: "swift-websocket"),
+                "fieldpay", "fieldpay-hub", "fieldpay-demo", "fieldpay-bench", "DeviceStore", "DeviceApp", "Imaging", "Capture", .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ]
         ),

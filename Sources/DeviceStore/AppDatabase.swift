@@ -1,5 +1,6 @@
 import FieldPayCore
 import Foundation
+import DurableSQLite
 import GRDB
 import InvoiceImport
 
@@ -12,23 +13,8 @@ public final class AppDatabase: Sendable {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws(StoreError) {
         self.path = path
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            // NORMAL can lose the last commits on power loss; an acknowledged payment must survive it.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Statement journals (each upsert keeps one so that it alone can be undone) and temporary sorts stay
-            // in memory: in a temporary file a big import made two small writes per row. Set before any
-            // transaction, as SQLite reads it when a transaction begins.
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DurableSQLite.open(path: path, foreignKeys: true)
             try pool.read { db in
                 if try AppDatabase.migrator.hasBeenSuperseded(db) {
                     throw StoreError(.newerSchema, "migrations \(try AppDatabase.migrator.appliedIdentifiers(db).subtracting(AppDatabase.migrator.migrations).sorted().joined(separator: ", "))")

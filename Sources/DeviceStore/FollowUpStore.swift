@@ -70,7 +70,7 @@ extension AppDatabase {
                         """,
                     arguments: [
                         id.uuidString.lowercased(), draft.invoiceNumber, customer, draft.action, draft.dueDate.dayNumber, draft.note,
-                        draft.promisedDate?.dayNumber, draft.promisedAmount?.paise, Int64(now.timeIntervalSince1970 * 1000),
+                        draft.promisedDate?.dayNumber, draft.promisedAmount?.paise, now.millisecondsSince1970,
                     ])
                 return .success(customer)
             }

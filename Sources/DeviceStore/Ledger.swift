@@ -17,7 +17,7 @@ public struct PaymentDraft: Sendable {
     public var upiReference: String?
     /// Made on the device when the payment is captured; the idempotency key for ever.
     public var id = UUID()
-    public var recordedAtMillis = Int64(Date().timeIntervalSince1970 * 1000)
+    public var recordedAtMillis = Date().millisecondsSince1970
 
     public init(method: PaymentMethod, amount: Money, invoiceNumbers: [String]) {
         self.method = method
@@ -267,7 +267,7 @@ extension AppDatabase {
                     arguments: [utr, row[0] as String])
                 try db.execute(
                     sql: "INSERT INTO outbox (paymentId, kind, createdAt) VALUES (?, 'utr', ?)",
-                    arguments: [row[0] as String, Int64(Date().timeIntervalSince1970 * 1000)])
+                    arguments: [row[0] as String, Date().millisecondsSince1970])
             }
         } catch let error as LedgerError {
             throw error

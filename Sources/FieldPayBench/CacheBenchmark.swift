@@ -123,15 +123,12 @@ public struct CacheBenchmark {
             all.append(elapsed)
             perKind[kind, default: []].append(elapsed)
         }
-        func percentile(_ values: [UInt64], _ p: Double) -> Double {
-            let sorted = values.sorted()
-            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1000
-        }
+        func micros(_ values: [UInt64], _ p: Double) -> Double { percentile(values, p) / 1000 }
         return Report(
             invoices: invoices, generateSeconds: generateSeconds, importSeconds: importSeconds,
             databaseBytes: size(databasePath), walBytes: size(databasePath + "-wal"), lookups: lookups,
-            p50Micros: percentile(all, 0.5), p99Micros: percentile(all, 0.99), maxMicros: Double(all.max() ?? 0) / 1000,
-            perKindP99: kinds.map { ($0.0, percentile(perKind[$0.0] ?? [0], 0.99)) })
+            p50Micros: micros(all, 0.5), p99Micros: micros(all, 0.99), maxMicros: Double(all.max() ?? 0) / 1000,
+            perKindP99: kinds.map { ($0.0, micros(perKind[$0.0] ?? [0], 0.99)) })
     }
 
     /// What a daemon holds after opening the cache and answering one lookup (run in a fresh process).

@@ -12,17 +12,14 @@ struct CollectionsBenchmarkError: Error, CustomStringConvertible {
 /// `customers` customers over the past year, `reps` reps with a device each, `payments` payments (each
 /// lowering one or two invoices, through the allocation ledger). The book is written straight into the
 /// hub's tables (the upload path is measured by `bench payments` and `bench sync`), then the reports are
-/// timed through `HubStore`, as the HTTP handlers call them.
+/// timed through `SQLiteHubStore`, as the HTTP handlers call them.
 public struct CollectionsBenchmark: Sendable {
     public struct Timing: Sendable {
         public var name: String
         public var millis: [Double]
         public var target: String
 
-        public func percentile(_ p: Double) -> Double {
-            let sorted = millis.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-        }
+        public func percentile(_ p: Double) -> Double { FieldPayBench.percentile(millis, p) }
     }
 
     public struct Report: Sendable {
@@ -150,14 +147,14 @@ public struct CollectionsBenchmark: Sendable {
         report.customers = customers
         report.reps = reps
         let today = LocalDate.today()
-        do { _ = try HubStore(path: path) }  // the schema, by the hub's own migrations
+        do { _ = try SQLiteHubStore(path: path) }  // the schema, by the hub's own migrations
         let started = monotonicNanos()
         let (paid, allocated) = try load(path, today: today, progress: progress)
         report.payments = paid
         report.allocations = allocated
         report.loadSeconds = Self.millis(since: started) / 1000
         report.databaseBytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int64) ?? 0
-        let store = try HubStore(path: path)
+        let store = try SQLiteHubStore(path: path)
 
         func time(_ name: String, target: String, runs: Int, _ body: (Int) throws -> Void) throws {
             var millis: [Double] = []

@@ -10,7 +10,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// `fieldpay bench daemon`: the real `fieldpay run` process on replayed 1280x720 frames at 15 fps, watched from
+/// `fieldpay-bench daemon`: the real `fieldpay run` process on replayed 1280x720 frames at 15 fps, watched from
 /// outside through /proc. First its CPU at idle (the camera running, nothing in view); then a soak: a code
 /// comes into view every few seconds, a page stays connected to `/events`, and each QR is paid ₹1 in cash
 /// through the page's API (a ledger write, a receipt, an upload to the demo hub) — its RSS sampled throughout.

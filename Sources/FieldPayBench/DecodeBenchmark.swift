@@ -6,7 +6,7 @@ import Scanning
     import Glibc
 #endif
 
-/// `fieldpay bench decode`: ms per frame through `ZBarDecoder` next to a plain C loop over libzbar on the
+/// `fieldpay-bench decode`: ms per frame through `ZBarDecoder` next to a plain C loop over libzbar on the
 /// same frames, in the same run, and resident memory over a long run of decodes. Figures, not verdicts:
 /// the machine is shared, so compare the ratios, not the absolute numbers, between runs.
 public struct DecodeBenchmark {

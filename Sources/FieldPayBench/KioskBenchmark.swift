@@ -16,7 +16,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// `fieldpay bench kiosk`: from a barcode appearing in the camera stream to its UPI QR reaching the page. Frames
+/// `fieldpay-bench kiosk`: from a barcode appearing in the camera stream to its UPI QR reaching the page. Frames
 /// (paper, then paper with an invoice's QR code) go through the daemon's own scan pipeline into the `Desk`, and
 /// a client on the kiosk's real `/events` stream (Hummingbird on 127.0.0.1) notes when the state with that
 /// invoice's QR arrives. Latency = arrival − the frame's capture stamp. The page paints on arrival, so this is
@@ -160,11 +160,9 @@ public struct KioskBenchmark {
             await desk.act(.cancel)
         }
         latencies.sort()
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-        }
+
         return Row(
-            size: "\(width)x\(height)" + (afterIdle ? " idle" : ""), scans: latencies.count, p50: percentile(0.5), p99: percentile(0.99), max: latencies.last ?? .nan,
+            size: "\(width)x\(height)" + (afterIdle ? " idle" : ""), scans: latencies.count, p50: percentile(latencies, 0.5, empty: .nan), p99: percentile(latencies, 0.99, empty: .nan), max: latencies.last ?? .nan,
             eventBytes: eventBytes.load(ordering: .relaxed))
     }
 }

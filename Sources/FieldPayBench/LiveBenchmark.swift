@@ -7,7 +7,7 @@ import Scanning
     import Glibc
 #endif
 
-/// `fieldpay bench live`: replayed video at 30 fps through the live path (ReplaySource → newest-frame
+/// `fieldpay-bench live`: replayed video at 30 fps through the live path (ReplaySource → newest-frame
 /// stream → cheap ZBarDecoder pass → debouncer), as `fieldpay scan --replay` runs it. Reports frames
 /// decoded per second, frames dropped, decode CPU per frame, and the latency from a frame's capture
 /// timestamp to its code being ready to print (p50/p99).
@@ -79,15 +79,11 @@ public struct LiveBenchmark {
             }
         }
         let elapsed = Double(monotonicNanos() - start) / 1e9
-        latencies.sort()
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-        }
         let stats = source.stats
         return Row(
             size: "\(width)x\(height)", replayed: stats.framesCaptured, decoded: decoded, dropped: stats.framesDropped,
             seconds: elapsed, cpuMillisPerFrame: Double(cpuNanos) / Double(max(decoded, 1)) / 1e6,
-            latencyP50: percentile(0.5), latencyP99: percentile(0.99), codes: codes)
+            latencyP50: percentile(latencies, 0.5), latencyP99: percentile(latencies, 0.99), codes: codes)
     }
 }
 

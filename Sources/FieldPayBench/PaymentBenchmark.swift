@@ -33,11 +33,6 @@ public struct PaymentBenchmark {
         self.payments = payments
     }
 
-    static func percentile(_ values: [UInt64], _ p: Double) -> Double {
-        let sorted = values.sorted()
-        return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
-    }
-
     public func run() throws -> Report {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -106,11 +101,11 @@ public struct PaymentBenchmark {
         }
         try? FileManager.default.removeItem(atPath: folder)
         return Report(
-            qrRuns: qrRuns, qrP50Micros: PaymentBenchmark.percentile(total, 0.5) / 1000,
-            qrP99Micros: PaymentBenchmark.percentile(total, 0.99) / 1000,
-            encodeP99Micros: PaymentBenchmark.percentile(encode, 0.99) / 1000, qrVersion: version, payments: payments,
-            paymentSeconds: paymentSeconds, paymentP50Millis: PaymentBenchmark.percentile(each, 0.5) / 1e6,
-            paymentP99Millis: PaymentBenchmark.percentile(each, 0.99) / 1e6,
-            fsyncP50Millis: fsyncs.isEmpty ? 0 : PaymentBenchmark.percentile(fsyncs, 0.5) / 1e6)
+            qrRuns: qrRuns, qrP50Micros: percentile(total, 0.5) / 1000,
+            qrP99Micros: percentile(total, 0.99) / 1000,
+            encodeP99Micros: percentile(encode, 0.99) / 1000, qrVersion: version, payments: payments,
+            paymentSeconds: paymentSeconds, paymentP50Millis: percentile(each, 0.5) / 1e6,
+            paymentP99Millis: percentile(each, 0.99) / 1e6,
+            fsyncP50Millis: fsyncs.isEmpty ? 0 : percentile(fsyncs, 0.5) / 1e6)
     }
 }

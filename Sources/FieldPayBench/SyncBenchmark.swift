@@ -65,14 +65,14 @@ public struct SyncBenchmark: Sendable {
         var report = Report()
         report.invoices = invoices
         progress("writing a book of \(invoices) invoices and loading it into the hub")
-        let store = try HubStore(path: folder + "/hub/hub.sqlite")
+        let store = try SQLiteHubStore(path: folder + "/hub/hub.sqlite")
         try writeBook(folder + "/book.csv", numbers: 0..<invoices, edit: false)
         var start = monotonicNanos()
         _ = try store.importInvoices(from: InvoiceFileReader(path: folder + "/book.csv"))
         report.hubImportSeconds = Self.seconds(since: start)
 
         let secret = "whsec_bench"
-        var configuration = HubConfiguration(dataDirectory: folder + "/hub", razorpayWebhookSecret: secret)
+        var configuration = HubConfiguration(dataDirectory: folder + "/hub", providers: [.razorpay(webhookSecret: secret)])
         configuration.host = "127.0.0.1"
         configuration.logLevel = .critical
         var server: Task<Void, Error>?
@@ -168,21 +168,9 @@ public struct SyncBenchmark: Sendable {
             let listener = Task { try await client.events(since: since, wait: 10) }
             try await Task.sleep(for: .milliseconds(20))  // the poll is parked at the hub
             let utr = String(400_000_000_000 + n)
-            let object: [String: Any] = [
-                "event": "qr_code.credited",
-                "payload": [
-                    "payment": ["entity": ["id": "pay_bench_\(n)", "amount": 100, "acquirer_data": ["rrn": utr]]],
-                    "qr_code": ["entity": ["id": "qr_bench_\(n)", "notes": ["tr": reference]]],
-                ],
-            ]
-            let webhook = try JSONSerialization.data(withJSONObject: object)
-            var request = HTTPClientRequest(url: url + "/v1/webhooks/razorpay")
-            request.method = .POST
-            request.headers.add(name: "X-Razorpay-Signature", value: Razorpay.signature(body: webhook, secret: secret))
-            request.headers.add(name: "x-razorpay-event-id", value: "evt_bench_\(n)")
-            request.body = .bytes(webhook)
+            let webhook = Razorpay.creditEvent(paymentID: "pay_bench_\(n)", amountPaise: 100, utr: utr, reference: reference)
             let sent = monotonicNanos()
-            _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            _ = try await Razorpay.deliver(webhook, to: url, secret: secret, eventID: "evt_bench_\(n)")
             let page = try await listener.value
             report.webhookLatenciesMillis.append(Double(monotonicNanos() - sent) / 1e6)
             guard let event = page.events.first(where: { $0.paymentID == paymentID.uuidString.lowercased() }) else {

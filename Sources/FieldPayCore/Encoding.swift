@@ -28,3 +28,23 @@ extension Sequence<UInt8> {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension StringProtocol {
+    /// The text for HTML or XML (an SVG, a page): `&`, `<`, `>`, `"` and `'` as entities, so that text from
+    /// outside (a customer's name) is never read as markup, in an element or in a quoted attribute.
+    public var markupEscaped: String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for character in self {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

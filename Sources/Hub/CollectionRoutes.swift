@@ -7,7 +7,7 @@ import NIOCore
 
 /// Follow-ups (managers and devices), disputes, reminders and escalations, productivity, day sheets and
 /// handovers (managers). Invoice numbers hold '/', so routes name an invoice in the query (`?invoice=`).
-func addCollectionRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
+func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some HubStorage, bodyLimit: Int) {
     router.put("/v1/followups/:uuid") { request, context -> Response in
         let (actor, deviceRep) = try managerOrDevice(request, store: store)
         let id = try uuidParameter(context)
@@ -156,7 +156,7 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: HubStore
 }
 
 /// A manager's token, or a device's: (the actor, and the device's rep for a device).
-func managerOrDevice(_ request: Request, store: HubStore) throws -> (String, String?) {
+func managerOrDevice(_ request: Request, store: some DeviceRegistry) throws -> (String, String?) {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
         throw ProblemError(status: .unauthorized, detail: "requests need Authorization: Bearer <device or manager token>")
     }
@@ -185,11 +185,5 @@ extension ReportQuery {
     func required(_ name: String) throws -> String {
         guard let text = value(name), !text.isEmpty else { throw ProblemError(status: .badRequest, detail: "\(name) is required") }
         return text
-    }
-}
-
-extension HubStore {
-    public func deviceRep(_ id: String) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT rep FROM device WHERE id = ?", arguments: [id]) }
     }
 }

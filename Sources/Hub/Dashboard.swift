@@ -9,7 +9,7 @@ import NIOCore
 /// SameSite=Strict, for /manage only), then aging with its chart, the allocation board, follow-ups,
 /// reminders and escalations, and the reports. Every form posts to the same origin (checked), and every
 /// action redirects back with a notice or an error in words.
-func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
+func addDashboardRoutes(to router: Router<BasicRequestContext>, store: some HubStorage, bodyLimit: Int) {
     let cookieName = "fp_session"
 
     /// The signed-in manager, or a redirect to the sign-in page.
@@ -95,10 +95,10 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
         try signedIn(request) { who in
             let (notice, error) = notices(request)
             let asOf = try ReportQuery(request).date("as_of", default: LocalDate.today())
-            let aging = try store.aging(asOf: asOf, perPage: 10)
+            let aging = try store.aging(asOf: asOf, edges: .standard, page: 1, perPage: 10)
             let dso = try store.dso(from: asOf.adding(days: -89), to: asOf)
-            let due = try store.followUps(list: "due", rep: nil, asOf: asOf, perPage: 1).page.rows
-            let missed = try store.followUps(list: "missed", rep: nil, asOf: asOf, perPage: 1).page.rows
+            let due = try store.followUps(list: "due", rep: nil, asOf: asOf, page: 1, perPage: 1).page.rows
+            let missed = try store.followUps(list: "missed", rep: nil, asOf: asOf, page: 1, perPage: 1).page.rows
             let unassigned = try store.unassignedOverdue(asOf: asOf, limit: 1)
             let overdue = aging.totals.buckets.dropFirst().compactMap { try? Money(parsing: $0).paise }.reduce(0, +)
             let cards = [
@@ -106,7 +106,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
                 ("Customers owing", String(aging.customers)), ("DSO, 90 days", dso.dso.map { "\($0) days" } ?? "—"),
                 ("Overdue, no rep", "\(unassigned.count) · \(unassigned.outstanding.displayString)"), ("Follow-ups due", String(due)),
                 ("Promises missed", String(missed)), ("Escalations", String(try store.escalations().count)),
-                ("Disputes open", String(try store.disputes().count)),
+                ("Disputes open", String(try store.disputes(openOnly: true).count)),
             ]
             let top = aging.rows.map { row in
                 ["<a href=\"/manage/customers/\(q(row.customerCode))\">\(h(row.customerName)) (\(h(row.customerCode)))</a>", h(row.region)]
@@ -156,7 +156,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
     router.get("/manage/aging.csv") { request, _ -> Response in
         guard try manager(request) != nil else { return redirect("/manage/login") }
         let query = ReportQuery(request)
-        let report = try store.aging(asOf: try query.date("as_of", default: LocalDate.today()), edges: try query.edges(), perPage: nil)
+        let report = try store.aging(asOf: try query.date("as_of", default: LocalDate.today()), edges: try query.edges(), page: 1, perPage: nil)
         return agingCSV(report).response(filename: "aging-\(report.asOf).csv")
     }
 
@@ -165,7 +165,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
             let (notice, error) = notices(request)
             let code = try context.parameters.require("code")
             let asOf = try ReportQuery(request).date("as_of", default: LocalDate.today())
-            guard let aging = try store.customerAging(code, asOf: asOf, perPage: nil), let history = try store.customerHistory(code, limit: 100) else {
+            guard let aging = try store.customerAging(code, asOf: asOf, edges: .standard, page: 1, perPage: nil), let history = try store.customerHistory(code, limit: 100) else {
                 throw ProblemError(status: .notFound, detail: "no customer \(code) at this hub")
             }
             let here = "/manage/customers/\(q(code))"
@@ -182,7 +182,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
                  f.promiseKept.map { $0 ? "kept" : "<span class=\"tag\">missed</span>" } ?? "", h(f.state)]
             }
             let options = aging.invoices.map { "<option value=\"\(h($0.number))\">\(h($0.number)) · \(h(money($0.outstanding)))</option>" }.joined()
-            let disputes = try store.disputes().filter { $0.customerCode == code }.map { d in
+            let disputes = try store.disputes(openOnly: true).filter { $0.customerCode == code }.map { d in
                 [h(d.invoice), h(d.reason), h(money(d.amount)),
                  """
                  <form method="post" action="/manage/disputes/resolve" class="inline"><input type="hidden" name="invoice" value="\(h(d.invoice))">\
@@ -317,7 +317,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
             let name = try context.parameters.require("name")
             guard let rep = try store.reps().first(where: { $0.name == name }) else { throw ProblemError(status: .notFound, detail: "no rep \(name)") }
             let here = "/manage/reps/\(q(name))"
-            let rows = try store.assignedInvoices(rep: name, asOf: LocalDate.today()).map { row in
+            let rows = try store.assignedInvoices(rep: name, asOf: LocalDate.today(), limit: 200).map { row in
                 [
                     "<input type=\"checkbox\" name=\"invoice\" value=\"\(h(row.number))\" form=\"reassign\" aria-label=\"reassign \(h(row.number))\">",
                     h(row.number) + (row.disputed ? " <span class=\"tag\">disputed</span>" : ""),
@@ -398,7 +398,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
             let rep = query.value("rep").flatMap { $0.isEmpty ? nil : $0 }
             var sections = ""
             for (list, title) in [("due", "Due on or before \(asOf.isoString)"), ("missed", "Promises missed")] {
-                let rows = try store.followUps(list: list, rep: rep, asOf: asOf, perPage: 500).followups.map { f in
+                let rows = try store.followUps(list: list, rep: rep, asOf: asOf, page: 1, perPage: 500).followups.map { f in
                     [h(f.dueDate), h(f.rep), "<a href=\"/manage/customers/\(q(f.customerCode))\">\(h(f.customerName))</a>", h(f.invoice ?? "all"), h(f.action),
                      h(f.note), h(f.promisedDate.map { "\($0)\(f.promisedAmount.map { " · " + money($0) } ?? "")" }), h(money(f.outstanding)),
                      f.state == "open"
@@ -436,10 +436,10 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
             let escalations = try store.escalations().map {
                 [h($0.day), h($0.reason), h($0.invoice), "<a href=\"/manage/customers/\(q($0.customerCode))\">\(h($0.customerCode))</a>", h($0.rep), h(money($0.outstanding))]
             }
-            let disputes = try store.disputes().map { d in
+            let disputes = try store.disputes(openOnly: true).map { d in
                 [h(d.invoice), "<a href=\"/manage/customers/\(q(d.customerCode))\">\(h(d.customerCode))</a>", h(d.reason), h(money(d.amount))]
             }
-            let reminders = try store.reminders(limit: 200).map { [h($0.day), h($0.channel), h($0.invoice), h($0.phone), h($0.message)] }
+            let reminders = try store.reminders(state: "queued", customer: nil, limit: 200).map { [h($0.day), h($0.channel), h($0.invoice), h($0.phone), h($0.message)] }
             let policies = try store.reminderPolicies().map {
                 [h($0.group), String($0.firstAfterDays), String($0.everyDays), $0.stopOnDispute ? "yes" : "no", h($0.channel), String($0.escalateAfterDays)]
             }
@@ -492,7 +492,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
             let to = try query.date("to", default: LocalDate.today())
             let from = try query.date("from", default: to.adding(days: -6))
             try query.checkRange(from: from, to: to)
-            let report = try store.register(from: from, to: to, perPage: nil)
+            let report = try store.register(from: from, to: to, page: 1, perPage: nil)
             let rows = report.rows.map { [h($0.day), h($0.rep), h($0.method), String($0.payments), h(money($0.amount))] }
             let days = report.days.map { [h($0.day), String($0.payments), h(money($0.amount))] }
             return page(
@@ -512,7 +512,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
         let to = try query.date("to", default: LocalDate.today())
         let from = try query.date("from", default: to)
         try query.checkRange(from: from, to: to)
-        let report = try store.register(from: from, to: to, perPage: nil)
+        let report = try store.register(from: from, to: to, page: 1, perPage: nil)
         return registerCSV(report).response(filename: "register-\(report.from)-\(report.to).csv")
     }
 
@@ -522,7 +522,7 @@ func addDashboardRoutes(to router: Router<BasicRequestContext>, store: HubStore,
             let to = try query.date("to", default: LocalDate.today())
             let from = try query.date("from", default: to.adding(days: -29))
             try query.checkRange(from: from, to: to)
-            let report = try store.productivity(from: from, to: to, perPage: nil)
+            let report = try store.productivity(from: from, to: to, page: 1, perPage: nil)
             let rows = (report.rows + [report.totals]).map { r in
                 [h(r.rep), String(r.allocatedInvoices), h(money(r.toCollect)), h(money(r.collectedOnAllocated)), String(r.invoicesPaid),
                  r.hitRate.map { String(format: "%.0f %%", $0 * 100) } ?? "—", String(r.payments), h(money(r.collected)), String(r.visits), String(r.disputedExcluded)]

@@ -27,11 +27,11 @@ public struct DemoBook {
     static let regions = ["Pune East", "Pune West", "Hubli", "Nashik"]
     static let reps = ["Ravi", "Meena", "Imran", "Kavita"]
 
-    let store: HubStore
+    let store: any HubStorage
     let today: LocalDate
     var random: SeededRandom
 
-    public init(store: HubStore, today: LocalDate = LocalDate.today(), seed: UInt64 = 20_261_130) {
+    public init(store: any HubStorage, today: LocalDate = LocalDate.today(), seed: UInt64 = 20_261_130) {
         self.store = store
         self.today = today
         random = SeededRandom(seed: seed)
@@ -64,7 +64,7 @@ public struct DemoBook {
 
         // Reps, each with an enrolled handheld; each rep covers a region.
         for (index, rep) in Self.reps.enumerated() {
-            guard case .enrolled(let device) = try store.enroll(code: try store.createEnrollmentCode(rep: rep), deviceName: "\(rep)'s handheld") else {
+            guard case .enrolled(let device) = try store.enroll(code: try store.createEnrollmentCode(rep: rep, hours: 72), deviceName: "\(rep)'s handheld", publicKey: nil) else {
                 throw ReportInputError("the demo could not enroll \(rep)'s device")
             }
             summary.devices.append((rep, device.deviceID, device.secret))
@@ -91,7 +91,7 @@ public struct DemoBook {
                 receiptNumber: "\(device.rep.uppercased().prefix(3))-\(String(format: "%05d", receipt))", method: method,
                 amount: Money(paise: amount).plainString, allocations: [AllocationBody(invoice: invoice.number, amount: Money(paise: amount).plainString)],
                 advance: "0.00", customerCode: invoice.customer,
-                recordedAtMillis: HubStore.endOfDay(day.adding(days: -1)) + Int64(10 * 3_600_000 + random.next(8 * 3_600_000)), signature: "demo")
+                recordedAtMillis: HubTime.endOfDay(day.adding(days: -1)) + Int64(10 * 3_600_000 + random.next(8 * 3_600_000)), signature: "demo")
             if method == "cheque" {
                 payment.chequeNumber = String(format: "%06d", 100_000 + receipt)
                 payment.bank = ["SBI", "HDFC Bank", "Bank of Maharashtra"][random.next(3)]
@@ -118,7 +118,7 @@ public struct DemoBook {
                 var payment = PaymentUpload(
                     receiptNumber: "\(device.rep.uppercased().prefix(3))-\(String(format: "%05d", receipt))", method: method, amount: amount.plainString,
                     allocations: [AllocationBody(invoice: invoice.number, amount: amount.plainString)], advance: "0.00", customerCode: invoice.customerCode,
-                    recordedAtMillis: HubStore.endOfDay(day.adding(days: -1)) + Int64((10 + k) * 3_600_000), signature: "demo")
+                    recordedAtMillis: HubTime.endOfDay(day.adding(days: -1)) + Int64((10 + k) * 3_600_000), signature: "demo")
                 if method == "cheque" {
                     payment.chequeNumber = String(format: "%06d", 100_000 + receipt)
                     payment.bank = "SBI"
@@ -131,7 +131,7 @@ public struct DemoBook {
         }
 
         // Follow-ups: visits due today, and promises — one kept, one missed.
-        let open = try store.invoices(openOnly: true, limit: 10_000)
+        let open = try store.invoices(number: nil, openOnly: true, limit: 10_000)
         for (index, invoice) in open.prefix(6).enumerated() {
             _ = try store.putFollowUp(
                 id: UUID().uuidString.lowercased(),

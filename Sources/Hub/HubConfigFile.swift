@@ -7,8 +7,46 @@ public struct HubConfigError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
+/// One section of `hub.toml`, with readers that name the file, section and key in their errors. Relative
+/// paths are relative to the file.
+public struct ConfigSection {
+    let table: TOMLTable
+    public let name: String
+    let path: String
+    let folder: String
+
+    public func error(_ text: String) -> HubConfigError { HubConfigError(description: "\(path): [\(name)] \(text)") }
+
+    public func fail(_ key: String, _ expected: String) -> HubConfigError { error("\(key) must be \(expected)") }
+
+    public func string(_ key: String) throws -> String? {
+        guard let value = table[key] else { return nil }
+        guard let text = value.string, !text.isEmpty else { throw fail(key, "a non-empty string in quotes") }
+        return text
+    }
+
+    public func integer(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int, range.contains(number) else { throw fail(key, "a whole number from \(range.lowerBound) to \(range.upperBound)") }
+        return number
+    }
+
+    public func resolve(_ file: String) -> String {
+        file.hasPrefix("/") || folder.isEmpty ? file : (folder as NSString).appendingPathComponent(file)
+    }
+
+    /// The trimmed contents of a secret file named by `key`.
+    public func secret(_ file: String, key: String) throws -> String {
+        let resolved = resolve(file)
+        guard let text = try? String(contentsOfFile: resolved, encoding: .utf8) else { throw error("\(key): cannot read \(resolved)") }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw error("\(key): \(resolved) is empty") }
+        return trimmed
+    }
+}
+
 extension HubConfiguration {
-    /// Reads `hub.toml`. Relative paths are relative to the file. Every key is optional:
+    /// Reads `hub.toml`. Every key is optional:
     ///
     ///     [hub]
     ///     data = "hub-data"                  # the data folder (database)
@@ -17,12 +55,8 @@ extension HubConfiguration {
     ///     max_body_kib = 256
     ///     event_keepalive_seconds = 15
     ///
-    ///     [razorpay]
-    ///     webhook_secret_file = "secrets/razorpay-webhook"   # else $FIELDPAY_RAZORPAY_SECRET
-    ///     key_id = "rzp_live_…"                               # for status polling (hooks that never came)
-    ///     key_secret_file = "secrets/razorpay-key"
-    ///     api_base = "https://api.razorpay.com"
-    ///     poll_seconds = 300                                  # 0: no polling
+    ///     [psp.razorpay]                     # one section per payment provider (see RazorpayKind)
+    ///     webhook_secret_file = "secrets/razorpay-webhook"
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HubConfiguration {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw HubConfigError(description: "cannot read the hub configuration \(path)")
@@ -32,72 +66,49 @@ extension HubConfiguration {
             throw HubConfigError(description: "\(path): line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
         }
         let folder = (path as NSString).deletingLastPathComponent
-        func resolve(_ file: String) -> String {
-            file.hasPrefix("/") || folder.isEmpty ? file : (folder as NSString).appendingPathComponent(file)
-        }
-        func fail(_ section: String, _ key: String, _ expected: String) -> HubConfigError {
-            HubConfigError(description: "\(path): [\(section)] \(key) must be \(expected)")
-        }
-        func section(_ name: String, _ known: [String]) throws -> TOMLTable? {
-            guard let value = table[name] else { return nil }
+        func section(_ name: String, _ value: TOMLValueConvertible?, _ known: [String]) throws -> ConfigSection? {
+            guard let value else { return nil }
             guard let inner = value.table else { throw HubConfigError(description: "\(path): \(name) must be a section, [\(name)]") }
             for key in inner.keys where !known.contains(key) {
                 throw HubConfigError(description: "\(path): [\(name)] has no setting \"\(key)\" (known: \(known.joined(separator: ", ")))")
             }
-            return inner
+            return ConfigSection(table: inner, name: name, path: path, folder: folder)
         }
-        for key in table.keys where !["hub", "razorpay"].contains(key) {
-            throw HubConfigError(description: "\(path): unknown section [\(key)] (known: hub, razorpay)")
+        let kinds = PaymentProviders.kinds
+        let legacy = kinds.map { $0.name }  // [razorpay], as hubs before [psp.NAME] wrote it
+        for key in table.keys where !(["hub", "psp"] + legacy).contains(key) {
+            throw HubConfigError(description: "\(path): unknown section [\(key)] (known: hub, \(kinds.map { "psp.\($0.name)" }.joined(separator: ", ")))")
         }
-        func string(_ inner: TOMLTable, _ section: String, _ key: String) throws -> String? {
-            guard let value = inner[key] else { return nil }
-            guard let text = value.string, !text.isEmpty else { throw fail(section, key, "a non-empty string in quotes") }
-            return text
-        }
-        func integer(_ inner: TOMLTable, _ section: String, _ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let value = inner[key] else { return nil }
-            guard let number = value.int, range.contains(number) else { throw fail(section, key, "a whole number from \(range.lowerBound) to \(range.upperBound)") }
-            return number
-        }
-        func secret(_ file: String, _ section: String, _ key: String) throws -> String {
-            let resolved = resolve(file)
-            guard let text = try? String(contentsOfFile: resolved, encoding: .utf8) else {
-                throw HubConfigError(description: "\(path): [\(section)] \(key): cannot read \(resolved)")
+        let psp = table["psp"]
+        if let psp {
+            guard let providers = psp.table else { throw HubConfigError(description: "\(path): psp must hold sections, like [psp.razorpay]") }
+            for name in providers.keys where !kinds.contains(where: { $0.name == name }) {
+                throw HubConfigError(
+                    description: "\(path): [psp.\(name)]: this hub knows no payment provider \"\(name)\" (known: \(kinds.map { $0.name }.joined(separator: ", ")))")
             }
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else { throw HubConfigError(description: "\(path): [\(section)] \(key): \(resolved) is empty") }
-            return trimmed
         }
 
         // The data folder: the file's `data`, else $FIELDPAY_HUB_DATA, else hub-data beside the file (never the
         // working directory, which a service manager may set anywhere).
-        let defaultData = environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? resolve("hub-data")
-        var configuration = HubConfiguration(dataDirectory: defaultData, razorpayWebhookSecret: environment["FIELDPAY_RAZORPAY_SECRET"] ?? "")
-        if let hub = try section("hub", ["data", "host", "port", "max_body_kib", "event_keepalive_seconds"]) {
-            if let data = try string(hub, "hub", "data") { configuration.dataDirectory = resolve(data) }
-            if let host = try string(hub, "hub", "host") { configuration.host = host }
-            if let port = try integer(hub, "hub", "port", 1...65535) { configuration.port = port }
-            if let kib = try integer(hub, "hub", "max_body_kib", 4...65536) { configuration.maximumBodyBytes = kib * 1024 }
-            if let seconds = try integer(hub, "hub", "event_keepalive_seconds", 1...300) { configuration.eventKeepAlive = .seconds(seconds) }
+        let defaultData = environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (folder.isEmpty ? "hub-data" : (folder as NSString).appendingPathComponent("hub-data"))
+        var configuration = HubConfiguration(dataDirectory: defaultData)
+        if let hub = try section("hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds"]) {
+            if let data = try hub.string("data") { configuration.dataDirectory = hub.resolve(data) }
+            if let host = try hub.string("host") { configuration.host = host }
+            if let port = try hub.integer("port", 1...65535) { configuration.port = port }
+            if let kib = try hub.integer("max_body_kib", 4...65536) { configuration.maximumBodyBytes = kib * 1024 }
+            if let seconds = try hub.integer("event_keepalive_seconds", 1...300) { configuration.eventKeepAlive = .seconds(seconds) }
         }
-        if let razorpay = try section("razorpay", ["webhook_secret_file", "key_id", "key_secret_file", "api_base", "poll_seconds"]) {
-            if let file = try string(razorpay, "razorpay", "webhook_secret_file") {
-                configuration.razorpayWebhookSecret = try secret(file, "razorpay", "webhook_secret_file")
+        for kind in kinds {
+            let modern = psp?.table?[kind.name]
+            let old = table[kind.name]
+            if modern != nil && old != nil {
+                throw HubConfigError(description: "\(path): both [psp.\(kind.name)] and [\(kind.name)]: keep [psp.\(kind.name)] only")
             }
-            let keyID = try string(razorpay, "razorpay", "key_id")
-            let keyFile = try string(razorpay, "razorpay", "key_secret_file")
-            guard (keyID == nil) == (keyFile == nil) else {
-                throw HubConfigError(description: "\(path): [razorpay] key_id and key_secret_file go together (both for status polling, or neither)")
-            }
-            if let keyID, let keyFile {
-                var api = RazorpayAPI(keyID: keyID, keySecret: try secret(keyFile, "razorpay", "key_secret_file"))
-                if let base = try string(razorpay, "razorpay", "api_base") {
-                    guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? "") else { throw fail("razorpay", "api_base", "an http(s) URL") }
-                    api.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
-                }
-                configuration.razorpayAPI = api
-            }
-            if let seconds = try integer(razorpay, "razorpay", "poll_seconds", 0...86_400) { configuration.pollInterval = .seconds(seconds) }
+            let found =
+                try section("psp.\(kind.name)", modern, kind.settings) ?? section(kind.name, old, kind.settings)
+            configuration.providers[kind.name] = try kind.configure(found, environment: environment)
         }
         return configuration
     }

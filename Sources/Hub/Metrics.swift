@@ -46,7 +46,7 @@ public final class HubMetrics: RouterMiddleware, Sendable {
     }
 
     /// The exposition text.
-    public func render(store: HubStore) throws -> String {
+    public func render(store: some BookMetrics & EventFeed) throws -> String {
         var lines: [String] = []
         func escape(_ value: String) -> String {
             value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
@@ -73,7 +73,7 @@ public final class HubMetrics: RouterMiddleware, Sendable {
                 line(name, series.labels, value)
             }
         }
-        let state = try store.metricsSnapshot()
+        let state = try store.bookSnapshot()
         // Gauges read at scrape time: name, help, and its series.
         let gauges: [(String, String, [([String: String], Double)])] = [
             ("fieldpay_hub_invoices", "Live invoices, and those with something outstanding.",
@@ -97,39 +97,5 @@ public final class HubMetrics: RouterMiddleware, Sendable {
             for (labels, value) in series { line(name, labels, value) }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-extension HubStore {
-    struct MetricsSnapshot {
-        var invoices = 0
-        var openInvoices = 0
-        var outstandingPaise: Int64 = 0
-        var payments: [String: Int] = [:]
-        var flagged = 0
-        var credits: [String: Int] = [:]
-        var devices = 0
-        var revokedDevices = 0
-    }
-
-    func metricsSnapshot() throws -> MetricsSnapshot {
-        try pool.read { db in
-            var snapshot = MetricsSnapshot()
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*), COALESCE(SUM(outstandingPaise > 0), 0), COALESCE(SUM(outstandingPaise), 0) FROM invoice WHERE deleted = 0")
-            {
-                snapshot.invoices = row[0]
-                snapshot.openInvoices = row[1]
-                snapshot.outstandingPaise = row[2]
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT method, status, COUNT(*) FROM payment GROUP BY method, status") {
-                snapshot.payments["\(row[0] as String)|\(row[1] as String)"] = row[2]
-            }
-            snapshot.flagged = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment WHERE flagged = 1") ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM credit GROUP BY state") { snapshot.credits[row[0]] = row[1] }
-            snapshot.devices = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device WHERE revoked = 0") ?? 0
-            snapshot.revokedDevices = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device WHERE revoked = 1") ?? 0
-            return snapshot
-        }
     }
 }

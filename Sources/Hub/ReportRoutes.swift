@@ -7,7 +7,7 @@ import NIOCore
 
 /// The managers' reports: JSON by default, CSV with `format=csv` (or `Accept: text/csv`). Every route needs
 /// a manager's token (`fieldpay-hub managers add`); a device's token is refused.
-func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
+func addReportRoutes(to router: Router<BasicRequestContext>, store: some HubStorage, bodyLimit: Int) {
     addAssignmentRoutes(to: router, store: store, bodyLimit: bodyLimit)
     addCollectionRoutes(to: router, store: store, bodyLimit: bodyLimit)
     addDashboardRoutes(to: router, store: store, bodyLimit: bodyLimit)
@@ -90,7 +90,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: HubStore, bo
 
 /// The manager a request's `Authorization: Bearer mgr_<id>.<secret>` names; 401/403 in problem JSON otherwise.
 @discardableResult
-func managerID(_ request: Request, store: HubStore) throws -> String {
+func managerID(_ request: Request, store: some DeviceRegistry) throws -> String {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
         throw ProblemError(status: .unauthorized, detail: "reports need Authorization: Bearer <manager token> (fieldpay-hub managers add)")
     }
@@ -103,7 +103,7 @@ func managerID(_ request: Request, store: HubStore) throws -> String {
 }
 
 /// Reps, assignments and allocation rules: what a manager changes.
-func addAssignmentRoutes(to router: Router<BasicRequestContext>, store: HubStore, bodyLimit: Int) {
+func addAssignmentRoutes(to router: Router<BasicRequestContext>, store: some HubStorage, bodyLimit: Int) {
     router.get("/v1/reps") { request, _ -> Response in
         try managerID(request, store: store)
         return try reportJSON(["reps": try store.reps()])
@@ -182,7 +182,7 @@ struct ReportQuery {
 
     func date(_ name: String, default fallback: LocalDate) throws -> LocalDate {
         guard let text = value(name) else { return fallback }
-        return try badRequest { try HubStore.day(text, name) }
+        return try badRequest { try HubTime.day(text, name) }
     }
 
     func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
@@ -197,9 +197,9 @@ struct ReportQuery {
         (try integer("page", default: 1, range: 1...1_000_000), try integer("per_page", default: 100, range: 1...1000))
     }
 
-    func edges() throws -> HubStore.AgingEdges {
+    func edges() throws -> AgingEdges {
         guard let text = value("edges") else { return .standard }
-        switch HubStore.AgingEdges.parse(text) {
+        switch AgingEdges.parse(text) {
         case .success(let edges): return edges
         case .failure(let error): throw ProblemError(status: .badRequest, detail: error.message)
         }

@@ -224,3 +224,43 @@ public struct EventsPage: Codable, Sendable, Equatable {
         self.next = next
     }
 }
+
+/// Where a payment stands at the hub. A value this device does not know (a later hub's) decodes as itself
+/// and matches none of the known ones.
+public struct PaymentState: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Cash or cheque: taken by the rep, nothing to confirm.
+    public static let received = PaymentState(rawValue: "received")
+    /// UPI, with no credit from the provider or UTR yet.
+    public static let awaitingConfirmation = PaymentState(rawValue: "awaiting-confirmation")
+    /// UPI, matched to the provider's credit (or a UTR).
+    public static let confirmed = PaymentState(rawValue: "confirmed")
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+    public var description: String { rawValue }
+}
+
+/// `GET /v1/payments/{uuid}`: the hub's view of one of this device's payments.
+public struct PaymentStatusResponse: Codable, Sendable, Equatable {
+    public var paymentID: String
+    public var status: PaymentState
+    /// The UTR, once confirmed.
+    public var utr: String?
+
+    public init(paymentID: String, status: PaymentState, utr: String?) {
+        self.paymentID = paymentID
+        self.status = status
+        self.utr = utr
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, utr
+        case paymentID = "payment_id"
+    }
+}

@@ -4,7 +4,6 @@ import DeviceApp
 import DeviceStore
 import FieldPayCore
 import Foundation
-import Hub
 import HubAPI
 import Hummingbird
 import InvoiceImport
@@ -15,8 +14,8 @@ import Sync
 import Synchronization
 
 /// `fieldpay run`: builds the services a profile asks for and runs them in one `ServiceGroup` until SIGTERM or
-/// SIGINT — the kiosk page, the scanner, sync with the hub, the session's clock and, for the demo profile, a
-/// hub inside the process with a simulated payer. Tells systemd READY when the page is served and STOPPING when
+/// SIGINT — the kiosk page, the scanner, sync with the hub, the session's clock and, for the demo profile (in
+/// the demo build, `fieldpay-demo`), a hub inside the process with a simulated payer. Tells systemd READY when the page is served and STOPPING when
 /// a signal arrives.
 public struct Daemon: Sendable {
     public let profile: DeviceProfile
@@ -40,16 +39,14 @@ public struct Daemon: Sendable {
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let credentials: @Sendable () async throws -> HubCredentials?
-        var payer: DemoPayer?
+        var onPrompt: @Sendable (Session.Prompt) -> Void = { _ in }
         if let demo = settings.demo {
-            let hub = try DemoHub(settings: demo, folder: (profile.databasePath as NSString).deletingLastPathComponent, logger: logger)
-            try database.resetSyncState()  // the hub is new: its change feed starts again
-            services.append(.init(service: hub))
-            let profile = profile
-            credentials = { try await hub.enroll(profile: profile) }
-            let demoPayer = DemoPayer(hub: hub, settings: demo, logger: logger)
-            payer = demoPayer
-            services.append(.init(service: demoPayer))
+            // The demo's hub and payer come from the `Demo` target, which only the demo build links.
+            guard let makeDemo = DaemonAddOns.demo else { throw DaemonError.demoNotBuiltIn }
+            let addOn = try makeDemo(demo, profile, database, logger)
+            services += addOn.services.map { .init(service: $0) }
+            credentials = addOn.credentials
+            onPrompt = addOn.onPrompt
         } else {
             let path = profile.credentialsPath
             credentials = { try HubCredentials.load(path: path) }
@@ -59,7 +56,7 @@ public struct Daemon: Sendable {
             credentials: credentials)
         await desk.setHooks(
             onRecorded: { sync.poke() },
-            onPrompt: { [payer] prompt in payer?.offer(prompt) })
+            onPrompt: onPrompt)
 
         let database = database
         let router = buildKioskRouter(desk: desk, metrics: metrics) {
@@ -95,7 +92,7 @@ public struct Daemon: Sendable {
 }
 
 /// Hummingbird and ServiceLifecycle log every connection at info; the daemon's own lines are enough.
-func quieter(_ logger: Logger) -> Logger {
+public func quieter(_ logger: Logger) -> Logger {
     var copy = logger
     copy.logLevel = max(logger.logLevel, .warning)
     return copy
@@ -113,132 +110,42 @@ struct StopNotice: Service {
     }
 }
 
-// MARK: The demo
 
-/// A hub inside the daemon (`make demo`): SQLite beside the device database, the profile's sample invoices,
-/// served on loopback like a real one, so the device syncs and hears credits exactly as in the field.
-public final class DemoHub: Service, Sendable {
-    let store: HubStore
-    let configuration: HubConfiguration
-    let logger: Logger
-    let address = Mutex<String?>(nil)
-    let (ready, readyContinuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
-    static let webhookSecret = "whsec_fieldpay_demo"
+// MARK: What a build adds
 
-    init(settings: DemoSettings, folder: String, logger: Logger) throws {
-        let directory = (folder as NSString).appendingPathComponent("demo-hub")
-        try? FileManager.default.removeItem(atPath: directory)  // a new hub each start
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var configuration = HubConfiguration(dataDirectory: directory, razorpayWebhookSecret: DemoHub.webhookSecret)
-        configuration.port = settings.hubPort
-        configuration.eventKeepAlive = .seconds(15)
-        configuration.logLevel = .warning
-        self.configuration = configuration
-        self.logger = logger
-        store = try HubStore(path: configuration.databasePath)
-        let result = try store.importInvoices(from: try InvoiceFileReader(path: settings.invoices))
-        logger.info("demo hub: \(result.written) sample invoices from \(settings.invoices)")
-    }
+/// What the demo build adds to the daemon for a profile's `[demo]` section: its services (an embedded hub,
+/// a simulated payer), how the device gets its hub credentials, and who hears of each QR put on screen.
+public struct DaemonAddOn: Sendable {
+    public var services: [any Service]
+    public var credentials: @Sendable () async throws -> HubCredentials?
+    public var onPrompt: @Sendable (Session.Prompt) -> Void
 
-    public func run() async throws {
-        let router = buildRouter(configuration, store: store)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: configuration.port), serverName: "fieldpay-demo-hub"),
-            onServerRunning: { [self] channel in
-                let url = "http://127.0.0.1:\(channel.localAddress?.port ?? 0)"
-                address.withLock { $0 = url }
-                logger.info("demo hub at \(url)")
-                readyContinuation.yield(url)
-            },
-            logger: quieter(logger))
-        try await app.run()
-    }
-
-    /// The hub's address once it is listening.
-    func url() async -> String? {
-        if let url = address.withLock({ $0 }) { return url }
-        for await url in ready { return url }
-        return nil
-    }
-
-    /// Enrolls the device with this hub (a fresh device id each start: the demo hub is new each time).
-    func enroll(profile: DeviceProfile) async throws -> HubCredentials? {
-        guard let url = await url() else { return nil }
-        let key = try DeviceKey.loadOrCreate(path: profile.resolvedKeyPath)
-        let code = try store.createEnrollmentCode(rep: "Demo rep", hours: 1)
-        let response = try await HubClient(baseURL: url).enroll(code: code, deviceName: profile.deviceName, publicKey: key.publicKeyBase64)
-        return HubCredentials(hubURL: url, deviceID: response.deviceID, secret: response.secret)
+    public init(
+        services: [any Service], credentials: @escaping @Sendable () async throws -> HubCredentials?,
+        onPrompt: @escaping @Sendable (Session.Prompt) -> Void
+    ) {
+        self.services = services
+        self.credentials = credentials
+        self.onPrompt = onPrompt
     }
 }
 
-/// The demo's customer: pays the QR on screen a few seconds after it appears, by a signed Razorpay-style
-/// webhook to the demo hub — except every n-th, which is left to expire (or for the rep to take cash).
-public final class DemoPayer: Service, Sendable {
-    let hub: DemoHub
-    let settings: DemoSettings
-    let logger: Logger
-    let offers: AsyncStream<Session.Prompt>
-    let offerContinuation: AsyncStream<Session.Prompt>.Continuation
+/// The add-ons this process was built with. The field binary (`fieldpay`) has none, so it links no hub; the
+/// demo binary (`fieldpay-demo`) registers the demo before it parses its arguments.
+public enum DaemonAddOns {
+    public typealias DemoFactory = @Sendable (DemoSettings, DeviceProfile, AppDatabase, Logger) throws -> DaemonAddOn
+    private static let registered = Mutex<DemoFactory?>(nil)
 
-    init(hub: DemoHub, settings: DemoSettings, logger: Logger) {
-        self.hub = hub
-        self.settings = settings
-        self.logger = logger
-        (offers, offerContinuation) = AsyncStream<Session.Prompt>.makeStream(bufferingPolicy: .bufferingNewest(8))
-    }
+    public static var demo: DemoFactory? { registered.withLock { $0 } }
 
-    func offer(_ prompt: Session.Prompt) { offerContinuation.yield(prompt) }
+    public static func register(demo: @escaping DemoFactory) { registered.withLock { $0 = demo } }
+}
 
-    public func run() async throws {
-        var seen = 0
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for await prompt in offers {
-                    seen += 1
-                    if settings.leaveUnpaidEvery > 0 && seen % settings.leaveUnpaidEvery == 0 {
-                        logger.info("demo payer: leaving the QR for \(prompt.amount.displayString) unpaid")
-                        continue
-                    }
-                    group.addTask { [self] in
-                        try? await Task.sleep(for: .seconds(settings.payerDelaySeconds))
-                        if Task.isCancelled { return }
-                        do { try await pay(prompt) } catch { logger.warning("demo payer: \(error)") }
-                    }
-                }
-                group.cancelAll()
-            }
-        } onGracefulShutdown: { [offerContinuation] in
-            offerContinuation.finish()
-        }
-    }
+public enum DaemonError: FieldPayError {
+    case demoNotBuiltIn
 
-    func pay(_ prompt: Session.Prompt) async throws {
-        guard let url = await hub.url() else { return }
-        let paymentID = "pay_demo" + String(UUID().uuidString.prefix(8))
-        let utr = String(Int.random(in: 400_000_000_000...499_999_999_999))
-        let object: [String: Any] = [
-            "entity": "event", "event": "qr_code.credited", "contains": ["qr_code", "payment"],
-            "payload": [
-                "payment": [
-                    "entity": [
-                        "id": paymentID, "amount": prompt.amount.paise, "currency": "INR", "status": "captured", "method": "upi",
-                        "acquirer_data": ["rrn": utr],
-                    ]
-                ],
-                "qr_code": ["entity": ["id": "qr_" + paymentID.dropFirst(4), "notes": ["tr": prompt.reference]]],
-            ],
-            "created_at": Int(Date().timeIntervalSince1970),
-        ]
-        let body = try JSONSerialization.data(withJSONObject: object)
-        var request = HTTPClientRequest(url: url + "/v1/webhooks/razorpay")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Razorpay-Signature", value: Razorpay.signature(body: body, secret: DemoHub.webhookSecret))
-        request.headers.add(name: "x-razorpay-event-id", value: "evt_" + paymentID)
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        _ = try await response.body.collect(upTo: 1 << 16)
-        logger.info("demo payer: paid \(prompt.amount.displayString) for \(prompt.reference) (UTR \(utr)); the PSP webhook got \(response.status.code)")
+    public var codeString: String { "run.demo-not-built-in" }
+    public var message: String {
+        "this profile has a [demo] section (an embedded hub and a simulated payer), which the field binary does not carry: run it with fieldpay-demo (make demo), or remove [demo]"
     }
 }

@@ -1,3 +1,4 @@
+import FieldPayCore
 /// Ways to show a QR code: SVG for screens and printing, an 8-bit luma bitmap (for PNG files and for
 /// decoding it back), and Unicode half blocks for a terminal. Every one keeps the 4-module quiet zone the
 /// standard asks for: scanners need it.
@@ -78,17 +79,5 @@ extension QRCode {
         return lines.joined(separator: "\n")
     }
 
-    static func xmlEscaped(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func xmlEscaped(_ text: String) -> String { text.markupEscaped }
 }

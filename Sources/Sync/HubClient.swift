@@ -104,11 +104,10 @@ public struct HubClient: Sendable {
     }
 
     /// The hub's view of a payment: its status and, once confirmed, the UTR.
-    public func paymentStatus(_ id: UUID) async throws -> (status: String, utr: String?) {
+    public func paymentStatus(_ id: UUID) async throws -> PaymentStatusResponse {
         let (status, body) = try await send(.GET, "/v1/payments/\(id.uuidString.lowercased())")
         guard status == 200 else { throw HubClient.problem(status, body) }
-        let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
-        return ((object?["status"] as? String) ?? "unknown", object?["utr"] as? String)
+        return try JSONDecoder().decode(PaymentStatusResponse.self, from: body)
     }
 
     public func sendUTR(_ id: UUID, utr: String) async throws -> PaymentResult {
@@ -203,9 +202,9 @@ public struct SyncService: Sendable {
         }
         // UPI payments the hub has but had not confirmed: ask again (a PSP credit may have come since).
         for payment in try database.unconfirmedUploadedUPI() {
-            let (status, utr) = try await client.paymentStatus(payment)
-            if status == "confirmed" {
-                try database.confirmFromHub(paymentID: payment, utr: utr)
+            let answer = try await client.paymentStatus(payment)
+            if answer.status == .confirmed {
+                try database.confirmFromHub(paymentID: payment, utr: answer.utr)
                 report.confirmed += 1
             }
         }

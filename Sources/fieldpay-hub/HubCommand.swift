@@ -35,8 +35,8 @@ struct HubOptions: ParsableArguments {
         data ?? ProcessInfo.processInfo.environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "hub-data"
     }
 
-    func store() throws -> HubStore {
-        do { return try HubStore(path: (dataDirectory as NSString).appendingPathComponent("hub.sqlite")) } catch {
+    func store() throws -> SQLiteHubStore {
+        do { return try SQLiteHubStore(path: (dataDirectory as NSString).appendingPathComponent("hub.sqlite")) } catch {
             FileHandle.standardError.write(Data("fieldpay-hub: cannot open the hub database in \(dataDirectory): \(error)\n".utf8))
             throw ExitCode(6)
         }
@@ -48,9 +48,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the hub (HTTP on 127.0.0.1:8080 by default) until SIGTERM or Ctrl-C.",
         discussion: """
             Settings come from --config hub.toml (see hub.example.toml), then the options here. The Razorpay \
-            webhook secret comes from the file's [razorpay] webhook_secret_file, --razorpay-secret-file or \
+            webhook secret comes from the file's [psp.razorpay] webhook_secret_file, --razorpay-secret-file or \
             $FIELDPAY_RAZORPAY_SECRET; without one, webhooks are refused (recorded as bad signatures). With \
-            [razorpay] key_id and key_secret_file the hub also polls Razorpay for credits whose webhook never came.
+            [psp.razorpay] key_id and key_secret_file the hub also polls Razorpay for credits whose webhook never \
+            came. The server, the pollers and the hourly collections run stop together on SIGTERM or Ctrl-C.
             """
     )
 
@@ -63,14 +64,20 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var configuration: HubConfiguration
-        if let config {
-            do { configuration = try HubConfiguration.load(path: config) } catch let error as HubConfigError {
-                FileHandle.standardError.write(Data("fieldpay-hub: \(error.description)\n".utf8))
-                throw ExitCode(2)
+        do {
+            if let config {
+                configuration = try HubConfiguration.load(path: config)
+            } else {
+                let environment = ProcessInfo.processInfo.environment
+                let folder = environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "hub-data"
+                configuration = HubConfiguration(dataDirectory: folder)
+                for kind in PaymentProviders.kinds {
+                    configuration.providers[kind.name] = try kind.configure(nil, environment: environment)
+                }
             }
-        } else {
-            let folder = ProcessInfo.processInfo.environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "hub-data"
-            configuration = HubConfiguration(dataDirectory: folder, razorpayWebhookSecret: ProcessInfo.processInfo.environment["FIELDPAY_RAZORPAY_SECRET"] ?? "")
+        } catch let error as HubConfigError {
+            FileHandle.standardError.write(Data("fieldpay-hub: \(error.description)\n".utf8))
+            throw ExitCode(2)
         }
         if let data { configuration.dataDirectory = data }
         if let host { configuration.host = host }
@@ -79,47 +86,15 @@ struct Serve: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: razorpaySecretFile, encoding: .utf8) else {
                 throw ValidationError("cannot read \(razorpaySecretFile)")
             }
-            configuration.razorpayWebhookSecret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let old = configuration.providers[RazorpayKind.name]
+            configuration.providers[RazorpayKind.name] = .razorpay(
+                webhookSecret: text.trimmingCharacters(in: .whitespacesAndNewlines), api: old?.poller as? RazorpayAPI,
+                pollInterval: old?.pollInterval ?? .seconds(300))
         }
         let store = try HubOptions(data: configuration.dataDirectory).store()
-        let logger = {
-            var logger = Logger(label: "fieldpay-hub")
-            logger.logLevel = configuration.logLevel
-            return logger
-        }()
-        if configuration.razorpayWebhookSecret.isEmpty {
-            logger.warning("no Razorpay webhook secret: every webhook will be refused as a bad signature")
-        }
-        let app = buildApplication(configuration, store: store)
-        let poller = configuration.razorpayAPI.map { api in
-            var poller = CreditPoller(api: api, store: store)
-            poller.interval = configuration.pollInterval
-            return poller
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            if let poller, configuration.pollInterval > .zero {
-                logger.info("polling Razorpay every \(configuration.pollInterval) for credits whose webhook never came")
-                group.addTask { await poller.run(logger: logger) }
-            }
-            // The day's reminders and escalations, once an hour (idempotent within a day).
-            group.addTask {
-                while !Task.isCancelled {
-                    do {
-                        let run = try store.runCollections(asOf: LocalDate.today())
-                        if run.remindersQueued + run.escalations > 0 {
-                            logger.info("collections run \(run.asOf): \(run.remindersQueued) reminders queued, \(run.escalations) escalations")
-                        }
-                    } catch {
-                        logger.error("collections run failed: \(error)")
-                    }
-                    try? await Task.sleep(for: .seconds(3600))
-                }
-            }
-            // The server returns on SIGTERM/Ctrl-C after draining; then the poller stops too.
-            try await group.next()
-            group.cancelAll()
-        }
+        var logger = Logger(label: "fieldpay-hub")
+        logger.logLevel = configuration.logLevel
+        try await HubServices.run(configuration, store: store, logger: logger)
     }
 }
 
@@ -325,25 +300,11 @@ struct FakePSP: AsyncParsableCommand {
 
     func run() async throws {
         guard let paise = try? Money(parsing: amount), paise.isPositive else { throw ValidationError("--amount must be a positive amount") }
-        let key = secret ?? ProcessInfo.processInfo.environment["FIELDPAY_RAZORPAY_SECRET"] ?? ""
-        let object: [String: Any] = [
-            "entity": "event", "event": "qr_code.credited", "contains": ["qr_code", "payment"],
-            "payload": [
-                "payment": ["entity": ["id": paymentID, "amount": paise.paise, "currency": "INR", "status": "captured", "method": "upi", "acquirer_data": ["rrn": utr]]],
-                "qr_code": ["entity": ["id": "qr_" + paymentID.dropFirst(4), "notes": ["tr": tr]]],
-            ],
-            "created_at": Int(Date().timeIntervalSince1970),
-        ]
-        let body = try JSONSerialization.data(withJSONObject: object)
-        var request = HTTPClientRequest(url: hub + "/v1/webhooks/razorpay")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Razorpay-Signature", value: Razorpay.signature(body: body, secret: key))
-        request.headers.add(name: "x-razorpay-event-id", value: "evt_" + UUID().uuidString.prefix(14).replacingOccurrences(of: "-", with: ""))
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        var buffer = try await response.body.collect(upTo: 1 << 16)
-        print("hub answered \(response.status.code): \(buffer.readString(length: buffer.readableBytes) ?? "")")
-        if response.status.code >= 300 { throw ExitCode(1) }
+        let key = secret ?? ProcessInfo.processInfo.environment[RazorpayKind.secretEnvironment] ?? ""
+        let body = Razorpay.creditEvent(paymentID: paymentID, amountPaise: paise.paise, utr: utr, reference: tr)
+        let eventID = "evt_" + UUID().uuidString.prefix(14).replacingOccurrences(of: "-", with: "")
+        let response = try await Razorpay.deliver(body, to: hub, secret: key, eventID: eventID)
+        print("hub answered \(response.status): \(response.body)")
+        if response.status >= 300 { throw ExitCode(1) }
     }
 }

@@ -93,8 +93,8 @@ struct AgingCommand: ParsableCommand {
 
     func run() throws {
         let date = try parseDate(asOf, name: "--as-of", default: LocalDate.today())
-        let parsed: HubStore.AgingEdges
-        switch HubStore.AgingEdges.parse(edges) {
+        let parsed: AgingEdges
+        switch AgingEdges.parse(edges) {
         case .success(let value): parsed = value
         case .failure(let error): throw ValidationError(error.message)
         }

@@ -5,14 +5,19 @@ import Testing
     import Glibc
 #endif
 
-/// `fieldpay run --profile PROFILE` started as a user would; `url` is the kiosk's address once served.
+/// The demo build: every `fieldpay` command, and a profile's [demo] section runs an embedded hub.
+let demoBinary = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("fieldpay-demo").path
+
+/// `fieldpay run --profile PROFILE` started as a user would; `url` is the kiosk's address once served. A
+/// profile with a [demo] section runs in the demo build (`fieldpay-demo`), as `make demo` does.
 /// The process is stopped (SIGTERM) by `stop`, or killed when the test ends without it.
 final class DaemonProcess {
     let process = Process()
     let url: String
 
     init(profile: String, urlFile: String, environment: [String: String] = [:]) async throws {
-        process.executableURL = URL(fileURLWithPath: binary)
+        let demo = (try? String(contentsOfFile: profile, encoding: .utf8))?.contains("[demo]") == true
+        process.executableURL = URL(fileURLWithPath: demo ? demoBinary : binary)
         process.arguments = ["run", "--profile", profile, "--url-file", urlFile]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
@@ -209,5 +214,45 @@ struct DaemonTests {
         #expect(line.0 && line.1.contains("Hub: online"), "the daemon did not recover: \(line)")
 
         #expect(try await daemon.stop() == 0)
+    }
+}
+
+@Suite("The field build carries no hub")
+struct FieldBuildTests {
+    @Test("fieldpay run refuses a [demo] profile with a code, and says to use the demo build")
+    func demoNeedsDemoBuild() throws {
+        let folder = NSTemporaryDirectory() + "fieldpay-nodemo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            [store]
+            path = "\(folder)/device.sqlite"
+            [camera]
+            replay = "\(repository)/samples/invoices"
+            [kiosk]
+            port = 0
+            [demo]
+            invoices = "\(repository)/samples/invoices.csv"
+            """.write(toFile: folder + "/device.toml", atomically: true, encoding: .utf8)
+        let run = try fieldpay(["run", "--profile", folder + "/device.toml"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("[run.demo-not-built-in]") && run.stderr.contains("fieldpay-demo"), "\(run.stderr)")
+    }
+
+    @Test("the fieldpay binary has no hub symbols (the hub, the demo and the benchmarks live in other binaries)")
+    func noHubSymbols() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nm")
+        process.arguments = ["--defined-only", binary]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0 && text.contains("FieldPayCLI"), "nm could not read \(binary)")
+        // Swift mangles a module name as its length and name: 3Hub is the Hub module, 4Demo the demo's.
+        let hub = text.split(separator: "\n").filter { $0.contains("$s3Hub") || $0.contains("$s4Demo") || $0.contains("SQLiteHubStore") }
+        #expect(hub.isEmpty, "\(hub.prefix(5))")
     }
 }

@@ -65,7 +65,7 @@ final class GeneratedBook {
             let chosen = Array(own.shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random)))
             let latest = chosen.map(\.date).max()!
             let day = latest.adding(days: Int.random(in: 0...max(0, latest.days(until: LocalDate(year: 2026, month: 11, day: 29)!)), using: &random))
-            let at = index % 17 == 0 ? HubStore.endOfDay(day.adding(days: -1)) : HubStore.endOfDay(day) - Int64.random(in: 1...86_399_999, using: &random)
+            let at = index % 17 == 0 ? HubTime.endOfDay(day.adding(days: -1)) : HubTime.endOfDay(day) - Int64.random(in: 1...86_399_999, using: &random)
             var allocations: [AllocationBody] = []
             var sum: Int64 = 0
             for invoice in chosen {
@@ -98,7 +98,7 @@ final class GeneratedBook {
             let open = outstanding[invoice.number]!
             guard open > 0 else { continue }
             let paise = min(open, 20_000)
-            let before = Int64(Date().timeIntervalSince1970 * 1000)
+            let before = Date().millisecondsSince1970
             let outcome = try hub.store.applyCredit(
                 CreditNotice(
                     provider: "razorpay", providerPaymentID: "pay_\(index)", amount: Money(paise: paise), utr: String(format: "7%011d", index),
@@ -110,7 +110,7 @@ final class GeneratedBook {
         // The ERP's re-import changes a few outstanding amounts (paid elsewhere; a credit note reversed).
         var again = ["invoice_number,invoice_date,due_date,customer_code,customer_name,total,paid,region"]
         for (index, invoice) in invoices.values.sorted(by: { $0.number < $1.number }).enumerated() where index % 10 == 5 {
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = Date().millisecondsSince1970
             let newOutstanding = index % 20 == 5 ? invoice.total : outstanding[invoice.number]! / 2
             again.append(
                 "\(invoice.number),\(invoice.date),\(invoice.due),\(invoice.customer),Customer \(invoice.customer),\(money(invoice.total)),\(money(invoice.total - newOutstanding)),")
@@ -130,7 +130,7 @@ final class GeneratedBook {
 
     /// What each invoice owed at the end of `day` (India time), replayed forward from import.
     func owed(asOf day: LocalDate) -> [String: Int64] {
-        let cutoff = HubStore.endOfDay(day)
+        let cutoff = HubTime.endOfDay(day)
         var owed: [String: Int64] = [:]
         for invoice in invoices.values where invoice.date <= day { owed[invoice.number] = invoice.opening }
         for change in changes where change.at < cutoff && owed[change.invoice] != nil { owed[change.invoice]! -= change.paise }
@@ -138,7 +138,7 @@ final class GeneratedBook {
     }
 
     /// Per customer, per bucket: the oracle's aging.
-    func aging(asOf day: LocalDate, edges: HubStore.AgingEdges) -> [String: [Int64]] {
+    func aging(asOf day: LocalDate, edges: AgingEdges) -> [String: [Int64]] {
         var result: [String: [Int64]] = [:]
         for (number, paise) in owed(asOf: day) where paise > 0 {
             let invoice = invoices[number]!
@@ -164,7 +164,7 @@ struct CollectionsIdentityTests {
         let today = LocalDate.today()
         let dates = [LocalDate(year: 2026, month: 6, day: 30)!, LocalDate(year: 2026, month: 8, day: 15)!, LocalDate(year: 2026, month: 9, day: 30)!,
                      LocalDate(year: 2026, month: 10, day: 31)!, LocalDate(year: 2026, month: 11, day: 20)!, today]
-        for edges in [HubStore.AgingEdges.standard, try HubStore.AgingEdges.parse("7,15,45,120").get()] {
+        for edges in [AgingEdges.standard, try AgingEdges.parse("7,15,45,120").get()] {
             for day in dates {
                 let expected = book.aging(asOf: day, edges: edges)
                 let report = try store.aging(asOf: day, edges: edges, perPage: nil)
@@ -203,7 +203,7 @@ struct CollectionsIdentityTests {
         let register = try book.hub.store.register(from: LocalDate(year: 2026, month: 7, day: 1)!, to: LocalDate.today(), perPage: nil)
         var expected: [String: (Int, Int64)] = [:]
         for payment in book.payments {
-            let day = HubStore.day(ofMillis: payment.at).isoString
+            let day = HubTime.day(ofMillis: payment.at).isoString
             expected[day, default: (0, 0)].0 += 1
             expected[day, default: (0, 0)].1 += payment.paise
         }
@@ -255,7 +255,7 @@ struct CollectionsIdentityTests {
         // INV/1 dated 2026-10-01 (1000.00); INV/2 dated 2026-10-02 (500.00): see TestHub.
         func pay(_ receipt: String, _ invoice: String, _ amount: String, on day: LocalDate) throws {
             var body = upload(receipt, amount: amount, invoice: invoice)
-            body.recordedAtMillis = HubStore.endOfDay(day) - 3_600_000
+            body.recordedAtMillis = HubTime.endOfDay(day) - 3_600_000
             _ = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: body)
         }
         try pay("A", "INV/1", "100.00", on: LocalDate(year: 2026, month: 10, day: 11)!)
@@ -270,12 +270,12 @@ struct CollectionsIdentityTests {
 
     @Test("edges: parsed and checked, labelled, and bucketed on their boundaries")
     func edges() throws {
-        let standard = HubStore.AgingEdges.standard
+        let standard = AgingEdges.standard
         #expect(standard.labels == ["current", "1-30", "31-60", "61-90", "90+"])
         #expect([-5, 0, 1, 30, 31, 60, 61, 90, 91, 400].map(standard.bucket) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
-        #expect(try HubStore.AgingEdges.parse("15, 45").get().labels == ["current", "1-15", "16-45", "45+"])
+        #expect(try AgingEdges.parse("15, 45").get().labels == ["current", "1-15", "16-45", "45+"])
         for bad in ["", "30,,60", "60,30", "30,30", "0,30", "abc", "1,2,3,4,5,6,7,8,9", "4000"] {
-            #expect(throws: ReportInputError.self, "\(bad)") { try HubStore.AgingEdges.parse(bad).get() }
+            #expect(throws: ReportInputError.self, "\(bad)") { try AgingEdges.parse(bad).get() }
         }
     }
 
@@ -292,11 +292,11 @@ struct CollectionsIdentityTests {
     @Test("India days: a payment at 23:59 IST is that day's, at 00:00 IST the next day's")
     func indianDays() {
         let day = LocalDate(year: 2026, month: 11, day: 30)!
-        #expect(HubStore.day(ofMillis: HubStore.endOfDay(day) - 1) == day)
-        #expect(HubStore.day(ofMillis: HubStore.endOfDay(day)) == day.adding(days: 1))
+        #expect(HubTime.day(ofMillis: HubTime.endOfDay(day) - 1) == day)
+        #expect(HubTime.day(ofMillis: HubTime.endOfDay(day)) == day.adding(days: 1))
         // 2026-11-30 18:29:59.999 UTC is 23:59:59.999 IST.
-        #expect(HubStore.endOfDay(day) - 1 == 1_796_063_399_999)
-        #expect(HubStore.day(ofMillis: -1) == LocalDate(year: 1970, month: 1, day: 1)!)
+        #expect(HubTime.endOfDay(day) - 1 == 1_796_063_399_999)
+        #expect(HubTime.day(ofMillis: -1) == LocalDate(year: 1970, month: 1, day: 1)!)
     }
 
     @Test("migration: a hub from before the ledger gets its allocations back from payments and credits")
@@ -307,7 +307,7 @@ struct CollectionsIdentityTests {
         let path = folder + "/hub.sqlite"
         do {
             let queue = try DatabaseQueue(path: path)
-            try HubStore.migrator.migrate(queue, upTo: "v4-device-key")
+            try SQLiteHubStore.migrator.migrate(queue, upTo: "v4-device-key")
             try queue.write { db in
                 try db.execute(
                     sql: """
@@ -324,7 +324,7 @@ struct CollectionsIdentityTests {
                         """)
             }
         }
-        let store = try HubStore(path: path)
+        let store = try SQLiteHubStore(path: path)
         let rows = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT invoiceNumber, paise, at, kind, paymentId FROM allocation ORDER BY invoiceNumber, kind")
         }

@@ -118,9 +118,9 @@ struct FollowUpTests {
         let kept = try promise("INV/1", by: today.adding(days: 2), amount: "300.00")
         let short = try promise("INV/2", by: today.adding(days: 2), amount: "400.00")
         let late = try promise("INV/3", by: today.adding(days: 2), amount: nil)  // all of it: 250.00
-        try pay(hub, device: device, "P1", "INV/1", "300.00", at: HubStore.endOfDay(today.adding(days: 1)))
-        try pay(hub, device: device, "P2", "INV/2", "100.00", at: HubStore.endOfDay(today.adding(days: 1)))
-        try pay(hub, device: device, "P3", "INV/3", "250.00", at: HubStore.endOfDay(today.adding(days: 3)))  // a day after it was promised
+        try pay(hub, device: device, "P1", "INV/1", "300.00", at: HubTime.endOfDay(today.adding(days: 1)))
+        try pay(hub, device: device, "P2", "INV/2", "100.00", at: HubTime.endOfDay(today.adding(days: 1)))
+        try pay(hub, device: device, "P3", "INV/3", "250.00", at: HubTime.endOfDay(today.adding(days: 3)))  // a day after it was promised
         // Before the promised day nothing is judged.
         #expect(try hub.store.followUp(kept, asOf: today.adding(days: 2))?.promiseKept == nil)
         let after = today.adding(days: 4)
@@ -196,11 +196,11 @@ struct PerformanceTests {
         guard case .enrolled(let meena) = try hub.store.enroll(code: code, deviceName: "m") else { throw ReportInputError("enroll") }
         _ = try hub.store.assign(["INV/1", "INV/2"], to: "Ravi", actor: "mgr", reason: nil)
         _ = try hub.store.assign(["INV/3"], to: "Meena", actor: "mgr", reason: nil)
-        let nov = { (day: Int) in HubStore.endOfDay(LocalDate(year: 2026, month: 11, day: day)!) - 3_600_000 }
+        let nov = { (day: Int) in HubTime.endOfDay(LocalDate(year: 2026, month: 11, day: day)!) - 3_600_000 }
         try pay(hub, device: ravi, "R1", "INV/1", "400.00", at: nov(3))
         try pay(hub, device: ravi, "R2", "INV/1", "100.00", at: nov(3))  // the same customer, the same day: one visit
         try pay(hub, device: meena.deviceID, "M1", "INV/2", "500.00", at: nov(5))  // Meena collects Ravi's invoice
-        try pay(hub, device: ravi, "R3", "INV/1", "50.00", at: HubStore.endOfDay(LocalDate(year: 2026, month: 10, day: 20)!))  // before the period
+        try pay(hub, device: ravi, "R3", "INV/1", "50.00", at: HubTime.endOfDay(LocalDate(year: 2026, month: 10, day: 20)!))  // before the period
         let from = LocalDate(year: 2026, month: 11, day: 1)!
         let to = LocalDate(year: 2026, month: 11, day: 30)!
         let report = try hub.store.productivity(from: from, to: to)
@@ -222,7 +222,7 @@ struct PerformanceTests {
         let hub = try TestHub()
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let day = LocalDate(year: 2026, month: 11, day: 10)!
-        let at = HubStore.endOfDay(day) - 7_200_000
+        let at = HubTime.endOfDay(day) - 7_200_000
         try pay(hub, device: device, "D1", "INV/1", "500.00", at: at)
         try pay(hub, device: device, "D2", "INV/2", "200.00", at: at, method: "cheque")
         try pay(hub, device: device, "D3", "INV/3", "100.00", at: at, method: "upi")

@@ -11,16 +11,16 @@ import Testing
 /// A hub on a fresh data folder with the sample invoices, tested through its router (no sockets).
 final class TestHub: Sendable {
     let folder = NSTemporaryDirectory() + "fieldpay-hub-\(UUID().uuidString)"
-    let store: HubStore
+    let store: SQLiteHubStore
     let configuration: HubConfiguration
     static let secret = "whsec_test"
 
     init() throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var configuration = HubConfiguration(dataDirectory: folder, razorpayWebhookSecret: TestHub.secret)
+        var configuration = HubConfiguration(dataDirectory: folder, providers: [.razorpay(webhookSecret: TestHub.secret)])
         configuration.eventKeepAlive = .milliseconds(500)  // a closed event stream is noticed quickly
         self.configuration = configuration
-        store = try HubStore(path: configuration.databasePath)
+        store = try SQLiteHubStore(path: configuration.databasePath)
         let csv = folder + "/invoices.csv"
         try """
             invoice_number,invoice_date,due_date,customer_code,customer_name,total
@@ -166,16 +166,7 @@ struct HubProtocolTests {
 @Suite("Razorpay webhooks")
 struct RazorpayWebhookTests {
     static func event(_ kind: String = "qr_code.credited", paymentID: String = "pay_1", amount: Int = 25_000, rrn: String = "412345678901", tr: String?) -> Data {
-        var qrNotes: [String: Any] = [:]
-        if let tr { qrNotes["tr"] = tr }
-        let object: [String: Any] = [
-            "entity": "event", "event": kind, "contains": ["qr_code", "payment"],
-            "payload": [
-                "payment": ["entity": ["id": paymentID, "amount": amount, "currency": "INR", "status": "captured", "method": "upi", "acquirer_data": ["rrn": rrn]]],
-                "qr_code": ["entity": ["id": "qr_1", "notes": qrNotes]],
-            ],
-        ]
-        return try! JSONSerialization.data(withJSONObject: object)
+        Razorpay.creditEvent(kind, paymentID: paymentID, amountPaise: Int64(amount), utr: rrn, reference: tr)
     }
 
     func deliver(_ hub: TestHub, _ body: Data, eventID: String, signature: String? = nil) async throws -> (HTTPResponse.Status, String) {
@@ -267,7 +258,7 @@ struct UTRTests {
     }
 }
 
-func aID(_ outcome: HubStore.UploadOutcome) -> String {
+func aID(_ outcome: UploadOutcome) -> String {
     if case .created(let result) = outcome { return result.paymentID }
     return ""
 }

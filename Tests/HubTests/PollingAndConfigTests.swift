@@ -64,8 +64,8 @@ struct PollingAndConfigTests {
         #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "993.00")))
     }
 
-    @Test("hub.toml: settings and secrets from files, paths relative to the file")
-    func config() throws {
+    @Test("hub.toml: settings and secrets from files, paths relative to the file", arguments: ["[psp.razorpay]", "[razorpay]"])
+    func config(section: String) throws {
         let folder = NSTemporaryDirectory() + "fieldpay-hubconfig-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/secrets", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -76,7 +76,7 @@ struct PollingAndConfigTests {
             data = "data"
             port = 9090
             max_body_kib = 64
-            [razorpay]
+            \(section)
             webhook_secret_file = "secrets/webhook"
             key_id = "rzp_test_key"
             key_secret_file = "secrets/key"
@@ -85,9 +85,11 @@ struct PollingAndConfigTests {
             """.write(toFile: folder + "/hub.toml", atomically: true, encoding: .utf8)
         let configuration = try HubConfiguration.load(path: folder + "/hub.toml", environment: [:])
         #expect(configuration.dataDirectory == folder + "/data" && configuration.port == 9090 && configuration.host == "127.0.0.1")
-        #expect(configuration.maximumBodyBytes == 64 * 1024 && configuration.razorpayWebhookSecret == "whsec_file")
-        #expect(configuration.razorpayAPI?.keySecret == "key_secret" && configuration.razorpayAPI?.baseURL == "http://127.0.0.1:1")
-        #expect(configuration.pollInterval == .seconds(60))
+        let razorpay = try #require(configuration.providers["razorpay"])
+        let api = razorpay.poller as? RazorpayAPI
+        #expect(configuration.maximumBodyBytes == 64 * 1024 && (razorpay.webhook as? RazorpayProvider)?.secret == "whsec_file")
+        #expect(api?.keySecret == "key_secret" && api?.baseURL == "http://127.0.0.1:1")
+        #expect(razorpay.pollInterval == .seconds(60))
     }
 
     @Test(
@@ -98,6 +100,9 @@ struct PollingAndConfigTests {
             ("[razorpay]\nkey_id = \"x\"\n", "key_id and key_secret_file go together"),
             ("[razorpay]\nwebhook_secret_file = \"missing\"\n", "webhook_secret_file: cannot read"),
             ("[hubs]\n", "unknown section [hubs]"),
+            ("[psp.razorpay]\nkey_id = \"x\"\n", "[psp.razorpay] key_id and key_secret_file go together"),
+            ("[psp.phonepe]\nwebhook_secret_file = \"x\"\n", "knows no payment provider \"phonepe\""),
+            ("[psp.razorpay]\n[razorpay]\n", "keep [psp.razorpay] only"),
             ("[hub\n", "line 1"),
         ])
     func configErrors(text: String, message: String) throws {

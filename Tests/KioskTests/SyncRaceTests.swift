@@ -19,10 +19,10 @@ struct SyncRaceTests {
     @Test("a round that pulls an invoice a credit has just paid hands the credit to the desk first: Paid, with a receipt")
     func creditBeforeChange() async throws {
         let fixture = try Fixture()
-        let store = try HubStore(path: fixture.folder + "/hub.sqlite")
+        let store = try SQLiteHubStore(path: fixture.folder + "/hub.sqlite")
         _ = try store.importInvoices(from: InvoiceFileReader(path: fixture.folder + "/invoices.csv"))
         let secret = "whsec_race"
-        var configuration = HubConfiguration(dataDirectory: fixture.folder, razorpayWebhookSecret: secret)
+        var configuration = HubConfiguration(dataDirectory: fixture.folder, providers: [.razorpay(webhookSecret: secret)])
         configuration.port = 0
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -47,20 +47,9 @@ struct SyncRaceTests {
         await fixture.desk.scanned("INV/2026-27/000101", symbology: "code128")
         let reference = try #require(await fixture.desk.state().qr?.reference)
         // The payer pays: a signed webhook; the hub credits the invoice (no device payment yet).
-        let body = try JSONSerialization.data(withJSONObject: [
-            "entity": "event", "event": "qr_code.credited", "contains": ["qr_code", "payment"],
-            "payload": [
-                "payment": ["entity": ["id": "pay_race1", "amount": 150_000, "currency": "INR", "status": "captured", "method": "upi", "acquirer_data": ["rrn": "412345678901"]]],
-                "qr_code": ["entity": ["id": "qr_race1", "notes": ["tr": reference]]],
-            ],
-        ])
-        var request = HTTPClientRequest(url: url + "/v1/webhooks/razorpay")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Razorpay-Signature", value: Razorpay.signature(body: body, secret: secret))
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        #expect(response.status == .ok)
+        let body = Razorpay.creditEvent(paymentID: "pay_race1", amountPaise: 150_000, utr: "412345678901", reference: reference)
+        let response = try await Razorpay.deliver(body, to: url, secret: secret, eventID: "evt_race1")
+        #expect(response.status == 200)
         #expect(try store.invoiceOutstanding("INV/2026-27/000101") == .zero)
 
         // The round comes first; the long-poll's delivery of the same credit comes after it.

@@ -11,16 +11,16 @@ import Testing
 /// A real hub on 127.0.0.1 and real device databases syncing with it through `SyncService`.
 final class LiveHub: Sendable {
     let folder = NSTemporaryDirectory() + "fieldpay-sync-\(UUID().uuidString)"
-    let store: HubStore
+    let store: SQLiteHubStore
     let url: String
     let server: Task<Void, Error>
 
     init(invoices: String) async throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        store = try HubStore(path: folder + "/hub/hub.sqlite")
+        store = try SQLiteHubStore(path: folder + "/hub/hub.sqlite")
         try invoices.write(toFile: folder + "/invoices.csv", atomically: true, encoding: .utf8)
         _ = try store.importInvoices(from: InvoiceFileReader(path: folder + "/invoices.csv"))
-        let configuration = HubConfiguration(dataDirectory: folder + "/hub", razorpayWebhookSecret: "whsec_scoped")
+        let configuration = HubConfiguration(dataDirectory: folder + "/hub", providers: [.razorpay(webhookSecret: "whsec_scoped")])
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             router: buildRouter(configuration, store: store), configuration: .init(address: .hostname("127.0.0.1", port: 0)),

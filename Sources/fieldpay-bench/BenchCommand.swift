@@ -1,13 +1,19 @@
 import ArgumentParser
+import FieldPayCLI
 import FieldPayCore
 import FieldPayBench
 import Foundation
 import Scanning
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "fieldpay-bench",
         abstract: "Measure FieldPay's speed and memory on this machine.",
+        discussion: """
+            Each subcommand prints its figures; ratios are measured in the same run (our decoder next to a plain \
+            C loop over libzbar, say), so a noisy machine moves both sides. Build with `-c release` for real \
+            figures (`make bench`).
+            """,
         subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, CollectionsBench.self, KioskBench.self, DaemonBench.self]
     )
 }
@@ -207,7 +213,6 @@ struct SyncBench: AsyncParsableCommand {
         ).run { step in
             printError("[\(fmt(Double(monotonicNanos() - started) / 1e9, 1)) s] \(step)")
         }
-        func percentile(_ values: [Double], _ p: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * p))] }
         emit("hub import: \(report.invoices) invoices in \(fmt(report.hubImportSeconds, 1)) s = \(fmt(Double(report.invoices) / report.hubImportSeconds, 0))/s")
         emit("initial sync: \(report.invoices) invoices in \(fmt(report.initialSyncSeconds, 1)) s = \(fmt(Double(report.invoices) / report.initialSyncSeconds, 0))/s (target < 30 s for 1,000,000)")
         emit("delta of \(report.deltaChanges) changes: p50 \(fmt(percentile(report.deltaMillis, 0.5), 1)) ms, max \(fmt(report.deltaMillis.max() ?? 0, 1)) ms over \(report.deltaMillis.count) (target < 200 ms); device and hub digests \(report.digestsMatch ? "equal" : "DIFFER")")
@@ -293,7 +298,7 @@ struct DaemonBench: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "The fieldpay run process from outside: CPU at idle, then RSS and CPU through a soak.",
         discussion: """
-            Runs this binary's `fieldpay run` on replayed 1280x720 frames at 15 fps with the demo hub inside. \
+            Runs `fieldpay-demo run` (the binary beside this one, or --binary) on replayed 1280x720 frames at 15 fps with the demo hub inside. \
             Idle: --idle-seconds with nothing in view, CPU as a share of one core. Soak: --minutes with an \
             invoice's code in view 4 s in 8, a client on /events that pays each QR ₹1 in cash through the \
             page's API; RSS and CPU are read from /proc every 10 s and printed each minute (target RSS < 60 MB \
@@ -303,9 +308,16 @@ struct DaemonBench: AsyncParsableCommand {
 
     @Option(help: "Minutes of soak.") var minutes: Double = 3
     @Option(help: "Seconds of idle measurement.") var idleSeconds: Double = 60
+    @Option(help: ArgumentHelp("The daemon to measure (default: fieldpay-demo beside this binary).", valueName: "path"))
+    var binary: String?
 
     func run() async throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let binary = binary ?? here.appendingPathComponent("fieldpay-demo").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            printError("no daemon binary at \(binary): build it (swift build -c release --product fieldpay-demo) or give --binary")
+            throw ExitCode(2)
+        }
         let report = try await DaemonSoak(binary: binary, minutes: minutes, idleSeconds: idleSeconds).run { emit($0) }
         guard let first = report.samples.first, let last = report.samples.last else { return }
         let peak = report.samples.map(\.rssMB).max() ?? 0

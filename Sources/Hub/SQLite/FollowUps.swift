@@ -4,104 +4,14 @@ import GRDB
 import HubAPI
 
 /// Follow-ups and promises, disputes, reminder policies with their outbox, and escalations.
-extension HubStore {
-    static func migrateFollowUps(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE followup (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    bodyHash TEXT NOT NULL,
-                    customerCode TEXT NOT NULL,
-                    invoiceNumber TEXT,
-                    rep TEXT,
-                    action TEXT NOT NULL CHECK (action IN ('call', 'visit')),
-                    dueDay INTEGER NOT NULL,
-                    note TEXT,
-                    promisedDay INTEGER,
-                    promisedPaise INTEGER,
-                    -- what was owed when the promise was made: a promise with no amount is a promise to pay it all
-                    owedAtCreation INTEGER NOT NULL,
-                    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'cancelled')),
-                    outcome TEXT,
-                    source TEXT NOT NULL CHECK (source IN ('hub', 'device')),
-                    createdBy TEXT NOT NULL,
-                    createdAt INTEGER NOT NULL,
-                    closedAt INTEGER
-                );
-                CREATE INDEX followup_rep ON followup(rep, state, dueDay);
-                CREATE INDEX followup_customer ON followup(customerCode);
-                CREATE INDEX followup_invoice ON followup(invoiceNumber) WHERE invoiceNumber IS NOT NULL;
-                CREATE INDEX followup_promise ON followup(promisedDay) WHERE promisedDay IS NOT NULL;
-                CREATE TABLE dispute (
-                    id INTEGER PRIMARY KEY,
-                    invoiceNumber TEXT NOT NULL,
-                    reason TEXT NOT NULL,
-                    paise INTEGER NOT NULL,
-                    openedAt INTEGER NOT NULL,
-                    openedBy TEXT NOT NULL,
-                    resolvedAt INTEGER,
-                    resolvedBy TEXT,
-                    resolution TEXT
-                );
-                CREATE UNIQUE INDEX dispute_open ON dispute(invoiceNumber) WHERE resolvedAt IS NULL;
-                ALTER TABLE customer ADD COLUMN reminderGroup TEXT NOT NULL DEFAULT 'default';
-                CREATE TABLE reminderPolicy (
-                    groupName TEXT PRIMARY KEY NOT NULL,
-                    firstAfterDays INTEGER NOT NULL,
-                    everyDays INTEGER NOT NULL,
-                    stopOnDispute INTEGER NOT NULL,
-                    channel TEXT NOT NULL CHECK (channel IN ('whatsapp', 'sms')),
-                    escalateAfterDays INTEGER NOT NULL
-                );
-                INSERT INTO reminderPolicy VALUES ('default', 30, 15, 1, 'whatsapp', 90);
-                -- the outbox for the messaging channels (a later issue sends them); one reminder an invoice a day
-                CREATE TABLE reminder (
-                    id INTEGER PRIMARY KEY,
-                    customerCode TEXT NOT NULL,
-                    invoiceNumber TEXT NOT NULL,
-                    day INTEGER NOT NULL,
-                    channel TEXT NOT NULL,
-                    phone TEXT,
-                    message TEXT NOT NULL,
-                    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')),
-                    createdAt INTEGER NOT NULL,
-                    UNIQUE (invoiceNumber, day)
-                );
-                CREATE INDEX reminder_customer ON reminder(customerCode, day);
-                CREATE INDEX reminder_state ON reminder(state, id);
-                CREATE TABLE escalation (
-                    id INTEGER PRIMARY KEY,
-                    invoiceNumber TEXT NOT NULL,
-                    reason TEXT NOT NULL CHECK (reason IN ('missed-promises', 'age')),
-                    day INTEGER NOT NULL,
-                    closedAt INTEGER,
-                    UNIQUE (invoiceNumber, reason)
-                );
-                """)
-    }
-
-    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    static func day(_ text: String, _ name: String) throws -> LocalDate {
-        guard text.utf8.count == 10, let date = LocalDate(parsing: text), date.isoString == text else {
-            throw ReportInputError("\(name) must be a date like 2026-11-30, not \(text.prefix(40))")
-        }
-        return date
-    }
-
+extension SQLiteHubStore {
     // MARK: Follow-ups
-
-    public enum FollowUpOutcome: Sendable, Equatable {
-        case created(FollowUp)
-        case repeated(FollowUp)
-        case conflict(String)
-    }
 
     /// Records a follow-up once per id. `deviceRep` is the rep of the device that recorded it (nil: a manager).
     public func putFollowUp(id: String, _ request: FollowUpRequest, actor: String, deviceRep: String?) throws -> FollowUpOutcome {
         guard ["call", "visit"].contains(request.action) else { throw ReportInputError("action must be call or visit, not \(request.action.prefix(40))") }
-        let due = try HubStore.day(request.dueDate, "due_date")
-        let promised = try request.promisedDate.map { try HubStore.day($0, "promised_date") }
+        let due = try HubTime.day(request.dueDate, "due_date")
+        let promised = try request.promisedDate.map { try HubTime.day($0, "promised_date") }
         var promisedPaise: Int64?
         if let text = request.promisedAmount {
             guard let amount = wireMoney(text), amount.isPositive else { throw ReportInputError("promised_amount must be a positive amount like 1500.00") }
@@ -112,7 +22,7 @@ extension HubStore {
         guard request.invoice != nil || request.customerCode != nil else { throw ReportInputError("name an invoice or a customer_code") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let bodyHash = HubStore.sha256(String(decoding: try encoder.encode(request), as: UTF8.self))
+        let bodyHash = SQLiteHubStore.sha256(String(decoding: try encoder.encode(request), as: UTF8.self))
         // true: recorded now; false: the same follow-up again; nil: this id with another body.
         let created: Bool? = try pool.write { db in
             if let existing = try String.fetchOne(db, sql: "SELECT bodyHash FROM followup WHERE id = ?", arguments: [id]) {
@@ -136,7 +46,7 @@ extension HubStore {
                 owed = try Int64.fetchOne(
                     db, sql: "SELECT COALESCE(SUM(outstandingPaise), 0) FROM invoice WHERE customerCode = ? AND deleted = 0", arguments: [customer]) ?? 0
             }
-            if let rep { try HubStore.ensureRep(rep, db) }
+            if let rep { try SQLiteHubStore.ensureRep(rep, db) }
             try db.execute(
                 sql: """
                     INSERT INTO followup (id, bodyHash, customerCode, invoiceNumber, rep, action, dueDay, note, promisedDay, promisedPaise, owedAtCreation,
@@ -145,7 +55,7 @@ extension HubStore {
                     """,
                 arguments: [
                     id, bodyHash, customer, request.invoice, rep, request.action, due.dayNumber, request.note, promised?.dayNumber, promisedPaise, owed,
-                    deviceRep == nil ? "hub" : "device", actor, HubStore.nowMillis(),
+                    deviceRep == nil ? "hub" : "device", actor, HubTime.nowMillis(),
                 ])
             return true
         }
@@ -160,14 +70,14 @@ extension HubStore {
         let found = try pool.write { db in
             try db.execute(
                 sql: "UPDATE followup SET state = ?, outcome = ?, closedAt = ? WHERE id = ? AND state = 'open'",
-                arguments: [close.state, close.outcome, HubStore.nowMillis(), id])
+                arguments: [close.state, close.outcome, HubTime.nowMillis(), id])
             return try Bool.fetchOne(db, sql: "SELECT 1 FROM followup WHERE id = ?", arguments: [id]) == true
         }
         return found ? try followUp(id, asOf: LocalDate.today()) : nil
     }
 
     public func followUp(_ id: String, asOf: LocalDate) throws -> FollowUp? {
-        try pool.read { db in try HubStore.followUps(where: "followup.id = ?", [id], asOf: asOf, db).first }
+        try pool.read { db in try SQLiteHubStore.followUps(where: "followup.id = ?", [id], asOf: asOf, db).first }
     }
 
     static let followUpColumns = """
@@ -210,7 +120,7 @@ extension HubStore {
                     SELECT COALESCE(SUM(paise), 0) FROM allocation JOIN invoice ON invoice.number = allocation.invoiceNumber
                     WHERE invoice.customerCode = ? AND kind != 'import' AND at >= ? AND at < ?
                     """,
-                arguments: [invoice ?? (row[1] as String), from, endOfDay(promisedDay)]) ?? 0
+                arguments: [invoice ?? (row[1] as String), from, HubTime.endOfDay(promisedDay)]) ?? 0
         return paid >= promised
     }
 
@@ -225,7 +135,7 @@ extension HubStore {
             case "missed": condition += " AND followup.state != 'cancelled' AND followup.promisedDay < :day"
             default: throw ReportInputError("list must be due, missed or open, not \(list.prefix(40))")
             }
-            var rows = try HubStore.followUps(where: condition, ["rep": rep, "day": asOf.dayNumber], asOf: asOf, db)
+            var rows = try SQLiteHubStore.followUps(where: condition, ["rep": rep, "day": asOf.dayNumber], asOf: asOf, db)
             if list == "missed" { rows = rows.filter { $0.promiseKept == false && (try? Money(parsing: $0.outstanding).isPositive) == true } }
             return FollowUpList(
                 asOf: asOf.isoString, list: list, followups: Array(rows.dropFirst((page - 1) * perPage).prefix(perPage)),
@@ -253,8 +163,8 @@ extension HubStore {
             }
             try db.execute(
                 sql: "INSERT INTO dispute (invoiceNumber, reason, paise, openedAt, openedBy) VALUES (?, ?, ?, ?, ?)",
-                arguments: [number, reason, paise, HubStore.nowMillis(), actor])
-            return try HubStore.disputes(where: "dispute.id = ?", [db.lastInsertedRowID], db)[0]
+                arguments: [number, reason, paise, HubTime.nowMillis(), actor])
+            return try SQLiteHubStore.disputes(where: "dispute.id = ?", [db.lastInsertedRowID], db)[0]
         }
     }
 
@@ -265,13 +175,13 @@ extension HubStore {
                 return nil
             }
             try db.execute(
-                sql: "UPDATE dispute SET resolvedAt = ?, resolvedBy = ?, resolution = ? WHERE id = ?", arguments: [HubStore.nowMillis(), actor, resolution, id])
-            return try HubStore.disputes(where: "dispute.id = ?", [id], db)[0]
+                sql: "UPDATE dispute SET resolvedAt = ?, resolvedBy = ?, resolution = ? WHERE id = ?", arguments: [HubTime.nowMillis(), actor, resolution, id])
+            return try SQLiteHubStore.disputes(where: "dispute.id = ?", [id], db)[0]
         }
     }
 
     public func disputes(openOnly: Bool = true) throws -> [Dispute] {
-        try pool.read { db in try HubStore.disputes(where: openOnly ? "dispute.resolvedAt IS NULL" : "1", [], db) }
+        try pool.read { db in try SQLiteHubStore.disputes(where: openOnly ? "dispute.resolvedAt IS NULL" : "1", [], db) }
     }
 
     static func disputes(where condition: String, _ arguments: StatementArguments, _ db: Database) throws -> [Dispute] {
@@ -366,7 +276,7 @@ extension HubStore {
             for (customer, invoice, phone, channel, message) in remind {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO reminder (customerCode, invoiceNumber, day, channel, phone, message, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [customer, invoice, day, channel, phone, message, HubStore.nowMillis()])
+                    arguments: [customer, invoice, day, channel, phone, message, HubTime.nowMillis()])
                 run.remindersQueued += db.changesCount
             }
             for invoice in escalate {
@@ -375,7 +285,7 @@ extension HubStore {
             }
             // Promises missed twice on the same invoice.
             var missed: [String: Int] = [:]
-            for promise in try HubStore.followUps(
+            for promise in try SQLiteHubStore.followUps(
                 where: "followup.invoiceNumber IS NOT NULL AND followup.state != 'cancelled' AND followup.promisedDay < ?", [day], asOf: asOf, db)
             where promise.promiseKept == false {
                 missed[promise.invoice!, default: 0] += 1

@@ -25,7 +25,7 @@ public struct StatementError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
-extension HubStore {
+extension SQLiteHubStore {
     public func importStatement(path: String, bank: String = "bank") throws -> StatementImport {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw StatementError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }

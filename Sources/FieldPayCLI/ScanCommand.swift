@@ -186,7 +186,7 @@ struct LookupPrinter {
     }
 }
 
-func emit(_ line: String) {
+public func emit(_ line: String) {
     print(line)
     fflush(nil)  // a pipe reader (or a person watching a camera) wants each code as it is found
 }
@@ -204,7 +204,7 @@ func parseRegion(_ text: String) -> (Int, Int, Int, Int)? {
 }
 
 /// A line on standard error, after flushing what standard output holds so the two interleave sensibly.
-func printError(_ line: String) {
+public func printError(_ line: String) {
     fflush(nil)
     let bytes = Array("fieldpay: \(line)\n".utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }

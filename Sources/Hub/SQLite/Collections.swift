@@ -7,73 +7,7 @@ import HubAPI
 /// payment's part on the day the rep took it, a PSP credit when it reached the hub, the difference an ERP
 /// re-import made), so the hub can say what was owed on any earlier date by rolling today's outstanding
 /// back: owed(D) = outstanding now + Σ allocations after D, over invoices dated up to D.
-extension HubStore {
-    /// India Standard Time, in ms: report days are Indian days.
-    static let dayMillis: Int64 = 86_400_000
-    static let istOffsetMillis: Int64 = 19_800_000
-
-    /// The first millisecond after `day` ends, India time.
-    static func endOfDay(_ day: LocalDate) -> Int64 { (Int64(day.dayNumber) + 1) * dayMillis - istOffsetMillis }
-
-    /// The India day a millisecond timestamp falls on.
-    static func day(ofMillis millis: Int64) -> LocalDate {
-        let shifted = millis + istOffsetMillis
-        return LocalDate(dayNumber: Int32((shifted - ((shifted % dayMillis) + dayMillis) % dayMillis) / dayMillis))
-    }
-
-    static func migrateCollections(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE customer (
-                    code TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    region TEXT,
-                    phone TEXT
-                );
-                INSERT INTO customer (code, name) SELECT customerCode, max(customerName) FROM invoice GROUP BY customerCode;
-                CREATE INDEX invoice_customer ON invoice(customerCode);
-                -- what lowered (or, from a re-import, raised: negative) each invoice's outstanding, and when
-                CREATE TABLE allocation (
-                    id INTEGER PRIMARY KEY,
-                    invoiceNumber TEXT NOT NULL,
-                    paise INTEGER NOT NULL,
-                    at INTEGER NOT NULL,
-                    kind TEXT NOT NULL CHECK (kind IN ('payment', 'credit', 'import')),
-                    paymentId TEXT,
-                    creditProvider TEXT,
-                    creditId TEXT
-                );
-                CREATE INDEX allocation_invoice ON allocation(invoiceNumber, at);
-                CREATE INDEX allocation_at ON allocation(at);
-                CREATE INDEX allocation_payment ON allocation(paymentId) WHERE paymentId IS NOT NULL;
-                ALTER TABLE payment ADD COLUMN recordedAt INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE payment ADD COLUMN customerCode TEXT NOT NULL DEFAULT '';
-                UPDATE payment SET recordedAt = COALESCE(json_extract(body, '$.recorded_at_ms'), receivedAt),
-                    customerCode = COALESCE(json_extract(body, '$.customer_code'), '');
-                -- covering for the register, productivity and day sheets, which read a period's payments
-                CREATE INDEX payment_recorded ON payment(recordedAt, deviceId, method, amountPaise, customerCode);
-                CREATE INDEX payment_customer ON payment(customerCode, recordedAt);
-                -- Hub data from before the ledger: payments' allocations from their bodies (amounts are
-                -- 'rupees.paise' with two decimals, checked at upload), unless a credit lowered the invoice first.
-                INSERT INTO allocation (invoiceNumber, paise, at, kind, paymentId)
-                    SELECT json_extract(part.value, '$.invoice'), CAST(replace(json_extract(part.value, '$.amount'), '.', '') AS INTEGER),
-                        payment.recordedAt, 'payment', payment.id
-                    FROM payment, json_each(payment.body, '$.allocations') AS part
-                    WHERE json_extract(part.value, '$.invoice') IN (SELECT number FROM invoice)
-                        AND payment.id NOT IN (SELECT paymentId FROM credit WHERE paymentId IS NOT NULL AND invoiceNumber IS NOT NULL);
-                INSERT INTO allocation (invoiceNumber, paise, at, kind, paymentId, creditProvider, creditId)
-                    SELECT invoiceNumber, amountPaise, receivedAt, 'credit', paymentId, provider, providerPaymentId
-                    FROM credit WHERE state = 'matched' AND invoiceNumber IS NOT NULL;
-                CREATE TABLE manager (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    secretHash TEXT NOT NULL,
-                    createdAt INTEGER NOT NULL,
-                    revoked INTEGER NOT NULL DEFAULT 0
-                );
-                """)
-    }
-
+extension SQLiteHubStore {
     static func allocate(
         _ invoice: String, paise: Int64, at: Int64, kind: String, paymentID: String?, _ db: Database,
         credit: (provider: String, id: String)? = nil
@@ -95,7 +29,7 @@ extension HubStore {
         try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO manager (id, name, secretHash, createdAt) VALUES (?, ?, ?, ?)",
-                arguments: [id, trimmed, HubStore.sha256(secret), Int64(Date().timeIntervalSince1970)])
+                arguments: [id, trimmed, SQLiteHubStore.sha256(secret), Int64(Date().timeIntervalSince1970)])
         }
         return (id, id + "." + secret)
     }
@@ -112,44 +46,6 @@ extension HubStore {
     }
 
     // MARK: Aging
-
-    /// Bucket edges in days past due: strictly increasing, positive; [30, 60, 90] gives current, 1-30,
-    /// 31-60, 61-90, 90+.
-    public struct AgingEdges: Sendable, Equatable {
-        public let days: [Int]
-        public static let standard = AgingEdges(validated: [30, 60, 90])
-
-        init(validated days: [Int]) { self.days = days }
-
-        /// Parses "30,60,90"; nil with the reason in `problem` when it is not 1 to 8 increasing whole days up to 3650.
-        public static func parse(_ text: String) -> Result<AgingEdges, ReportInputError> {
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            let days = parts.compactMap { Int($0) }
-            guard days.count == parts.count, (1...8).contains(days.count) else {
-                return .failure(ReportInputError("edges must be 1 to 8 whole numbers of days separated by commas, like 30,60,90"))
-            }
-            guard days.allSatisfy({ (1...3650).contains($0) }), zip(days, days.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                return .failure(ReportInputError("edges must increase and lie between 1 and 3650 days, like 30,60,90"))
-            }
-            return .success(AgingEdges(validated: days))
-        }
-
-        public var labels: [String] {
-            var labels = ["current"]
-            var low = 1
-            for edge in days {
-                labels.append("\(low)-\(edge)")
-                low = edge + 1
-            }
-            labels.append("\(days.last!)+")
-            return labels
-        }
-
-        public func bucket(daysPastDue: Int) -> Int {
-            guard daysPastDue > 0 else { return 0 }
-            return 1 + (days.firstIndex { daysPastDue <= $0 } ?? days.count)
-        }
-    }
 
     /// An invoice's outstanding as of the end of `asOf` (India time): today's plus what was allocated after,
     /// by one probe of `allocation_invoice` per invoice (faster in SQLite than grouping the later allocations
@@ -188,8 +84,8 @@ extension HubStore {
             var perCustomer: [String: Accumulator] = [:]
             var totals = Accumulator(edges.labels.count)
             let rows = try Row.fetchCursor(
-                db, sql: try HubStore.openInvoicesSQL(customer: false, db, cutoff: HubStore.endOfDay(asOf)),
-                arguments: ["cutoff": HubStore.endOfDay(asOf), "day": asOf.dayNumber])
+                db, sql: try SQLiteHubStore.openInvoicesSQL(customer: false, db, cutoff: HubTime.endOfDay(asOf)),
+                arguments: ["cutoff": HubTime.endOfDay(asOf), "day": asOf.dayNumber])
             let day = Int(asOf.dayNumber)
             while let row = try rows.next() {
                 let owed: Int64 = row[5]
@@ -202,7 +98,7 @@ extension HubStore {
             let ordered = perCustomer.map { ($0.key, $0.value.total) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             let size = perPage ?? max(ordered.count, 1)
             let slice = ordered.dropFirst((page - 1) * size).prefix(size)
-            let names = try HubStore.customers(slice.map(\.0), db)
+            let names = try SQLiteHubStore.customers(slice.map(\.0), db)
             let rowsOut = slice.map { code, _ in
                 let accumulator = perCustomer[code]!
                 return AgingCustomerRow(
@@ -229,10 +125,10 @@ extension HubStore {
         -> CustomerAging?
     {
         try pool.read { db -> CustomerAging? in
-            guard let customer = try HubStore.customers([code], db)[code] else { return nil }
+            guard let customer = try SQLiteHubStore.customers([code], db)[code] else { return nil }
             let rows = try Row.fetchAll(
-                db, sql: try HubStore.openInvoicesSQL(customer: true, db, cutoff: HubStore.endOfDay(asOf)) + " ORDER BY dueDate, number",
-                arguments: ["cutoff": HubStore.endOfDay(asOf), "day": asOf.dayNumber, "customer": code])
+                db, sql: try SQLiteHubStore.openInvoicesSQL(customer: true, db, cutoff: HubTime.endOfDay(asOf)) + " ORDER BY dueDate, number",
+                arguments: ["cutoff": HubTime.endOfDay(asOf), "day": asOf.dayNumber, "customer": code])
             var totals = Accumulator(edges.labels.count)
             var invoices: [AgingInvoiceRow] = []
             let labels = edges.labels
@@ -260,8 +156,8 @@ extension HubStore {
     public func dso(from: LocalDate, to: LocalDate) throws -> DSOReport {
         let receivables = try pool.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(owed), 0) FROM (\(try HubStore.openInvoicesSQL(customer: false, db, cutoff: HubStore.endOfDay(to)))) WHERE owed > 0",
-                arguments: ["cutoff": HubStore.endOfDay(to), "day": to.dayNumber]) ?? 0
+                db, sql: "SELECT COALESCE(SUM(owed), 0) FROM (\(try SQLiteHubStore.openInvoicesSQL(customer: false, db, cutoff: HubTime.endOfDay(to)))) WHERE owed > 0",
+                arguments: ["cutoff": HubTime.endOfDay(to), "day": to.dayNumber]) ?? 0
         }
         let sales = try pool.read { db in
             try Int64.fetchOne(
@@ -289,8 +185,8 @@ extension HubStore {
                     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                     """,
                 arguments: [
-                    "offset": HubStore.istOffsetMillis, "day": HubStore.dayMillis, "start": HubStore.endOfDay(from.adding(days: -1)),
-                    "end": HubStore.endOfDay(to),
+                    "offset": HubTime.istOffsetMillis, "day": HubTime.dayMillis, "start": HubTime.endOfDay(from.adding(days: -1)),
+                    "end": HubTime.endOfDay(to),
                 ])
             var register: [RegisterRow] = []
             var days: [(LocalDate, Int, Int64)] = []
@@ -317,7 +213,7 @@ extension HubStore {
     /// A customer's invoices and payments, newest first, at most `limit` of each; nil for an unknown customer.
     public func customerHistory(_ code: String, limit: Int = 200) throws -> CustomerHistory? {
         try pool.read { db -> CustomerHistory? in
-            guard let customer = try HubStore.customers([code], db)[code] else { return nil }
+            guard let customer = try SQLiteHubStore.customers([code], db)[code] else { return nil }
             let invoiceRows = try Row.fetchAll(
                 db,
                 sql: """
@@ -339,7 +235,7 @@ extension HubStore {
                     HistoryInvoice(
                         number: row[0], invoiceDate: LocalDate(dayNumber: row[1]).isoString, dueDate: LocalDate(dayNumber: row[2]).isoString,
                         total: Money(paise: total).plainString, outstanding: Money(paise: open).plainString,
-                        paidOn: open == 0 ? lastPaid.map { HubStore.day(ofMillis: $0).isoString } : nil))
+                        paidOn: open == 0 ? lastPaid.map { HubTime.day(ofMillis: $0).isoString } : nil))
             }
             // Payments: the device's (allocations from the ledger), and PSP credits no device has recorded.
             let paymentRows = try Row.fetchAll(
@@ -361,7 +257,7 @@ extension HubStore {
                 let allocations = try id.map { try Row.fetchAll(parts, arguments: [$0]) } ?? []
                 payments.append(
                     HistoryPayment(
-                        receiptNumber: row[1], method: row[2], amount: Money(paise: row[3]).plainString, day: HubStore.day(ofMillis: row[4]).isoString,
+                        receiptNumber: row[1], method: row[2], amount: Money(paise: row[3]).plainString, day: HubTime.day(ofMillis: row[4]).isoString,
                         atMillis: row[4], rep: row[5], status: row[6],
                         allocations: allocations.map { HistoryAllocation(invoice: $0[0], amount: Money(paise: $0[1]).plainString) }))
             }
@@ -379,7 +275,7 @@ extension HubStore {
             while let row = try ledger.next() {
                 guard let known = dates[row[0]] else { continue }
                 let paise: Int64 = row[1]
-                let day = Int(HubStore.day(ofMillis: row[2]).dayNumber)
+                let day = Int(HubTime.day(ofMillis: row[2]).dayNumber)
                 weight += paise
                 toPay += Double(paise) * Double(day - known.invoice)
                 late += Double(paise) * Double(day - known.due)
@@ -401,8 +297,3 @@ extension HubStore {
 }
 
 /// A report parameter a manager got wrong, in words.
-public struct ReportInputError: FieldPayError, Equatable {
-    public let message: String
-    public var codeString: String { "hub.invalid-input" }
-    public init(_ message: String) { self.message = message }
-}

@@ -78,6 +78,9 @@ struct RunCommand: AsyncParsableCommand {
                 emit("FieldPay kiosk: open \(url) in a browser (Ctrl-C stops)")
                 if let urlFile { try? url.write(toFile: urlFile, atomically: true, encoding: .utf8) }
             }
+        } catch let error as DaemonError {
+            printError(error.description)
+            throw ExitCode(ExitStatus.badInput)
         } catch let error as CaptureError {
             printError("\(error.message) [\(error.codeString)]")
             throw ExitCode(ExitStatus.badInput)

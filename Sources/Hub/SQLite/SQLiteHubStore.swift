@@ -1,6 +1,7 @@
 import Crypto
 import FieldPayCore
 import Foundation
+import DurableSQLite
 import GRDB
 import HubAPI
 import InvoiceImport
@@ -8,7 +9,7 @@ import InvoiceImport
 /// The hub's database: invoices with a change counter (the device feed), devices and enrollment codes,
 /// uploaded payments, PSP webhook events and credits. SQLite in WAL mode with `synchronous = FULL`; every
 /// write is a method here.
-public final class HubStore: Sendable {
+public final class SQLiteHubStore: Sendable {
     let pool: DatabasePool
     public let path: String
     /// Confirmations for the devices listening on `GET /v1/events`.
@@ -16,116 +17,8 @@ public final class HubStore: Sendable {
 
     public init(path: String) throws {
         self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
-        }
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try HubStore.migrator.migrate(pool)
-    }
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-hub") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE invoice (
-                        number TEXT PRIMARY KEY NOT NULL,
-                        customerCode TEXT NOT NULL,
-                        customerName TEXT NOT NULL,
-                        invoiceDate INTEGER NOT NULL,
-                        dueDate INTEGER NOT NULL,
-                        totalPaise INTEGER NOT NULL,
-                        outstandingPaise INTEGER NOT NULL,
-                        sellerGstin TEXT, buyerGstin TEXT, irn TEXT, payeeVpa TEXT,
-                        deleted INTEGER NOT NULL DEFAULT 0,
-                        -- the change feed: every write takes the next version
-                        version INTEGER NOT NULL UNIQUE
-                    );
-                    CREATE TABLE counter (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
-                    INSERT INTO counter VALUES ('version', 0);
-                    CREATE TABLE enrollment (
-                        codeHash TEXT PRIMARY KEY NOT NULL,
-                        rep TEXT NOT NULL,
-                        expiresAt INTEGER NOT NULL,
-                        deviceId TEXT
-                    );
-                    CREATE TABLE device (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        name TEXT NOT NULL,
-                        rep TEXT NOT NULL,
-                        secretHash TEXT NOT NULL,
-                        enrolledAt INTEGER NOT NULL,
-                        revoked INTEGER NOT NULL DEFAULT 0
-                    );
-                    CREATE TABLE payment (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        deviceId TEXT NOT NULL REFERENCES device(id),
-                        bodyHash TEXT NOT NULL,
-                        receiptNumber TEXT NOT NULL,
-                        method TEXT NOT NULL,
-                        amountPaise INTEGER NOT NULL,
-                        upiReference TEXT,
-                        utr TEXT UNIQUE,
-                        status TEXT NOT NULL,
-                        flagged INTEGER NOT NULL,
-                        body TEXT NOT NULL,
-                        receivedAt INTEGER NOT NULL
-                    );
-                    CREATE UNIQUE INDEX payment_receipt ON payment(deviceId, receiptNumber);
-                    CREATE INDEX payment_reference ON payment(upiReference);
-                    -- every webhook delivery, verified or not, and every credit: nothing a PSP says is dropped
-                    CREATE TABLE webhookEvent (
-                        id INTEGER PRIMARY KEY,
-                        provider TEXT NOT NULL,
-                        eventId TEXT,
-                        verified INTEGER NOT NULL,
-                        outcome TEXT NOT NULL,
-                        body BLOB NOT NULL,
-                        receivedAt INTEGER NOT NULL
-                    );
-                    CREATE UNIQUE INDEX webhookEvent_event ON webhookEvent(provider, eventId) WHERE eventId IS NOT NULL AND verified = 1;
-                    CREATE TABLE credit (
-                        provider TEXT NOT NULL,
-                        providerPaymentId TEXT NOT NULL,
-                        amountPaise INTEGER NOT NULL,
-                        utr TEXT,
-                        reference TEXT,
-                        invoiceNumber TEXT,
-                        paymentId TEXT,
-                        state TEXT NOT NULL CHECK (state IN ('matched', 'unmatched', 'duplicate-utr')),
-                        receivedAt INTEGER NOT NULL,
-                        PRIMARY KEY (provider, providerPaymentId)
-                    );
-                    """)
-        }
-        migrator.registerMigration("v2-invoice-key") { db in
-            // The invoice number's letters and digits, upper-cased, as a UPI `tr` carries it: a credit that
-            // arrives before the device's payment is matched by index, not by scanning the book.
-            try db.execute(sql: "ALTER TABLE invoice ADD COLUMN numberKey TEXT NOT NULL DEFAULT ''")
-            for number in try String.fetchAll(db, sql: "SELECT number FROM invoice") {
-                try db.execute(sql: "UPDATE invoice SET numberKey = ? WHERE number = ?", arguments: [normalizedInvoiceKey(number), number])
-            }
-            try db.execute(sql: "CREATE INDEX invoice_numberKey ON invoice(numberKey) WHERE deleted = 0")
-        }
-        migrator.registerMigration("v3-credit-source") { db in
-            // Which feed of the confirmation state machine a credit came from: webhook, statement, device.
-            try db.execute(sql: "ALTER TABLE credit ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook'")
-        }
-        migrator.registerMigration("v4-device-key") { db in
-            // The device's Ed25519 receipt key, sent at enrollment; devices enrolled before have none.
-            try db.execute(sql: "ALTER TABLE device ADD COLUMN publicKey BLOB")
-        }
-        migrator.registerMigration("v5-collections", migrate: HubStore.migrateCollections)
-        migrator.registerMigration("v6-assignments", migrate: HubStore.migrateAssignments)
-        migrator.registerMigration("v7-followups", migrate: HubStore.migrateFollowUps)
-        migrator.registerMigration("v8-handovers", migrate: HubStore.migrateHandovers)
-        migrator.registerMigration("v9-sessions", migrate: HubStore.migrateSessions)
-        return migrator
+        pool = try DurableSQLite.open(path: path)
+        try SQLiteHubStore.migrator.migrate(pool)
     }
 
     static func sha256(_ text: String) -> String {
@@ -147,7 +40,7 @@ public final class HubStore: Sendable {
         try pool.write { db in
             var written = 0
             var rejected: [Rejection] = []
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = Date().millisecondsSince1970
             let previous = try db.makeStatement(sql: "SELECT outstandingPaise FROM invoice WHERE number = ? AND deleted = 0")
             let adjust = try db.makeStatement(sql: "INSERT INTO allocation (invoiceNumber, paise, at, kind) VALUES (?, ?, ?, 'import')")
             let customer = try db.makeStatement(
@@ -181,7 +74,7 @@ public final class HubStore: Sendable {
                     upsert.setUncheckedArguments([
                         invoice.number, normalizedInvoiceKey(invoice.number), invoice.customerCode, record.customer.name, invoice.invoiceDate.dayNumber,
                         invoice.dueDate.dayNumber, invoice.total.paise, invoice.outstanding.paise, invoice.sellerGstin?.value,
-                        invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, try HubStore.nextVersion(db),
+                        invoice.buyerGstin?.value, invoice.irn, invoice.payeeVPA, try SQLiteHubStore.nextVersion(db),
                     ])
                     try upsert.execute()
                     written += 1
@@ -194,7 +87,7 @@ public final class HubStore: Sendable {
     /// Marks an invoice deleted (a tombstone in the feed).
     public func deleteInvoice(_ number: String) throws -> Bool {
         try pool.write { db in
-            try db.execute(sql: "UPDATE invoice SET deleted = 1, version = ? WHERE number = ? AND deleted = 0", arguments: [try HubStore.nextVersion(db), number])
+            try db.execute(sql: "UPDATE invoice SET deleted = 1, version = ? WHERE number = ? AND deleted = 0", arguments: [try SQLiteHubStore.nextVersion(db), number])
             return db.changesCount == 1
         }
     }
@@ -211,12 +104,12 @@ public final class HubStore: Sendable {
     public func changes(after cursor: Int64, limit: Int, deviceID: String? = nil, region: Bool = false) throws -> ChangesPage {
         try pool.read { db in
             var scope = (rep: "", scope: "all", since: Int64(0))
-            if let deviceID, let found = try HubStore.feedScope(deviceID: deviceID, db) { scope = found }
+            if let deviceID, let found = try SQLiteHubStore.feedScope(deviceID: deviceID, db) { scope = found }
             if region, scope.scope == "assigned" { scope.scope = "region" }
-            let inPass = cursor == 0 || cursor >= HubStore.passCursorBase
-            let position = cursor >= HubStore.passCursorBase ? cursor - HubStore.passCursorBase : cursor
+            let inPass = cursor == 0 || cursor >= SQLiteHubStore.passCursorBase
+            let position = cursor >= SQLiteHubStore.passCursorBase ? cursor - SQLiteHubStore.passCursorBase : cursor
             if !inPass, position < scope.since { return ChangesPage(changes: [], nextCursor: "0", more: true, reset: true) }
-            let inScope = HubStore.scopeCondition(scope.scope)
+            let inScope = SQLiteHubStore.scopeCondition(scope.scope)
             // A scoped device gets what is in its scope, and tombstones only for what it may hold: invoices
             // deleted, or once assigned to its rep. From 0 it holds nothing: only what is in scope and live.
             var filter = ""
@@ -253,7 +146,7 @@ public final class HubStore: Sendable {
             let more = rows.count > limit
             // The last page covers every version so far, including those a scope skipped.
             var next = more ? changes.last!.version : max(position, try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'version'") ?? 0)
-            if more, inPass, scope.scope != "all" || scope.since > 0 { next += HubStore.passCursorBase }
+            if more, inPass, scope.scope != "all" || scope.since > 0 { next += SQLiteHubStore.passCursorBase }
             return ChangesPage(changes: changes, nextCursor: String(next), more: more)
         }
     }
@@ -299,21 +192,12 @@ public final class HubStore: Sendable {
         let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<32, using: &generator)] }
         let code = stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
         try pool.write { db in
-            try HubStore.ensureRep(rep, db)
+            try SQLiteHubStore.ensureRep(rep, db)
             try db.execute(
                 sql: "INSERT INTO enrollment (codeHash, rep, expiresAt) VALUES (?, ?, ?)",
-                arguments: [HubStore.sha256(code), rep, Int64(Date().timeIntervalSince1970) + Int64(hours) * 3600])
+                arguments: [SQLiteHubStore.sha256(code), rep, Int64(Date().timeIntervalSince1970) + Int64(hours) * 3600])
         }
         return code
-    }
-
-    public enum EnrollOutcome: Sendable, Equatable {
-        case enrolled(EnrollResponse)
-        case unknownCode
-        case used
-        case expired
-        /// The public key sent is not a 32-byte Ed25519 key in base64.
-        case invalidKey
     }
 
     /// Exchanges a code for a device id and secret, once.
@@ -327,7 +211,7 @@ public final class HubStore: Sendable {
             key = raw
         }
         return try pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT rep, expiresAt, deviceId FROM enrollment WHERE codeHash = ?", arguments: [HubStore.sha256(normalized)]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT rep, expiresAt, deviceId FROM enrollment WHERE codeHash = ?", arguments: [SQLiteHubStore.sha256(normalized)]) else {
                 return .unknownCode
             }
             if (row[2] as String?) != nil { return .used }
@@ -336,18 +220,10 @@ public final class HubStore: Sendable {
             let secret = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined().lowercased()
             try db.execute(
                 sql: "INSERT INTO device (id, name, rep, secretHash, enrolledAt, publicKey) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [String(id), deviceName, row[0] as String, HubStore.sha256(secret), Int64(Date().timeIntervalSince1970), key])
-            try db.execute(sql: "UPDATE enrollment SET deviceId = ? WHERE codeHash = ?", arguments: [String(id), HubStore.sha256(normalized)])
+                arguments: [String(id), deviceName, row[0] as String, SQLiteHubStore.sha256(secret), Int64(Date().timeIntervalSince1970), key])
+            try db.execute(sql: "UPDATE enrollment SET deviceId = ? WHERE codeHash = ?", arguments: [String(id), SQLiteHubStore.sha256(normalized)])
             return .enrolled(EnrollResponse(deviceID: String(id), secret: secret, rep: row[0]))
         }
-    }
-
-    public enum Authentication: Sendable, Equatable {
-        case device(String)
-        /// A manager's token (`mgr_…`): the reports, never the device protocol.
-        case manager(String)
-        case unknown
-        case revoked
     }
 
     /// Checks `Bearer <device_id>.<secret>` (or a manager's `mgr_<id>.<secret>`), comparing hashes in constant time.
@@ -360,7 +236,7 @@ public final class HubStore: Sendable {
             try Row.fetchOne(db, sql: "SELECT secretHash, revoked FROM \(manager ? "manager" : "device") WHERE id = ?", arguments: [id])
         }
         guard let row else { return .unknown }
-        guard constantTimeEqual(Array((row[0] as String).utf8), Array(HubStore.sha256(String(parts[1])).utf8)) else { return .unknown }
+        guard constantTimeEqual(Array((row[0] as String).utf8), Array(SQLiteHubStore.sha256(String(parts[1])).utf8)) else { return .unknown }
         if row[1] as Bool { return .revoked }
         return manager ? .manager(id) : .device(id)
     }
@@ -374,13 +250,6 @@ public final class HubStore: Sendable {
 
     // MARK: Payments
 
-    public enum UploadOutcome: Sendable, Equatable {
-        case created(PaymentResult)
-        case repeated(PaymentResult)
-        case conflict(String)
-        case invalid(String)
-    }
-
     /// Stores an uploaded payment once. The same UUID with the same body gets the stored result again; with
     /// another body it is a conflict. A payment for invoices already paid is kept and flagged for review.
     public func upload(paymentID: String, deviceID: String, body: Data, payment: PaymentUpload) throws -> UploadOutcome {
@@ -389,7 +258,7 @@ public final class HubStore: Sendable {
         encoder.outputFormatting = .sortedKeys
         let canonical = (try? encoder.encode(payment)) ?? body
         let bodyHash = SHA256.hash(data: canonical).hexString
-        if let problem = HubStore.problem(with: payment) { return .invalid(problem) }
+        if let problem = SQLiteHubStore.problem(with: payment) { return .invalid(problem) }
         let amount = wireMoney(payment.amount)!
         var allocations = payment.allocations.map { ($0.invoice, wireMoney($0.amount)!) }
         return try pool.write { db in
@@ -406,7 +275,7 @@ public final class HubStore: Sendable {
             }
             // The receipt must be the device's: signed by the key it enrolled with, stating what the upload says.
             if let key = try Data.fetchOne(db, sql: "SELECT publicKey FROM device WHERE id = ?", arguments: [deviceID]),
-                let problem = HubStore.receiptProblem(payment, paymentID: paymentID, key: key)
+                let problem = SQLiteHubStore.receiptProblem(payment, paymentID: paymentID, key: key)
             {
                 return .invalid(problem)
             }
@@ -441,9 +310,9 @@ public final class HubStore: Sendable {
                 if outstanding < part.paise { flagged = true }
                 try db.execute(
                     sql: "UPDATE invoice SET outstandingPaise = max(0, outstandingPaise - ?), version = ? WHERE number = ?",
-                    arguments: [part.paise, try HubStore.nextVersion(db), number])
+                    arguments: [part.paise, try SQLiteHubStore.nextVersion(db), number])
                 // What the invoice was lowered by (never below zero), on the day the rep took the money.
-                try HubStore.allocate(number, paise: min(outstanding, part.paise), at: payment.recordedAtMillis, kind: "payment", paymentID: paymentID, db)
+                try SQLiteHubStore.allocate(number, paise: min(outstanding, part.paise), at: payment.recordedAtMillis, kind: "payment", paymentID: paymentID, db)
             }
             // A UTR another payment already holds is not taken: the payment waits for confirmation, flagged.
             var utr = payment.utr ?? creditUTR
@@ -460,7 +329,7 @@ public final class HubStore: Sendable {
                     """,
                 arguments: [
                     paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, utr, status, flagged,
-                    String(decoding: body, as: UTF8.self), Int64(Date().timeIntervalSince1970 * 1000), payment.recordedAtMillis, payment.customerCode,
+                    String(decoding: body, as: UTF8.self), Date().millisecondsSince1970, payment.recordedAtMillis, payment.customerCode,
                 ])
             return .created(PaymentResult(paymentID: paymentID, status: status, flaggedForReview: flagged))
         }
@@ -524,12 +393,6 @@ public final class HubStore: Sendable {
         return nil
     }
 
-    public enum UTROutcome: Sendable, Equatable {
-        case confirmed
-        case notFound
-        case claimed(String)
-    }
-
     /// A UTR the rep typed on the device for a UPI payment: confirms it (a payment never moves backwards; a
     /// UTR another payment holds is refused). Entering the same UTR again is answered the same.
     public func confirmUTR(paymentID: String, deviceID: String, utr: String) throws -> UTROutcome {
@@ -548,14 +411,6 @@ public final class HubStore: Sendable {
         }
     }
 
-    public struct InvoiceRow: Sendable {
-        public var number: String
-        public var customer: String
-        public var dueDate: LocalDate
-        public var total: Money
-        public var outstanding: Money
-    }
-
     /// Live invoices by number, optionally one, or the open ones.
     public func invoices(number: String? = nil, openOnly: Bool = false, limit: Int = 200) throws -> [InvoiceRow] {
         try pool.read { db in
@@ -567,16 +422,6 @@ public final class HubStore: Sendable {
                     """, arguments: [number, number, openOnly, limit]
             ).map { InvoiceRow(number: $0[0], customer: $0[1], dueDate: LocalDate(dayNumber: $0[2]), total: Money(paise: $0[3]), outstanding: Money(paise: $0[4])) }
         }
-    }
-
-    public struct PaymentRow: Sendable {
-        public var receiptNumber: String
-        public var method: String
-        public var amount: Money
-        public var status: String
-        public var flagged: Bool
-        public var utr: String?
-        public var rep: String
     }
 
     public func recentPayments(limit: Int = 50) throws -> [PaymentRow] {
@@ -621,3 +466,8 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     for index in a.indices { difference |= a[index] ^ b[index] }
     return difference == 0
 }
+
+/// The SQLite backend implements every store seam (the embedded default: one file, one process).
+extension SQLiteHubStore: DeviceRegistry, InvoiceBook, PaymentLedger, EventFeed, ManagerDirectory, AllocationStore, ReportStore,
+    CollectionsWork, BookMetrics
+{}

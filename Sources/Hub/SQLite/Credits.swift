@@ -1,125 +1,13 @@
-import Crypto
 import FieldPayCore
 import Foundation
 import GRDB
+import HubAPI
 
-/// What the hub did with one webhook delivery.
-public enum WebhookOutcome: String, Sendable, Equatable {
-    case badSignature = "bad-signature"
-    case duplicateEvent = "duplicate-event"
-    case ignored
-    case confirmedPayment = "confirmed-payment"
-    case creditedInvoice = "credited-invoice"
-    case duplicateCredit = "duplicate-credit"
-    case duplicateUTR = "duplicate-utr"
-    case unmatched
-    case malformed
-}
-
-/// Razorpay's webhook: `X-Razorpay-Signature` is the hex HMAC-SHA256 of the raw body with the webhook secret;
-/// `x-razorpay-event-id` names the delivery; `qr_code.credited` and `payment.captured` carry the payment
-/// (`payload.payment.entity`: id, amount in paise, `acquirer_data.rrn` as the UTR, notes).
-public enum Razorpay {
-    public static func signature(body: Data, secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return mac.hexString
-    }
-
-    public static func verify(body: Data, signature: String, secret: String) -> Bool {
-        constantTimeEqual(Array(Razorpay.signature(body: body, secret: secret).utf8), Array(signature.lowercased().utf8))
-    }
-}
-
-/// A credit to the merchant's account, from whichever feed saw it: a PSP webhook, a bank-statement line.
-public struct CreditNotice: Sendable, Equatable {
-    public var provider: String
-    /// The provider's id for the credit (for a statement line, its UTR): a credit is applied once per id.
-    public var providerPaymentID: String
-    public var amount: Money
-    public var utr: String?
-    /// The QR's `tr`.
-    public var reference: String?
-    /// webhook or statement.
-    public var source: String
-
-    public init(provider: String, providerPaymentID: String, amount: Money, utr: String?, reference: String?, source: String) {
-        self.provider = provider
-        self.providerPaymentID = providerPaymentID
-        self.amount = amount
-        self.utr = utr
-        self.reference = reference
-        self.source = source
-    }
-}
-
-/// What a PSP's webhook body says.
-public enum WebhookContent: Sendable, Equatable {
-    case credit(CreditNotice)
-    case ignored
-    case malformed
-}
-
-/// A payment service provider whose webhooks the hub takes at `POST /v1/webhooks/{name}`. Adding Paytm,
-/// PhonePe or a bank's collect API is one more conformance.
-public protocol PaymentProvider: Sendable {
-    var name: String { get }
-    /// True when the delivery is signed by the provider (checked in constant time).
-    func verify(body: Data, headers: HTTPFieldsView) -> Bool
-    /// The provider's id for this delivery, for de-duplicating retries.
-    func deliveryID(headers: HTTPFieldsView) -> String?
-    func parse(body: Data) -> WebhookContent
-}
-
-/// The few headers a provider looks at, without tying providers to an HTTP library.
-public struct HTTPFieldsView: Sendable {
-    let fields: [String: String]
-    public init(_ fields: [String: String]) {
-        self.fields = Dictionary(fields.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
-    }
-    public subscript(_ name: String) -> String? { fields[name.lowercased()] }
-}
-
-/// Razorpay: `X-Razorpay-Signature` is the hex HMAC-SHA256 of the raw body with the webhook secret;
-/// `x-razorpay-event-id` names the delivery; `qr_code.credited` and `payment.captured` carry the payment
-/// (`payload.payment.entity`: id, amount in paise, `acquirer_data.rrn` as the UTR, notes), and the QR's
-/// notes carry our `tr`.
-public struct RazorpayProvider: PaymentProvider {
-    public let secret: String
-    public var name: String { "razorpay" }
-
-    public init(secret: String) { self.secret = secret }
-
-    public func verify(body: Data, headers: HTTPFieldsView) -> Bool {
-        guard !secret.isEmpty, let signature = headers["X-Razorpay-Signature"] else { return false }
-        return Razorpay.verify(body: body, signature: signature, secret: secret)
-    }
-
-    public func deliveryID(headers: HTTPFieldsView) -> String? { headers["x-razorpay-event-id"] }
-
-    public func parse(body: Data) -> WebhookContent {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let event = object["event"] as? String else {
-            return .malformed
-        }
-        guard event == "qr_code.credited" || event == "payment.captured" else { return .ignored }
-        let payload = object["payload"] as? [String: Any]
-        guard let payment = (payload?["payment"] as? [String: Any])?["entity"] as? [String: Any],
-            let providerID = payment["id"] as? String, let amount = (payment["amount"] as? NSNumber)?.int64Value, amount > 0
-        else { return .malformed }
-        let utr = (payment["acquirer_data"] as? [String: Any])?["rrn"] as? String
-        let qrNotes = ((payload?["qr_code"] as? [String: Any])?["entity"] as? [String: Any])?["notes"] as? [String: Any]
-        let reference = (qrNotes?["tr"] as? String) ?? ((payment["notes"] as? [String: Any])?["tr"] as? String)
-        return .credit(
-            CreditNotice(
-                provider: name, providerPaymentID: providerID, amount: Money(paise: amount), utr: utr.flatMap { isUTR($0) ? $0 : nil },
-                reference: reference, source: "webhook"))
-    }
-}
-
-extension HubStore {
+extension SQLiteHubStore {
     /// Records a delivery and acts on it. Every delivery is stored, verified or not; a credit that matches no
     /// payment or invoice is kept as unmatched for reconciliation, never dropped.
     public func receiveWebhook(_ provider: some PaymentProvider, body: Data, headers: HTTPFieldsView) throws -> WebhookOutcome {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = Date().millisecondsSince1970
         let verified = provider.verify(body: body, headers: headers)
         let eventID = provider.deliveryID(headers: headers)
         var applied: CreditNotice?
@@ -141,7 +29,7 @@ extension HubStore {
             case .ignored: return try record(.ignored)
             case .credit(let credit):
                 applied = credit
-                return try record(try HubStore.apply(credit, db, now: now))
+                return try record(try SQLiteHubStore.apply(credit, db, now: now))
             }
         }
         if let applied, outcome == .confirmedPayment || outcome == .creditedInvoice {
@@ -160,7 +48,7 @@ extension HubStore {
 
     /// One credit through the confirmation state machine, in its own transaction; devices are told.
     public func applyCredit(_ credit: CreditNotice) throws -> WebhookOutcome {
-        let outcome = try pool.write { db in try HubStore.apply(credit, db, now: Int64(Date().timeIntervalSince1970 * 1000)) }
+        let outcome = try pool.write { db in try SQLiteHubStore.apply(credit, db, now: Date().millisecondsSince1970) }
         if outcome == .confirmedPayment || outcome == .creditedInvoice {
             try publishCredit(provider: credit.provider, providerPaymentID: credit.providerPaymentID)
         }
@@ -232,15 +120,15 @@ extension HubStore {
         }
         // No device payment yet: the tr names the invoice (device code + the number's letters and digits +
         // 6 characters of time); credit the invoice directly.
-        guard reference.count > 6, let number = try HubStore.invoiceEnding(String(reference.dropLast(6)), db) else {
+        guard reference.count > 6, let number = try SQLiteHubStore.invoiceEnding(String(reference.dropLast(6)), db) else {
             try store("unmatched", invoice: nil, paymentID: nil)
             return .unmatched
         }
         let outstanding = try Int64.fetchOne(db, sql: "SELECT outstandingPaise FROM invoice WHERE number = ?", arguments: [number]) ?? 0
         try db.execute(
             sql: "UPDATE invoice SET outstandingPaise = max(0, outstandingPaise - ?), version = ? WHERE number = ?",
-            arguments: [credit.amount.paise, try HubStore.nextVersion(db), number])
-        try HubStore.allocate(
+            arguments: [credit.amount.paise, try SQLiteHubStore.nextVersion(db), number])
+        try SQLiteHubStore.allocate(
             number, paise: min(outstanding, credit.amount.paise), at: now, kind: "credit", paymentID: nil, db,
             credit: (credit.provider, credit.providerPaymentID))
         try store("matched", invoice: number, paymentID: nil)

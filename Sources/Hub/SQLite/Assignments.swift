@@ -7,48 +7,7 @@ import HubAPI
 /// every change kept in `assignmentHistory`. A rep's devices receive what their rep's `scope` says: every
 /// invoice (`all`, the default, as before reps had scopes), their region's customers plus what is assigned
 /// to them (`region`), or only what is assigned to them (`assigned`).
-extension HubStore {
-    static func migrateAssignments(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE rep (
-                    name TEXT PRIMARY KEY NOT NULL,
-                    scope TEXT NOT NULL DEFAULT 'all' CHECK (scope IN ('all', 'region', 'assigned')),
-                    -- the feed version when the scope or regions last changed: a device that synced before it starts over
-                    scopeVersion INTEGER NOT NULL DEFAULT 0
-                );
-                INSERT OR IGNORE INTO rep (name) SELECT rep FROM device UNION SELECT rep FROM enrollment;
-                CREATE TABLE repRegion (
-                    rep TEXT NOT NULL REFERENCES rep(name),
-                    region TEXT NOT NULL,
-                    PRIMARY KEY (rep, region)
-                );
-                CREATE INDEX customer_region ON customer(region);
-                ALTER TABLE invoice ADD COLUMN assignedRep TEXT;
-                ALTER TABLE invoice ADD COLUMN assignedHow TEXT;
-                CREATE INDEX invoice_assigned ON invoice(assignedRep) WHERE assignedRep IS NOT NULL;
-                CREATE TABLE assignmentHistory (
-                    id INTEGER PRIMARY KEY,
-                    invoiceNumber TEXT NOT NULL,
-                    fromRep TEXT,
-                    toRep TEXT,
-                    at INTEGER NOT NULL,
-                    actor TEXT NOT NULL,
-                    how TEXT NOT NULL CHECK (how IN ('hand', 'rule')),
-                    reason TEXT
-                );
-                CREATE INDEX assignmentHistory_invoice ON assignmentHistory(invoiceNumber, id);
-                CREATE TABLE allocationRule (
-                    position INTEGER PRIMARY KEY,
-                    region TEXT,
-                    minDaysPastDue INTEGER NOT NULL,
-                    minOutstandingPaise INTEGER NOT NULL,
-                    maxOutstandingPaise INTEGER,
-                    rep TEXT NOT NULL REFERENCES rep(name)
-                );
-                """)
-    }
-
+extension SQLiteHubStore {
     static func hasControlCharacters(_ text: String) -> Bool {
         text.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) }
     }
@@ -85,7 +44,7 @@ extension HubStore {
     /// feed over (the hub answers their next pull with `reset`), so that they drop what left their scope.
     public func setRep(_ name: String, _ settings: RepSettings) throws -> RepSummary {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 100, !HubStore.hasControlCharacters(trimmed) else {
+        guard !trimmed.isEmpty, trimmed.count <= 100, !SQLiteHubStore.hasControlCharacters(trimmed) else {
             throw ReportInputError("a rep's name must be 1 to 100 characters, none of them control characters")
         }
         if let scope = settings.scope, !["all", "region", "assigned"].contains(scope) {
@@ -93,12 +52,12 @@ extension HubStore {
         }
         if let regions = settings.regions {
             guard regions.count <= 50 else { throw ReportInputError("a rep has at most 50 regions") }
-            if regions.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.count > 100 || HubStore.hasControlCharacters($0) }) {
+            if regions.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.count > 100 || SQLiteHubStore.hasControlCharacters($0) }) {
                 throw ReportInputError("each region must be 1 to 100 characters, none of them control characters")
             }
         }
         try pool.write { db in
-            try HubStore.ensureRep(trimmed, db)
+            try SQLiteHubStore.ensureRep(trimmed, db)
             var changed = false
             if let scope = settings.scope {
                 try db.execute(sql: "UPDATE rep SET scope = ? WHERE name = ? AND scope != ?", arguments: [scope, trimmed, scope])
@@ -114,7 +73,7 @@ extension HubStore {
                 }
             }
             if changed {
-                try db.execute(sql: "UPDATE rep SET scopeVersion = ? WHERE name = ?", arguments: [try HubStore.nextVersion(db), trimmed])
+                try db.execute(sql: "UPDATE rep SET scopeVersion = ? WHERE name = ?", arguments: [try SQLiteHubStore.nextVersion(db), trimmed])
             }
         }
         return try reps().first { $0.name == trimmed }!
@@ -141,7 +100,7 @@ extension HubStore {
                     result.unchanged += 1
                     continue
                 }
-                try HubStore.reassign(number, from: from, to: rep, how: "hand", actor: actor, reason: reason, db)
+                try SQLiteHubStore.reassign(number, from: from, to: rep, how: "hand", actor: actor, reason: reason, db)
                 result.assigned += 1
             }
             return result
@@ -152,10 +111,10 @@ extension HubStore {
         // A new version: the invoice goes to the new rep's devices and leaves the old rep's (as a tombstone).
         try db.execute(
             sql: "UPDATE invoice SET assignedRep = ?, assignedHow = ?, version = ? WHERE number = ?",
-            arguments: [rep, rep == nil ? nil : how, try HubStore.nextVersion(db), number])
+            arguments: [rep, rep == nil ? nil : how, try SQLiteHubStore.nextVersion(db), number])
         try db.execute(
             sql: "INSERT INTO assignmentHistory (invoiceNumber, fromRep, toRep, at, actor, how, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [number, from, rep, Int64(Date().timeIntervalSince1970 * 1000), actor, how, reason])
+            arguments: [number, from, rep, Date().millisecondsSince1970, actor, how, reason])
     }
 
     public func assignmentHistory(_ number: String) throws -> [AssignmentChange]? {
@@ -238,7 +197,7 @@ extension HubStore {
                     continue
                 }
                 let rep: String = match[4]
-                try HubStore.reassign(candidate[0], from: nil, to: rep, how: "rule", actor: actor, reason: nil, db)
+                try SQLiteHubStore.reassign(candidate[0], from: nil, to: rep, how: "rule", actor: actor, reason: nil, db)
                 run.assigned += 1
                 run.byRep[rep, default: 0] += 1
             }

@@ -5,34 +5,12 @@ import HubAPI
 
 /// Per-rep productivity and to-collect vs collected over a period, and a rep's day sheet with the cash and
 /// cheques handed over at the depot.
-extension HubStore {
-    static func migrateHandovers(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE handover (
-                    id INTEGER PRIMARY KEY,
-                    rep TEXT NOT NULL,
-                    day INTEGER NOT NULL,
-                    cashPaise INTEGER NOT NULL CHECK (cashPaise >= 0),
-                    cheques INTEGER NOT NULL CHECK (cheques >= 0),
-                    chequePaise INTEGER NOT NULL CHECK (chequePaise >= 0),
-                    receivedBy TEXT NOT NULL,
-                    at INTEGER NOT NULL,
-                    note TEXT,
-                    depositReference TEXT
-                );
-                CREATE INDEX handover_rep ON handover(rep, day);
-                -- a rep's payments by device and time (day sheets: what a rep collected before a day)
-                CREATE INDEX payment_device ON payment(deviceId, recordedAt, method, amountPaise, customerCode);
-                CREATE INDEX device_rep ON device(rep);
-                """)
-    }
-
+extension SQLiteHubStore {
     /// Productivity of every rep with assignments or payments in `from...to`, by amount collected.
     public func productivity(from: LocalDate, to: LocalDate, page: Int = 1, perPage: Int? = 100) throws -> ProductivityReport {
         try pool.read { db in
-            let start = HubStore.endOfDay(from.adding(days: -1))
-            let end = HubStore.endOfDay(to)
+            let start = HubTime.endOfDay(from.adding(days: -1))
+            let end = HubTime.endOfDay(to)
             struct Tally {
                 var allocated = 0, toCollect: Int64 = 0, onAllocated: Int64 = 0, paidInvoices = 0, payments = 0, collected: Int64 = 0
                 var visits = Set<String>(), disputed = 0
@@ -68,7 +46,7 @@ extension HubStore {
                 sql: """
                     SELECT device.rep, payment.amountPaise, payment.customerCode, (payment.recordedAt + :offset) / :dayMillis
                     FROM payment JOIN device ON device.id = payment.deviceId WHERE payment.recordedAt >= :start AND payment.recordedAt < :end
-                    """, arguments: ["offset": HubStore.istOffsetMillis, "dayMillis": HubStore.dayMillis, "start": start, "end": end])
+                    """, arguments: ["offset": HubTime.istOffsetMillis, "dayMillis": HubTime.dayMillis, "start": start, "end": end])
             while let row = try payments.next() {
                 let rep: String = row[0]
                 tallies[rep, default: Tally()].payments += 1
@@ -81,7 +59,7 @@ extension HubStore {
                 sql: """
                     SELECT rep, customerCode, (closedAt + :offset) / :dayMillis FROM followup
                     WHERE action = 'visit' AND state = 'done' AND rep IS NOT NULL AND closedAt >= :start AND closedAt < :end
-                    """, arguments: ["offset": HubStore.istOffsetMillis, "dayMillis": HubStore.dayMillis, "start": start, "end": end])
+                    """, arguments: ["offset": HubTime.istOffsetMillis, "dayMillis": HubTime.dayMillis, "start": start, "end": end])
             {
                 tallies[row[0] as String, default: Tally()].visits.insert("\(row[1] as String)|\(row[2] as Int64)")
             }
@@ -117,7 +95,7 @@ extension HubStore {
     // MARK: Handover and the day sheet
 
     public func recordHandover(_ request: HandoverRequest, receivedBy: String) throws -> Handover {
-        let day = try HubStore.day(request.day, "day")
+        let day = try HubTime.day(request.day, "day")
         guard let cash = wireMoney(request.cash) else { throw ReportInputError("cash must be an amount like 1500.00") }
         guard let cheques = wireMoney(request.chequeAmount) else { throw ReportInputError("cheque_amount must be an amount like 1500.00") }
         guard (0...10_000).contains(request.cheques), (request.cheques == 0) == (cheques.paise == 0) else {
@@ -130,8 +108,8 @@ extension HubStore {
             }
             try db.execute(
                 sql: "INSERT INTO handover (rep, day, cashPaise, cheques, chequePaise, receivedBy, at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [request.rep, day.dayNumber, cash.paise, request.cheques, cheques.paise, receivedBy, HubStore.nowMillis(), request.note])
-            return try HubStore.handovers(where: "id = ?", [db.lastInsertedRowID], db)[0]
+                arguments: [request.rep, day.dayNumber, cash.paise, request.cheques, cheques.paise, receivedBy, HubTime.nowMillis(), request.note])
+            return try SQLiteHubStore.handovers(where: "id = ?", [db.lastInsertedRowID], db)[0]
         }
     }
 
@@ -140,7 +118,7 @@ extension HubStore {
         guard !reference.isEmpty, reference.count <= 100 else { throw ReportInputError("reference must be 1 to 100 characters") }
         return try pool.write { db in
             try db.execute(sql: "UPDATE handover SET depositReference = ? WHERE id = ?", arguments: [reference, id])
-            return db.changesCount == 1 ? try HubStore.handovers(where: "id = ?", [id], db).first : nil
+            return db.changesCount == 1 ? try SQLiteHubStore.handovers(where: "id = ?", [id], db).first : nil
         }
     }
 
@@ -159,8 +137,8 @@ extension HubStore {
     public func daySheet(rep: String, day: LocalDate) throws -> DaySheet? {
         try pool.read { db -> DaySheet? in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM rep WHERE name = ?", arguments: [rep]) == true else { return nil }
-            let start = HubStore.endOfDay(day.adding(days: -1))
-            let end = HubStore.endOfDay(day)
+            let start = HubTime.endOfDay(day.adding(days: -1))
+            let end = HubTime.endOfDay(day)
             // To collect: assigned, not disputed, due by the day, owing at its start.
             var toCollect: Int64 = 0
             var invoices = 0
@@ -195,7 +173,7 @@ extension HubStore {
             let before = try collected(nil, start)
             let handedBefore = try Row.fetchOne(
                 db, sql: "SELECT TOTAL(cashPaise), TOTAL(chequePaise) FROM handover WHERE rep = ? AND day < ?", arguments: [rep, day.dayNumber])!
-            let handovers = try HubStore.handovers(where: "rep = ? AND day = ?", [rep, day.dayNumber], db)
+            let handovers = try SQLiteHubStore.handovers(where: "rep = ? AND day = ?", [rep, day.dayNumber], db)
             let cashCarried = max(0, (before["cash"]?.1 ?? 0) - Int64(handedBefore[0] as Double))
             let chequesCarried = max(0, (before["cheque"]?.1 ?? 0) - Int64(handedBefore[1] as Double))
             let cashInHand = cashCarried + (today["cash"]?.1 ?? 0)

@@ -1,0 +1,77 @@
+import FieldPayCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HubAPI
+import NIOCore
+
+/// The device protocol: enrollment, the invoice change feed, payment uploads and their status, a UTR typed on
+/// the device. Every route but enrollment takes the device's bearer token.
+func deviceRoutes(store: some HubStorage, bodyLimit limit: Int) -> RouteCollection<BasicRequestContext> {
+    let routes = RouteCollection(context: BasicRequestContext.self)
+    routes.post("/v1/devices/enroll") { request, _ -> Response in
+        let enroll = try decode(EnrollRequest.self, try await body(request, limit: limit))
+        switch try store.enroll(code: enroll.code, deviceName: enroll.deviceName, publicKey: enroll.publicKey) {
+        case .enrolled(let response):
+            return try json(response, status: .created)
+        case .unknownCode: throw ProblemError(status: .forbidden, detail: "unknown enrollment code")
+        case .used: throw ProblemError(status: .forbidden, detail: "this enrollment code was already used")
+        case .expired: throw ProblemError(status: .forbidden, detail: "this enrollment code has expired; ask for a new one")
+        case .invalidKey: throw ProblemError(status: .badRequest, detail: "public_key must be the device's 32-byte Ed25519 key in base64")
+        }
+    }
+
+    routes.get("/v1/invoices/changes") { request, context -> ChangesPage in
+        let device = try deviceID(request, store: store)
+        let cursorText = request.uri.queryParameters.get("cursor") ?? "0"
+        guard let cursor = Int64(cursorText), cursor >= 0 else { throw ProblemError(status: .badRequest, detail: "cursor \(cursorText) is not one this hub gave") }
+        let limitText = request.uri.queryParameters.get("limit") ?? "1000"
+        guard let pageSize = Int(limitText), (1...10_000).contains(pageSize) else {
+            throw ProblemError(status: .badRequest, detail: "limit must be 1 to 10000")
+        }
+        let scope = request.uri.queryParameters.get("scope") ?? "rep"
+        guard ["rep", "region"].contains(scope) else {
+            throw ProblemError(status: .badRequest, detail: "scope must be rep or region (the profile's [hub] scope)")
+        }
+        return try store.changes(after: cursor, limit: pageSize, deviceID: device, region: scope == "region")
+    }
+
+    routes.put("/v1/payments/:uuid") { request, context -> Response in
+        let device = try deviceID(request, store: store)
+        let id = try context.parameters.require("uuid")
+        guard let uuid = UUID(uuidString: id) else { throw ProblemError(status: .badRequest, detail: "\(id) is not a UUID") }
+        let data = try await body(request, limit: limit)
+        let upload = try decode(PaymentUpload.self, data)
+        switch try store.upload(paymentID: uuid.uuidString.lowercased(), deviceID: device, body: data, payment: upload) {
+        case .created(let result): return try json(result, status: .created)
+        case .repeated(let result): return try json(result, status: .ok)
+        case .conflict(let detail): throw ProblemError(status: .conflict, detail: detail)
+        case .invalid(let detail): throw ProblemError(status: .unprocessableContent, detail: detail)
+        }
+    }
+
+    routes.get("/v1/payments/:uuid") { request, context -> Response in
+        let device = try deviceID(request, store: store)
+        let id = try context.parameters.require("uuid").lowercased()
+        // A device sees its own payments only.
+        guard let (status, utr) = try store.paymentStatus(id, deviceID: device) else {
+            throw ProblemError(status: .notFound, detail: "no payment \(id) from this device at this hub")
+        }
+        return try json(PaymentStatusResponse(paymentID: id, status: PaymentState(rawValue: status), utr: utr), status: .ok)
+    }
+
+    routes.put("/v1/payments/:uuid/utr") { request, context -> Response in
+        let device = try deviceID(request, store: store)
+        let id = try context.parameters.require("uuid").lowercased()
+        let body = try decode(UTRBody.self, try await body(request, limit: limit))
+        guard isUTR(body.utr) else {
+            throw ProblemError(status: .unprocessableContent, detail: "a UTR is 12 digits")
+        }
+        switch try store.confirmUTR(paymentID: id, deviceID: device, utr: body.utr) {
+        case .confirmed: return try json(PaymentResult(paymentID: id, status: "confirmed", flaggedForReview: false), status: .ok)
+        case .notFound: throw ProblemError(status: .notFound, detail: "no payment \(id) from this device; upload it first")
+        case .claimed(let detail): throw ProblemError(status: .conflict, detail: detail)
+        }
+    }
+    return routes
+}

@@ -1,0 +1,131 @@
+import FieldPayCore
+import Foundation
+import HubAPI
+import InvoiceImport
+
+// The hub's storage seams: one protocol per concern. Routes and services take these, never a backend's type;
+// `SQLiteHubStore` implements them all (`Sources/Hub/SQLite`), and a second backend (PostgreSQL) is one more
+// type conforming to `HubStorage`, with its own ordered migrations. Every method is one transaction: a caller
+// never holds a database handle.
+
+/// Devices and their enrollment: one-time codes, device tokens, revocation, the rep a device works for.
+public protocol DeviceRegistry: Sendable {
+    /// A new single-use code for enrolling one device of `rep`, valid `hours`.
+    func createEnrollmentCode(rep: String, hours: Int) throws -> String
+    func enroll(code: String, deviceName: String, publicKey: String?) throws -> EnrollOutcome
+    /// Who a bearer token is: a device, a manager, or nobody.
+    func authenticate(_ token: String) throws -> Authentication
+    func revoke(deviceID: String) throws -> Bool
+    func deviceRep(_ id: String) throws -> String?
+}
+
+/// The invoice book and the devices' change feed over it.
+public protocol InvoiceBook: Sendable {
+    func importInvoices(from reader: InvoiceFileReader) throws -> (written: Int, rejected: [Rejection])
+    func deleteInvoice(_ number: String) throws -> Bool
+    /// A page of the change feed after `cursor`, scoped by the device's rep when `deviceID` is given.
+    func changes(after cursor: Int64, limit: Int, deviceID: String?, region: Bool) throws -> ChangesPage
+    func invoiceDigest() throws -> (count: Int, digest: [UInt8])
+    func invoiceOutstanding(_ number: String) throws -> Money?
+    func invoices(number: String?, openOnly: Bool, limit: Int) throws -> [InvoiceRow]
+}
+
+/// Payments uploaded by devices, and the credits that confirm them (webhooks, polls, statements, UTRs).
+public protocol PaymentLedger: Sendable {
+    func upload(paymentID: String, deviceID: String, body: Data, payment: PaymentUpload) throws -> UploadOutcome
+    func confirmUTR(paymentID: String, deviceID: String, utr: String) throws -> UTROutcome
+    /// A payment's status and UTR; with `deviceID`, only if that device uploaded it.
+    func paymentStatus(_ id: String, deviceID: String?) throws -> (status: String, utr: String?)?
+    func recentPayments(limit: Int) throws -> [PaymentRow]
+    func paymentCount() throws -> Int
+    /// Records a webhook delivery (verified or not) and applies the credit it carries.
+    func receiveWebhook(_ provider: some PaymentProvider, body: Data, headers: HTTPFieldsView) throws -> WebhookOutcome
+    func applyCredit(_ credit: CreditNotice) throws -> WebhookOutcome
+    func unreconciledCredits() throws -> [(providerPaymentID: String, amount: Money, utr: String?, state: String)]
+    func webhookOutcomes() throws -> [String]
+    func importStatement(path: String, bank: String) throws -> StatementImport
+}
+
+/// Confirmations for the devices: read back by id, and a broadcaster that wakes the listeners.
+public protocol EventFeed: Sendable {
+    var broadcaster: EventBroadcaster { get }
+    func events(deviceID: String, since: Int64, limit: Int) throws -> [HubEvent]
+}
+
+/// Managers' tokens and their dashboard sessions.
+public protocol ManagerDirectory: Sendable {
+    func addManager(name: String) throws -> (id: String, token: String)
+    func managers() throws -> [(id: String, name: String, revoked: Bool)]
+    func revokeManager(id: String) throws -> Bool
+    func openSession(token: String) throws -> (cookie: String, manager: String)?
+    func sessionManager(_ cookie: String) throws -> (id: String, name: String)?
+    func closeSession(_ cookie: String) throws
+}
+
+/// Reps, their scopes, and who holds which overdue invoice (by rule or by hand).
+public protocol AllocationStore: Sendable {
+    func reps() throws -> [RepSummary]
+    func setRep(_ name: String, _ settings: RepSettings) throws -> RepSummary
+    func assign(_ numbers: [String], to rep: String?, actor: String, reason: String?) throws -> AssignmentResult
+    func assignmentHistory(_ number: String) throws -> [AssignmentChange]?
+    func allocationRules() throws -> [AllocationRule]
+    func setAllocationRules(_ rules: [AllocationRule]) throws
+    func applyAllocationRules(asOf: LocalDate, actor: String) throws -> RuleRun
+    func unassignedOverdue(asOf: LocalDate, limit: Int) throws -> (rows: [UnassignedInvoice], count: Int, outstanding: Money)
+    func assignedInvoices(rep: String, asOf: LocalDate, limit: Int) throws -> [UnassignedInvoice]
+}
+
+/// The collection reports, read-only: aging as of a date, DSO, the register, histories, productivity.
+public protocol ReportStore: Sendable {
+    func aging(asOf: LocalDate, edges: AgingEdges, page: Int, perPage: Int?) throws -> AgingReport
+    func customerAging(_ code: String, asOf: LocalDate, edges: AgingEdges, page: Int, perPage: Int?) throws -> CustomerAging?
+    func dso(from: LocalDate, to: LocalDate) throws -> DSOReport
+    func register(from: LocalDate, to: LocalDate, page: Int, perPage: Int?) throws -> CollectionRegister
+    func customerHistory(_ code: String, limit: Int) throws -> CustomerHistory?
+    func productivity(from: LocalDate, to: LocalDate, page: Int, perPage: Int?) throws -> ProductivityReport
+    func daySheet(rep: String, day: LocalDate) throws -> DaySheet?
+}
+
+/// The work of collecting: follow-ups and promises, disputes, reminder policies and their outbox,
+/// escalations, and the cash a rep hands over.
+public protocol CollectionsWork: Sendable {
+    func putFollowUp(id: String, _ request: FollowUpRequest, actor: String, deviceRep: String?) throws -> FollowUpOutcome
+    func closeFollowUp(_ id: String, _ close: FollowUpClose) throws -> FollowUp?
+    func followUp(_ id: String, asOf: LocalDate) throws -> FollowUp?
+    func followUps(list: String, rep: String?, asOf: LocalDate, page: Int, perPage: Int) throws -> FollowUpList
+    func customerFollowUps(_ code: String, asOf: LocalDate) throws -> [FollowUp]
+    func openDispute(_ number: String, _ request: DisputeRequest, actor: String) throws -> Dispute
+    func resolveDispute(_ number: String, resolution: String, actor: String) throws -> Dispute?
+    func disputes(openOnly: Bool) throws -> [Dispute]
+    func reminderPolicies() throws -> [ReminderPolicy]
+    func setReminderPolicy(_ policy: ReminderPolicy) throws
+    func setReminderGroup(_ group: String, customers: [String]) throws -> Int
+    /// The daily run: due reminders queued, broken promises escalated. Repeating it for a day changes nothing.
+    func runCollections(asOf: LocalDate) throws -> CollectionsRun
+    func reminders(state: String?, customer: String?, limit: Int) throws -> [Reminder]
+    func escalations() throws -> [Escalation]
+    func recordHandover(_ request: HandoverRequest, receivedBy: String) throws -> Handover
+    func recordDeposit(handover id: Int64, reference: String) throws -> Handover?
+}
+
+/// The book's totals for `/metrics`.
+public protocol BookMetrics: Sendable {
+    func bookSnapshot() throws -> BookSnapshot
+}
+
+/// Everything the hub stores: what `buildRouter` and the hub's services are given.
+public typealias HubStorage = DeviceRegistry & InvoiceBook & PaymentLedger & EventFeed & ManagerDirectory & AllocationStore
+    & ReportStore & CollectionsWork & BookMetrics
+
+// The defaults callers use, for every backend.
+extension InvoiceBook {
+    public func changes(after cursor: Int64, limit: Int) throws -> ChangesPage {
+        try changes(after: cursor, limit: limit, deviceID: nil, region: false)
+    }
+}
+
+extension ReportStore {
+    public func aging(asOf: LocalDate, edges: AgingEdges = .standard) throws -> AgingReport {
+        try aging(asOf: asOf, edges: edges, page: 1, perPage: 100)
+    }
+}

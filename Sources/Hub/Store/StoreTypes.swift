@@ -1,0 +1,153 @@
+import FieldPayCore
+import Foundation
+import HubAPI
+
+// The values the hub's store protocols speak in, whatever the backend.
+
+/// Bucket edges in days past due: strictly increasing, positive; [30, 60, 90] gives current, 1-30,
+/// 31-60, 61-90, 90+.
+public struct AgingEdges: Sendable, Equatable {
+    public let days: [Int]
+    public static let standard = AgingEdges(validated: [30, 60, 90])
+
+    init(validated days: [Int]) { self.days = days }
+
+    /// Parses "30,60,90"; nil with the reason in `problem` when it is not 1 to 8 increasing whole days up to 3650.
+    public static func parse(_ text: String) -> Result<AgingEdges, ReportInputError> {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let days = parts.compactMap { Int($0) }
+        guard days.count == parts.count, (1...8).contains(days.count) else {
+            return .failure(ReportInputError("edges must be 1 to 8 whole numbers of days separated by commas, like 30,60,90"))
+        }
+        guard days.allSatisfy({ (1...3650).contains($0) }), zip(days, days.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            return .failure(ReportInputError("edges must increase and lie between 1 and 3650 days, like 30,60,90"))
+        }
+        return .success(AgingEdges(validated: days))
+    }
+
+    public var labels: [String] {
+        var labels = ["current"]
+        var low = 1
+        for edge in days {
+            labels.append("\(low)-\(edge)")
+            low = edge + 1
+        }
+        labels.append("\(days.last!)+")
+        return labels
+    }
+
+    public func bucket(daysPastDue: Int) -> Int {
+        guard daysPastDue > 0 else { return 0 }
+        return 1 + (days.firstIndex { daysPastDue <= $0 } ?? days.count)
+    }
+}
+
+public enum FollowUpOutcome: Sendable, Equatable {
+    case created(FollowUp)
+    case repeated(FollowUp)
+    case conflict(String)
+}
+
+public enum EnrollOutcome: Sendable, Equatable {
+    case enrolled(EnrollResponse)
+    case unknownCode
+    case used
+    case expired
+    /// The public key sent is not a 32-byte Ed25519 key in base64.
+    case invalidKey
+}
+
+public enum Authentication: Sendable, Equatable {
+    case device(String)
+    /// A manager's token (`mgr_…`): the reports, never the device protocol.
+    case manager(String)
+    case unknown
+    case revoked
+}
+
+public enum UploadOutcome: Sendable, Equatable {
+    case created(PaymentResult)
+    case repeated(PaymentResult)
+    case conflict(String)
+    case invalid(String)
+}
+
+public enum UTROutcome: Sendable, Equatable {
+    case confirmed
+    case notFound
+    case claimed(String)
+}
+
+public struct InvoiceRow: Sendable {
+    public var number: String
+    public var customer: String
+    public var dueDate: LocalDate
+    public var total: Money
+    public var outstanding: Money
+}
+
+public struct PaymentRow: Sendable {
+    public var receiptNumber: String
+    public var method: String
+    public var amount: Money
+    public var status: String
+    public var flagged: Bool
+    public var utr: String?
+    public var rep: String
+}
+
+public struct ReportInputError: FieldPayError, Equatable {
+    public let message: String
+    public var codeString: String { "hub.invalid-input" }
+    public init(_ message: String) { self.message = message }
+}
+
+/// Report days are Indian days: timestamps are milliseconds since 1970, days are India Standard Time.
+public enum HubTime {
+    static let dayMillis: Int64 = 86_400_000
+    static let istOffsetMillis: Int64 = 19_800_000
+
+    /// The first millisecond after `day` ends, India time.
+    public static func endOfDay(_ day: LocalDate) -> Int64 { (Int64(day.dayNumber) + 1) * dayMillis - istOffsetMillis }
+
+    /// The India day a millisecond timestamp falls on (clamped to the dates a `LocalDate` holds, so a stored
+    /// timestamp far outside them cannot stop a report).
+    public static func day(ofMillis millis: Int64) -> LocalDate {
+        let shifted = millis.addingReportingOverflow(istOffsetMillis)
+        let value = shifted.overflow ? millis : shifted.partialValue
+        return LocalDate(dayNumber: Int32(clamping: (value - ((value % dayMillis) + dayMillis) % dayMillis) / dayMillis))
+    }
+
+    static func nowMillis() -> Int64 { Date().millisecondsSince1970 }
+
+    /// A report's date parameter: exactly YYYY-MM-DD.
+    static func day(_ text: String, _ name: String) throws -> LocalDate {
+        guard text.utf8.count == 10, let date = LocalDate(parsing: text), date.isoString == text else {
+            throw ReportInputError("\(name) must be a date like 2026-11-30, not \(text.prefix(40))")
+        }
+        return date
+    }
+}
+
+public struct UnassignedInvoice: Sendable {
+    public var number: String
+    public var customerCode: String
+    public var customerName: String
+    public var region: String?
+    public var daysPastDue: Int
+    public var outstanding: Money
+    public var disputed: Bool
+}
+
+/// The state of the book at a moment, for `/metrics`.
+public struct BookSnapshot: Sendable {
+    public init() {}
+    public var invoices = 0
+    public var openInvoices = 0
+    public var outstandingPaise: Int64 = 0
+    public var payments: [String: Int] = [:]
+    public var flagged = 0
+    public var credits: [String: Int] = [:]
+    public var devices = 0
+    public var revokedDevices = 0
+}
