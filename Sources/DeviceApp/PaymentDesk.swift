@@ -2,12 +2,15 @@ import DeviceStore
 import FieldPayCore
 import Foundation
 import QRRender
+import Synchronization
 import UPI
 
 /// The payment side of a session: the QR for an invoice, and recording what the customer paid.
 public struct PaymentDesk: Sendable {
     public let profile: DeviceProfile
     public let database: AppDatabase
+    /// The device key, read (or made) at the first payment and kept; copies of this desk share it.
+    private let key = KeyHolder()
 
     public init(profile: DeviceProfile, database: AppDatabase) {
         self.profile = profile
@@ -54,9 +57,25 @@ public struct PaymentDesk: Sendable {
         try QRCode(request.uri, correction: .medium)
     }
 
-    /// Records a payment with a receipt signed by the device key (made on first use).
+    /// Records a payment with a receipt signed by the device key (made on first use, read once).
     public func record(_ draft: PaymentDraft) throws -> Receipt {
-        let key = try DeviceKey.loadOrCreate(path: profile.resolvedKeyPath)
+        let key = try key.get(path: profile.resolvedKeyPath)
         return try database.recordPayment(draft, deviceCode: profile.deviceCode) { text in try key.sign(text) }
+    }
+}
+
+/// The device key once it has been read. Nothing is read until a payment asks for it (a desk that only makes QRs
+/// never touches the key file), and a failure is not kept: each payment then tries again and reports the same
+/// error, and one after the file is put right goes through.
+final class KeyHolder: Sendable {
+    private let key = Mutex<DeviceKey?>(nil)
+
+    func get(path: String) throws(KeyError) -> DeviceKey {
+        try key.withLock { (key: inout DeviceKey?) throws(KeyError) -> DeviceKey in
+            if let key { return key }
+            let loaded = try DeviceKey.loadOrCreate(path: path)
+            key = loaded
+            return loaded
+        }
     }
 }

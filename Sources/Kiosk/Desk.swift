@@ -42,7 +42,7 @@ public actor Desk {
         payments = PaymentDesk(profile: profile, database: database)
         self.metrics = metrics
         self.clock = clock
-        session = Session(displaySeconds: TimeInterval(profile.daemon.displaySeconds))
+        session = Session(displaySeconds: TimeInterval(profile.daemon.displaySeconds), putAwaySeconds: TimeInterval(profile.daemon.qrSeconds))
     }
 
     public func setHooks(onRecorded: @escaping @Sendable () -> Void = {}, onPrompt: @escaping @Sendable (Session.Prompt) -> Void = { _ in }) {
@@ -58,8 +58,8 @@ public actor Desk {
         scanned([(text, symbology)])
     }
 
-    /// The new codes in one frame. An invoice among them wins over the rest: a printed invoice often carries
-    /// a UPI QR or a product barcode beside its own code, and those must not flash "not an invoice code".
+    /// The new codes in one frame, each looked up here; the session says which wins (an invoice among them wins
+    /// over the rest) and what it comes to.
     public func scanned(_ codes: [(text: String, symbology: String?)]) {
         let now = clock()
         var outcomes: [InvoiceLookup.Outcome] = []
@@ -72,42 +72,32 @@ public actor Desk {
                 return
             }
         }
-        func rank(_ outcome: InvoiceLookup.Outcome) -> Int {
-            switch outcome {
-            case .found: 0
-            case .ambiguous: 1
-            case .notCached: 2
-            case .rejected: 3
-            }
-        }
-        guard let outcome = outcomes.enumerated().min(by: { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) })?.element else { return }
-        switch outcome {
-        case .found(_, let invoice, let aging):
+        guard let reading = Session.reading(outcomes) else { return }
+        switch reading {
+        case .invoice(let invoice, let shown):
             metrics.count("fieldpay_lookups_total", labels: ["result": "hit"])
-            guard invoice.invoice.outstanding.isPositive else {
-                metrics.count("fieldpay_scans_total", labels: ["outcome": "already-paid"])
-                apply(.notice(.alreadyPaid(invoice.invoice.number)), now: now)
-                return
-            }
             metrics.count("fieldpay_scans_total", labels: ["outcome": "invoice"])
-            let shown = Session.Shown(view: InvoiceView(invoice, aging: aging), number: invoice.invoice.number, outstanding: invoice.invoice.outstanding)
             var refused: String?
             var prompt: Session.Prompt?
             do { prompt = try makePrompt(invoice, amount: nil, now: now) } catch { refused = error.message }
             let before = session.screen
             apply(.invoiceFound(shown, prompt: prompt, qrRefused: refused), now: now)
             if session.screen != before { cached = invoice }
-        case .notCached(let ref):
-            metrics.count("fieldpay_lookups_total", labels: ["result": "miss"])
-            metrics.count("fieldpay_scans_total", labels: ["outcome": "not-in-cache"])
-            apply(.notice(.notInCache(ref.invoiceNumber)), now: now)
-        case .ambiguous(let ref, _):
-            metrics.count("fieldpay_lookups_total", labels: ["result": "ambiguous"])
-            metrics.count("fieldpay_scans_total", labels: ["outcome": "ambiguous"])
-            apply(.notice(.ambiguous(ref.invoiceNumber)), now: now)
-        case .rejected(let error):
-            metrics.count("fieldpay_scans_total", labels: ["outcome": "not-invoice"])
-            apply(.notice(.notInvoiceCode(error.message)), now: now)
+        case .notice(let notice):
+            switch notice {
+            case .alreadyPaid:
+                metrics.count("fieldpay_lookups_total", labels: ["result": "hit"])
+                metrics.count("fieldpay_scans_total", labels: ["outcome": "already-paid"])
+            case .notInCache:
+                metrics.count("fieldpay_lookups_total", labels: ["result": "miss"])
+                metrics.count("fieldpay_scans_total", labels: ["outcome": "not-in-cache"])
+            case .ambiguous:
+                metrics.count("fieldpay_lookups_total", labels: ["result": "ambiguous"])
+                metrics.count("fieldpay_scans_total", labels: ["outcome": "ambiguous"])
+            case .notInvoiceCode:
+                metrics.count("fieldpay_scans_total", labels: ["outcome": "not-invoice"])
+            }
+            apply(.notice(notice), now: now)
         }
     }
 
@@ -134,16 +124,10 @@ public actor Desk {
             case .cash(let text):
                 apply(.pay(.cash(try amount(text))), now: now)
             case .cheque(let text, let number, let bank, let date):
-                let number = number.trimmingCharacters(in: .whitespaces)
-                let bank = bank.trimmingCharacters(in: .whitespaces)
-                guard (6...10).contains(number.count), number.allSatisfy(\.isASCII), number.allSatisfy(\.isNumber) else {
-                    throw KioskInputError("a cheque number is the 6 digits printed at the bottom of the cheque")
-                }
-                guard !bank.isEmpty else { throw KioskInputError("say which bank the cheque is drawn on") }
-                guard let day = LocalDate(parsing: date.trimmingCharacters(in: .whitespaces)) else {
-                    throw KioskInputError("the cheque date must be a date like 2026-11-30 or 30/11/2026")
-                }
-                apply(.pay(.cheque(try amount(text), number: number, bank: bank, date: day)), now: now)
+                // The cheque's details are checked before its amount, as the form reads.
+                let cheque: Session.Cheque
+                do { cheque = try Session.cheque(number: number, bank: bank, date: date) } catch { throw KioskInputError(error.message) }
+                apply(.pay(.cheque(try amount(text), number: cheque.number, bank: cheque.bank, date: cheque.date)), now: now)
             case .utr(let text):
                 apply(.pay(.upiReference(utr: text.trimmingCharacters(in: .whitespaces))), now: now)
             case .amount(let text):
@@ -170,22 +154,14 @@ public actor Desk {
         apply(.credit(reference: reference, utr: utr, amount: amount), now: clock())
     }
 
-    /// The clock: expires QRs, returns finished screens to idle, moves the page's countdown.
+    /// The clock: expires QRs, puts away a no-QR invoice left alone, returns finished screens to idle, moves the
+    /// page's countdown.
     public func tick() {
         let now = clock()
-        // An invoice left on screen with no QR (cash or cheque only) and no button pressed is put away after
-        // the QR's life too, so a kiosk does not show one customer's invoice all day.
-        if case .invoice = session.screen, let since = invoiceSince, now.timeIntervalSince(since) >= TimeInterval(profile.daemon.qrSeconds) {
-            apply(.cancel, now: now)
-            return
-        }
         let before = session.screen
         session.handle(.tick(now), now: now)
         if session.screen != before { publish() }
     }
-
-    /// When the current no-QR invoice screen began (or the rep last touched it).
-    var invoiceSince: Date?
 
     public func setCamera(_ line: StatusLine) {
         guard line != camera else { return }
@@ -204,11 +180,6 @@ public actor Desk {
     private func apply(_ event: Session.Event, now: Date) {
         let before = session.screen
         let effects = session.handle(event, now: now)
-        if case .invoice = session.screen {
-            if case .invoice = before, case .tick = event {} else { invoiceSince = now }
-        } else {
-            invoiceSince = nil
-        }
         if case .awaitingPayment(_, let prompt) = session.screen, before != session.screen {
             onPrompt(prompt)
         }
@@ -288,7 +259,7 @@ public actor Desk {
         let now = clock()
         var state = KioskState(
             screen: "idle", version: version, message: session.message, camera: camera, hub: hub,
-            nowMillis: Int64(now.timeIntervalSince1970 * 1000), hindi: profile.daemon.hindi, deviceName: profile.deviceName)
+            nowMillis: now.millisecondsSince1970, hindi: profile.daemon.hindi, deviceName: profile.deviceName)
         func card(_ shown: Session.Shown) -> KioskState.InvoiceCard {
             KioskState.InvoiceCard(
                 number: shown.number, customerName: shown.view.customerName, customerCode: shown.view.customerCode,
@@ -296,7 +267,7 @@ public actor Desk {
                 daysOverdue: shown.view.daysOverdue, agingBucket: shown.view.agingBucket, total: shown.view.total,
                 outstanding: shown.outstanding.plainString, outstandingDisplay: shown.outstanding.displayString)
         }
-        func until(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
+        func until(_ date: Date) -> Int64 { date.millisecondsSince1970 }
         switch session.screen {
         case .idle:
             break

@@ -1,7 +1,8 @@
 import DeviceApp
-import DeviceStore
+@testable import DeviceStore
 import FieldPayCore
 import Foundation
+import InvoiceCodes
 import Testing
 
 /// Every transition of the payment screen's state machine.
@@ -160,5 +161,156 @@ struct SessionTests {
         #expect(expiring.handle(.credit(reference: "DEV01INV1TPAUOU", utr: nil, amount: Money(paise: 100)), now: Self.t0).isEmpty)
         expiring.handle(.invoiceFound(Self.shown("INV/2"), prompt: Self.prompt(tr: "T2"), qrRefused: nil), now: Self.t0)
         #expect(expiring.current?.number == "INV/2")
+    }
+
+    // MARK: The rules the session owns: what a frame's codes come to, cheques, the no-QR put-away
+
+    /// A cached invoice like `shown(number)`: due 31/10/2026, so 30 days overdue on `today`.
+    static func cached(_ number: String = "INV/1", outstanding: String = "1500.00", total: String = "1500.00") -> CachedInvoice {
+        let invoice = Invoice(
+            number: number, customerCode: "C1", invoiceDate: LocalDate(year: 2026, month: 10, day: 1)!, dueDate: LocalDate(year: 2026, month: 10, day: 31)!,
+            total: try! Money(parsing: total), outstanding: try! Money(parsing: outstanding))
+        return CachedInvoice(invoice: invoice, customer: Customer(code: "C1", name: "Sharma Stores"))
+    }
+
+    static let today = LocalDate(year: 2026, month: 11, day: 30)!
+
+    static func found(_ cached: CachedInvoice) -> InvoiceLookup.Outcome {
+        .found(ref: InvoiceRef(source: .plain, invoiceNumber: cached.invoice.number), invoice: cached, aging: cached.invoice.aging(today: today))
+    }
+
+    static func notCached(_ number: String) -> InvoiceLookup.Outcome { .notCached(ref: InvoiceRef(source: .plain, invoiceNumber: number)) }
+
+    static func ambiguous(_ number: String) -> InvoiceLookup.Outcome {
+        .ambiguous(ref: InvoiceRef(source: .plain, invoiceNumber: number), candidates: [cached(number), cached(number + "A")])
+    }
+
+    static func rejected(_ why: String) -> InvoiceLookup.Outcome { .rejected(PayloadError(.notInvoiceCode, why)) }
+
+    @Test("a frame's invoice beats the UPI QR and the product barcode printed beside it, wherever it sits in the frame")
+    func invoiceWinsTheFrame() {
+        let upi = Self.rejected("a UPI payment QR"), barcode = Self.rejected("a product barcode (ean13)")
+        let invoice = Session.Reading.invoice(Self.cached(), Self.shown())
+        #expect(Session.reading([upi, barcode, Self.found(Self.cached())]) == invoice)
+        #expect(Session.reading([Self.found(Self.cached()), upi, barcode]) == invoice)
+        #expect(Session.reading([barcode, Self.found(Self.cached()), Self.notCached("INV/9"), Self.ambiguous("INV-2")]) == invoice)
+        // Two invoices in one frame: the first.
+        #expect(Session.reading([Self.found(Self.cached("INV/1")), Self.found(Self.cached("INV/2"))]) == invoice)
+        // Nothing in the frame: nothing to say.
+        #expect(Session.reading([]) == nil)
+    }
+
+    @Test("no invoice in the frame: ambiguous beats not on this device, which beats not an invoice code; among equals, the first")
+    func noticeRanking() {
+        let barcode = Self.rejected("a product barcode (ean13)")
+        #expect(Session.reading([barcode, Self.notCached("INV/9"), Self.ambiguous("INV-2")]) == .notice(.ambiguous("INV-2")))
+        #expect(Session.reading([barcode, Self.notCached("INV/9")]) == .notice(.notInCache("INV/9")))
+        #expect(Session.reading([Self.notCached("INV/9"), barcode]) == .notice(.notInCache("INV/9")))
+        #expect(Session.reading([Self.notCached("INV/8"), Self.notCached("INV/9")]) == .notice(.notInCache("INV/8")))
+        #expect(
+            Session.reading([barcode, Self.rejected("a URL of another site")])
+                == .notice(.notInvoiceCode("not an invoice code: a product barcode (ean13)")))
+    }
+
+    @Test("an invoice found with nothing outstanding is the already-paid notice, even beside another code; a part-paid one is shown")
+    func alreadyPaid() {
+        let paid = Self.cached("INV/3", outstanding: "0.00", total: "900.00")
+        #expect(Session.reading([Self.found(paid)]) == .notice(.alreadyPaid("INV/3")))
+        #expect(Session.reading([Self.rejected("a UPI payment QR"), Self.found(paid), Self.notCached("INV/9")]) == .notice(.alreadyPaid("INV/3")))
+        let part = Self.cached("INV/4", outstanding: "0.01", total: "900.00")
+        guard case .invoice(let cached, let shown) = Session.reading([Self.found(part)]) else {
+            Issue.record("a part-paid invoice is not shown")
+            return
+        }
+        #expect(cached == part)
+        #expect(shown.outstanding == Money(paise: 1))
+        #expect(shown.view.paid == "899.99")
+    }
+
+    @Test(
+        "a cheque typed with a bad number, no bank or a bad date is refused with its sentence; the first thing wrong is said",
+        arguments: [
+            ("12", "HDFC", "2026-11-30", "a cheque number is the 6 digits printed at the bottom of the cheque"),
+            ("00451", "HDFC", "2026-11-30", "a cheque number is the 6 digits printed at the bottom of the cheque"),
+            ("00451234567", "HDFC", "2026-11-30", "a cheque number is the 6 digits printed at the bottom of the cheque"),
+            ("0045A2", "HDFC", "2026-11-30", "a cheque number is the 6 digits printed at the bottom of the cheque"),
+            ("००४५१२", "HDFC", "2026-11-30", "a cheque number is the 6 digits printed at the bottom of the cheque"),
+            ("12", "", "soon", "a cheque number is the 6 digits printed at the bottom of the cheque"),
+            ("004512", "", "2026-11-30", "say which bank the cheque is drawn on"),
+            ("004512", "   ", "soon", "say which bank the cheque is drawn on"),
+            ("004512", "HDFC", "soon", "the cheque date must be a date like 2026-11-30 or 30/11/2026"),
+            ("004512", "HDFC", "2026-02-30", "the cheque date must be a date like 2026-11-30 or 30/11/2026"),
+            ("004512", "HDFC", "", "the cheque date must be a date like 2026-11-30 or 30/11/2026"),
+        ])
+    func chequeRefused(number: String, bank: String, date: String, refusal: String) {
+        #expect(throws: Session.Refusal(refusal)) { try Session.cheque(number: number, bank: bank, date: date) }
+    }
+
+    @Test("a good cheque: 6 to 10 digits, a bank, a date in either form; spaces around each are dropped")
+    func chequeAccepted() throws {
+        let day = LocalDate(year: 2026, month: 11, day: 30)!
+        #expect(try Session.cheque(number: " 004512 ", bank: " HDFC Bank ", date: " 30/11/2026 ") == Session.Cheque(number: "004512", bank: "HDFC Bank", date: day))
+        #expect(try Session.cheque(number: "0045123456", bank: "SBI", date: "2026-11-30") == Session.Cheque(number: "0045123456", bank: "SBI", date: day))
+    }
+
+    @Test("a cheque tender with a bad number or no bank is refused by the session too, and nothing is recorded")
+    func chequeTenderRefused() throws {
+        let day = LocalDate(year: 2026, month: 11, day: 30)!
+        let amount = try Money(parsing: "700.00")
+        for (tender, refusal) in [
+            (Session.Tender.cheque(amount, number: "12", bank: "HDFC", date: day), "a cheque number is the 6 digits printed at the bottom of the cheque"),
+            (.cheque(amount, number: "004512", bank: "", date: day), "say which bank the cheque is drawn on"),
+        ] {
+            var session = Session()
+            session.handle(.invoiceFound(Self.shown(), prompt: nil, qrRefused: "no merchant"), now: Self.t0)
+            #expect(session.handle(.pay(tender), now: Self.t0).isEmpty)
+            #expect(session.message == refusal)
+            #expect(session.screen == .invoice(Self.shown(), qrRefused: "no merchant"))
+        }
+        var session = Session()
+        session.handle(.invoiceFound(Self.shown(), prompt: nil, qrRefused: "no merchant"), now: Self.t0)
+        let good = Session.Tender.cheque(amount, number: "004512", bank: "HDFC", date: day)
+        #expect(session.handle(.pay(good), now: Self.t0) == [.record(invoice: "INV/1", method: .cheque, amount: amount, tender: good, upiReference: nil, utr: nil)])
+        #expect(session.message == nil)
+    }
+
+    @Test("a no-QR invoice left alone is put away at exactly the put-away time by the time passed in, not before")
+    func putAway() {
+        var session = Session(displaySeconds: 5, putAwaySeconds: 60)
+        let shown = Session.Screen.invoice(Self.shown(), qrRefused: "above the UPI limit")
+        session.handle(.invoiceFound(Self.shown(), prompt: nil, qrRefused: "above the UPI limit"), now: Self.t0)
+        // The clock's own ticks are not a touch: the time still counts from the scan.
+        for seconds in [1.0, 30, 59, 59.999] {
+            let time = Self.t0.addingTimeInterval(seconds)
+            session.handle(.tick(time), now: time)
+            #expect(session.screen == shown, "at \(seconds) s")
+        }
+        let time = Self.t0.addingTimeInterval(60)
+        session.handle(.tick(time), now: time)
+        #expect(session.screen == .cancelled(Self.shown(), until: Self.t0.addingTimeInterval(65)))
+        session.handle(.tick(Self.t0.addingTimeInterval(65)), now: Self.t0.addingTimeInterval(65))
+        #expect(session.screen == .idle)
+    }
+
+    @Test("the put-away time counts from the last touch (a refused button, a stray scan); a QR on screen is left to expire by its own time")
+    func putAwayAfterTouch() throws {
+        var session = Session(displaySeconds: 5, putAwaySeconds: 60)
+        let shown = Session.Screen.invoice(Self.shown(), qrRefused: "above the UPI limit")
+        session.handle(.invoiceFound(Self.shown(), prompt: nil, qrRefused: "above the UPI limit"), now: Self.t0)
+        session.handle(.pay(.cash(try Money(parsing: "1500.01"))), now: Self.t0.addingTimeInterval(30))  // refused: over what is owed
+        #expect(session.screen == shown)
+        session.handle(.tick(Self.t0.addingTimeInterval(60)), now: Self.t0.addingTimeInterval(60))
+        #expect(session.screen == shown)
+        session.handle(.notice(.notInvoiceCode("ean13")), now: Self.t0.addingTimeInterval(80))  // a stray code in view
+        session.handle(.tick(Self.t0.addingTimeInterval(139)), now: Self.t0.addingTimeInterval(139))
+        #expect(session.screen == shown)
+        session.handle(.tick(Self.t0.addingTimeInterval(140)), now: Self.t0.addingTimeInterval(140))
+        #expect(session.screen == .cancelled(Self.shown(), until: Self.t0.addingTimeInterval(145)))
+
+        // An invoice with its QR is not this timer's: it expires when its QR does.
+        var awaiting = Session(displaySeconds: 5, putAwaySeconds: 60)
+        awaiting.handle(.invoiceFound(Self.shown(), prompt: Self.prompt(), qrRefused: nil), now: Self.t0)
+        awaiting.handle(.tick(Self.t0.addingTimeInterval(60)), now: Self.t0.addingTimeInterval(60))
+        #expect(awaiting.screen == .awaitingPayment(Self.shown(), Self.prompt()))
     }
 }
