@@ -121,6 +121,11 @@ public struct Money: Hashable, Comparable, Sendable, Codable {
 
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.paise < rhs.paise }
     public static func + (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise + rhs.paise) }
+    /// The sum, or nil when it does not fit in paise: for totals over stored amounts, which must never stop a report.
+    public func adding(_ other: Money) -> Money? {
+        let (sum, overflow) = paise.addingReportingOverflow(other.paise)
+        return overflow ? nil : Money(paise: sum)
+    }
     public static func - (lhs: Money, rhs: Money) -> Money { Money(paise: lhs.paise - rhs.paise) }
     public static prefix func - (value: Money) -> Money { Money(paise: -value.paise) }
     public var isPositive: Bool { paise > 0 }

@@ -131,7 +131,10 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
     router.addRoutes(webhookRoutes(configuration, store: store, metrics: metrics))
     router.addRoutes(eventRoutes(configuration, store: store))
 
-    addReportRoutes(to: router, store: store, bodyLimit: limit)
+    router.addRoutes(reportRoutes(store: store, bodyLimit: limit))
+    router.addRoutes(assignmentRoutes(store: store, bodyLimit: limit))
+    router.addRoutes(collectionRoutes(store: store, bodyLimit: limit))
+    router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit))
 
     router.get("/metrics") { _, _ -> Response in
         Response(

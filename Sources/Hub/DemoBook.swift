@@ -1,6 +1,5 @@
 import FieldPayCore
 import Foundation
-import GRDB
 import HubAPI
 import InvoiceImport
 

@@ -115,12 +115,12 @@ struct DashboardEndToEndTests {
 
             // One of Meena's invoices, moved to Ravi on Meena's page: Ravi's handheld has it at its next sync.
             try await page.open(url + "/manage/reps/Meena", expect: "/manage/reps/Meena", containing: "Move the ticked invoices")
-            let invoice = try await page.evaluate("document.querySelector('input[name=invoice]').value")
+            let invoice = try await page.evaluate("document.querySelector('input[name=\"invoice[]\"]').value")
             let customerLink = try await page.evaluate("document.querySelector('tbody a').getAttribute('href')")
             #expect(invoice.hasPrefix("INV/"))
             #expect(try onDevice(["lookup", invoice]).status != 0, "Ravi's device should not have \(invoice) yet")
             try await page.submit(
-                "document.querySelector('input[name=invoice]').checked = true; document.querySelector('#reassign select[name=rep]').value = 'Ravi'; document.querySelector('#reassign input[name=reason]').value = 'Ravi is in the area'; document.querySelector('#reassign').submit()")
+                "document.querySelector('input[name=\"invoice[]\"]').checked = true; document.querySelector('#reassign select[name=rep]').value = 'Ravi'; document.querySelector('#reassign input[name=reason]').value = 'Ravi is in the area'; document.querySelector('#reassign').submit()")
             try await page.waitFor(path: "/manage/reps/Meena", containing: "1 invoice assigned to Ravi")
             let synced = try onDevice(["sync", "--once"])
             #expect(synced.status == 0, "\(synced.stderr)")

@@ -74,7 +74,7 @@ struct DashboardTests {
         try await hub.app.test(.live) { client in
             let origin = "http://localhost"
             let cookie = try await Self.signIn(client, token: token, origin: origin)
-            let assign = Self.form([("invoice", "INV/1"), ("rep", "Ravi"), ("back", "/manage/allocation")])
+            let assign = Self.form([("invoice[]", "INV/1"), ("rep", "Ravi"), ("back", "/manage/allocation")])
             for evil in ["http://evil.example", nil] {
                 var headers = Self.formType
                 headers[.cookie] = cookie

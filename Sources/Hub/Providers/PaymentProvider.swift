@@ -1,7 +1,6 @@
 import Crypto
 import FieldPayCore
 import Foundation
-import GRDB
 
 /// What the hub did with one webhook delivery.
 public enum WebhookOutcome: String, Sendable, Equatable {

@@ -295,5 +295,3 @@ extension SQLiteHubStore {
         }
     }
 }
-
-/// A report parameter a manager got wrong, in words.

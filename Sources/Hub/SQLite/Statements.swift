@@ -6,25 +6,6 @@ import InvoiceImport
     import Glibc
 #endif
 
-/// A bank statement's credit lines as a feed of the confirmation state machine: for UPI credits whose
-/// webhook never came. Columns are found by their usual names (`utr`/`rrn`/`ref no`, `credit`/`deposit`, or
-/// `amount` with a `Dr/Cr` column, `narration`/`description`/`remarks`, and an optional `tr`); the QR's `tr` is taken from its
-/// column or found in the narration (`UPI/412345678901/<tr>/payer@bank`). A line is applied once, keyed by
-/// its UTR, so importing the same statement again changes nothing.
-public struct StatementImport: Sendable, Equatable {
-    public var lines = 0
-    public var outcomes: [String: Int] = [:]
-    public var rejected: [(line: Int, reason: String)] = []
-
-    public static func == (a: StatementImport, b: StatementImport) -> Bool {
-        a.lines == b.lines && a.outcomes == b.outcomes && a.rejected.map(\.line) == b.rejected.map(\.line)
-    }
-}
-
-public struct StatementError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-}
-
 extension SQLiteHubStore {
     public func importStatement(path: String, bank: String = "bank") throws -> StatementImport {
         let fd = open(path, O_RDONLY)

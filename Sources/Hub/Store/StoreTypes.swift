@@ -96,6 +96,7 @@ public struct PaymentRow: Sendable {
     public var rep: String
 }
 
+/// A report parameter a manager got wrong, in words.
 public struct ReportInputError: FieldPayError, Equatable {
     public let message: String
     public var codeString: String { "hub.invalid-input" }
@@ -150,4 +151,23 @@ public struct BookSnapshot: Sendable {
     public var credits: [String: Int] = [:]
     public var devices = 0
     public var revokedDevices = 0
+}
+
+/// A bank statement's credit lines as a feed of the confirmation state machine: for UPI credits whose
+/// webhook never came. Columns are found by their usual names (`utr`/`rrn`/`ref no`, `credit`/`deposit`, or
+/// `amount` with a `Dr/Cr` column, `narration`/`description`/`remarks`, and an optional `tr`); the QR's `tr` is taken from its
+/// column or found in the narration (`UPI/412345678901/<tr>/payer@bank`). A line is applied once, keyed by
+/// its UTR, so importing the same statement again changes nothing.
+public struct StatementImport: Sendable, Equatable {
+    public var lines = 0
+    public var outcomes: [String: Int] = [:]
+    public var rejected: [(line: Int, reason: String)] = []
+
+    public static func == (a: StatementImport, b: StatementImport) -> Bool {
+        a.lines == b.lines && a.outcomes == b.outcomes && a.rejected.map(\.line) == b.rejected.map(\.line)
+    }
+}
+
+public struct StatementError: Error, CustomStringConvertible, Sendable {
+    public let description: String
 }

@@ -7,12 +7,10 @@ import NIOCore
 
 /// The managers' reports: JSON by default, CSV with `format=csv` (or `Accept: text/csv`). Every route needs
 /// a manager's token (`fieldpay-hub managers add`); a device's token is refused.
-func addReportRoutes(to router: Router<BasicRequestContext>, store: some HubStorage, bodyLimit: Int) {
-    addAssignmentRoutes(to: router, store: store, bodyLimit: bodyLimit)
-    addCollectionRoutes(to: router, store: store, bodyLimit: bodyLimit)
-    addDashboardRoutes(to: router, store: store, bodyLimit: bodyLimit)
+func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<BasicRequestContext> {
+    let routes = RouteCollection(context: BasicRequestContext.self)
 
-    router.get("/v1/reports/aging") { request, _ -> Response in
+    routes.get("/v1/reports/aging") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
         let asOf = try query.date("as_of", default: LocalDate.today())
@@ -24,7 +22,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: some HubStor
         return agingCSV(report).response(filename: "aging-\(report.asOf).csv")
     }
 
-    router.get("/v1/reports/aging/customers/:code") { request, context -> Response in
+    routes.get("/v1/reports/aging/customers/:code") { request, context -> Response in
         try managerID(request, store: store)
         let code = try context.parameters.require("code")
         let query = ReportQuery(request)
@@ -42,7 +40,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: some HubStor
         return csv.response(filename: "aging-\(code)-\(report.asOf).csv")
     }
 
-    router.get("/v1/reports/dso") { request, _ -> Response in
+    routes.get("/v1/reports/dso") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
         let to = try query.date("to", default: LocalDate.today())
@@ -51,7 +49,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: some HubStor
         return try reportJSON(try store.dso(from: from, to: to))
     }
 
-    router.get("/v1/reports/register") { request, _ -> Response in
+    routes.get("/v1/reports/register") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
         let to = try query.date("to", default: LocalDate.today())
@@ -64,7 +62,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: some HubStor
         return registerCSV(report).response(filename: "register-\(report.from)-\(report.to).csv")
     }
 
-    router.get("/v1/customers/:code/history") { request, context -> Response in
+    routes.get("/v1/customers/:code/history") { request, context -> Response in
         try managerID(request, store: store)
         let code = try context.parameters.require("code")
         let query = ReportQuery(request)
@@ -86,6 +84,7 @@ func addReportRoutes(to router: Router<BasicRequestContext>, store: some HubStor
         }
         return csv.response(filename: "history-\(code).csv")
     }
+    return routes
 }
 
 /// The manager a request's `Authorization: Bearer mgr_<id>.<secret>` names; 401/403 in problem JSON otherwise.
@@ -103,26 +102,27 @@ func managerID(_ request: Request, store: some DeviceRegistry) throws -> String 
 }
 
 /// Reps, assignments and allocation rules: what a manager changes.
-func addAssignmentRoutes(to router: Router<BasicRequestContext>, store: some HubStorage, bodyLimit: Int) {
-    router.get("/v1/reps") { request, _ -> Response in
+func assignmentRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<BasicRequestContext> {
+    let routes = RouteCollection(context: BasicRequestContext.self)
+    routes.get("/v1/reps") { request, _ -> Response in
         try managerID(request, store: store)
         return try reportJSON(["reps": try store.reps()])
     }
 
-    router.put("/v1/reps/:name") { request, context -> Response in
+    routes.put("/v1/reps/:name") { request, context -> Response in
         try managerID(request, store: store)
         let name = try context.parameters.require("name")
         let settings = try decodeReport(RepSettings.self, try await body(request, limit: bodyLimit))
         return try reportJSON(try unprocessable { try store.setRep(name, settings) })
     }
 
-    router.post("/v1/assignments") { request, _ -> Response in
+    routes.post("/v1/assignments") { request, _ -> Response in
         let manager = try managerID(request, store: store)
         let assignment = try decodeReport(AssignRequest.self, try await body(request, limit: bodyLimit))
         return try reportJSON(try unprocessable { try store.assign(assignment.invoices, to: assignment.rep, actor: manager, reason: assignment.reason) })
     }
 
-    router.get("/v1/assignments/history") { request, _ -> Response in
+    routes.get("/v1/assignments/history") { request, _ -> Response in
         try managerID(request, store: store)
         guard let number = ReportQuery(request).value("invoice"), !number.isEmpty else {
             throw ProblemError(status: .badRequest, detail: "invoice is required: /v1/assignments/history?invoice=INV/2026-27/000123")
@@ -131,23 +131,24 @@ func addAssignmentRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(["changes": changes])
     }
 
-    router.get("/v1/allocation-rules") { request, _ -> Response in
+    routes.get("/v1/allocation-rules") { request, _ -> Response in
         try managerID(request, store: store)
         return try reportJSON(AllocationRules(rules: try store.allocationRules()))
     }
 
-    router.put("/v1/allocation-rules") { request, _ -> Response in
+    routes.put("/v1/allocation-rules") { request, _ -> Response in
         try managerID(request, store: store)
         let rules = try decodeReport(AllocationRules.self, try await body(request, limit: bodyLimit))
         try unprocessable { try store.setAllocationRules(rules.rules) }
         return try reportJSON(AllocationRules(rules: try store.allocationRules()))
     }
 
-    router.post("/v1/allocation-rules/apply") { request, _ -> Response in
+    routes.post("/v1/allocation-rules/apply") { request, _ -> Response in
         let manager = try managerID(request, store: store)
         let asOf = try ReportQuery(request).date("as_of", default: LocalDate.today())
         return try reportJSON(try store.applyAllocationRules(asOf: asOf, actor: manager))
     }
+    return routes
 }
 
 /// A manager's request the store refused (an unknown rep, a rule out of range): 422 with the store's words.

@@ -7,8 +7,9 @@ import NIOCore
 
 /// Follow-ups (managers and devices), disputes, reminders and escalations, productivity, day sheets and
 /// handovers (managers). Invoice numbers hold '/', so routes name an invoice in the query (`?invoice=`).
-func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some HubStorage, bodyLimit: Int) {
-    router.put("/v1/followups/:uuid") { request, context -> Response in
+func collectionRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<BasicRequestContext> {
+    let routes = RouteCollection(context: BasicRequestContext.self)
+    routes.put("/v1/followups/:uuid") { request, context -> Response in
         let (actor, deviceRep) = try managerOrDevice(request, store: store)
         let id = try uuidParameter(context)
         let followUp = try decodeReport(FollowUpRequest.self, try await body(request, limit: bodyLimit))
@@ -19,7 +20,7 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         }
     }
 
-    router.post("/v1/followups/:uuid/close") { request, context -> Response in
+    routes.post("/v1/followups/:uuid/close") { request, context -> Response in
         _ = try managerOrDevice(request, store: store)
         let id = try uuidParameter(context)
         let close = try decodeReport(FollowUpClose.self, try await body(request, limit: bodyLimit))
@@ -29,7 +30,7 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(followUp)
     }
 
-    router.get("/v1/followups") { request, _ -> Response in
+    routes.get("/v1/followups") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
         let asOf = try query.date("as_of", default: LocalDate.today())
@@ -39,14 +40,14 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(try badRequest { try store.followUps(list: list, rep: rep, asOf: asOf, page: paging.page, perPage: paging.perPage) })
     }
 
-    router.post("/v1/disputes") { request, _ -> Response in
+    routes.post("/v1/disputes") { request, _ -> Response in
         let manager = try managerID(request, store: store)
         let invoice = try ReportQuery(request).required("invoice")
         let dispute = try decodeReport(DisputeRequest.self, try await body(request, limit: bodyLimit))
         return try reportJSON(try unprocessable { try store.openDispute(invoice, dispute, actor: manager) }, status: .created)
     }
 
-    router.post("/v1/disputes/resolve") { request, _ -> Response in
+    routes.post("/v1/disputes/resolve") { request, _ -> Response in
         let manager = try managerID(request, store: store)
         let invoice = try ReportQuery(request).required("invoice")
         let resolution = try decodeReport([String: String].self, try await body(request, limit: bodyLimit))["resolution"] ?? ""
@@ -56,17 +57,17 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(dispute)
     }
 
-    router.get("/v1/disputes") { request, _ -> Response in
+    routes.get("/v1/disputes") { request, _ -> Response in
         try managerID(request, store: store)
         return try reportJSON(["disputes": try store.disputes(openOnly: ReportQuery(request).value("all") != "true")])
     }
 
-    router.get("/v1/reminder-policies") { request, _ -> Response in
+    routes.get("/v1/reminder-policies") { request, _ -> Response in
         try managerID(request, store: store)
         return try reportJSON(["policies": try store.reminderPolicies()])
     }
 
-    router.put("/v1/reminder-policies/:group") { request, context -> Response in
+    routes.put("/v1/reminder-policies/:group") { request, context -> Response in
         try managerID(request, store: store)
         var policy = try decodeReport(ReminderPolicy.self, try await body(request, limit: bodyLimit))
         policy.group = try context.parameters.require("group")
@@ -74,7 +75,7 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(policy)
     }
 
-    router.put("/v1/reminder-groups/:group") { request, context -> Response in
+    routes.put("/v1/reminder-groups/:group") { request, context -> Response in
         try managerID(request, store: store)
         let group = try context.parameters.require("group")
         let customers = try decodeReport([String: [String]].self, try await body(request, limit: bodyLimit))["customers"] ?? []
@@ -82,13 +83,13 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(["changed": try unprocessable { try store.setReminderGroup(group, customers: customers) }])
     }
 
-    router.post("/v1/collections/run") { request, _ -> Response in
+    routes.post("/v1/collections/run") { request, _ -> Response in
         try managerID(request, store: store)
         let asOf = try ReportQuery(request).date("as_of", default: LocalDate.today())
         return try reportJSON(try store.runCollections(asOf: asOf))
     }
 
-    router.get("/v1/reminders") { request, _ -> Response in
+    routes.get("/v1/reminders") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
         let state = query.value("state") ?? "queued"
@@ -99,12 +100,12 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(["reminders": try store.reminders(state: state == "all" ? nil : state, customer: query.value("customer"), limit: limit)])
     }
 
-    router.get("/v1/escalations") { request, _ -> Response in
+    routes.get("/v1/escalations") { request, _ -> Response in
         try managerID(request, store: store)
         return try reportJSON(["escalations": try store.escalations()])
     }
 
-    router.get("/v1/reports/productivity") { request, _ -> Response in
+    routes.get("/v1/reports/productivity") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
         let to = try query.date("to", default: LocalDate.today())
@@ -129,7 +130,7 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return csv.response(filename: "productivity-\(report.from)-\(report.to).csv")
     }
 
-    router.get("/v1/reports/day-sheet") { request, _ -> Response in
+    routes.get("/v1/reports/day-sheet") { request, _ -> Response in
         try managerID(request, store: store)
         let query = ReportQuery(request)
         let rep = try query.required("rep")
@@ -138,13 +139,13 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         return try reportJSON(sheet)
     }
 
-    router.post("/v1/handovers") { request, _ -> Response in
+    routes.post("/v1/handovers") { request, _ -> Response in
         let cashier = try managerID(request, store: store)
         let handover = try decodeReport(HandoverRequest.self, try await body(request, limit: bodyLimit))
         return try reportJSON(try unprocessable { try store.recordHandover(handover, receivedBy: cashier) }, status: .created)
     }
 
-    router.post("/v1/handovers/:id/deposit") { request, context -> Response in
+    routes.post("/v1/handovers/:id/deposit") { request, context -> Response in
         try managerID(request, store: store)
         guard let id = Int64(try context.parameters.require("id")) else { throw ProblemError(status: .badRequest, detail: "a handover id is a number") }
         let reference = try decodeReport([String: String].self, try await body(request, limit: bodyLimit))["reference"] ?? ""
@@ -153,6 +154,7 @@ func addCollectionRoutes(to router: Router<BasicRequestContext>, store: some Hub
         }
         return try reportJSON(handover)
     }
+    return routes
 }
 
 /// A manager's token, or a device's: (the actor, and the device's rep for a device).
