@@ -42,6 +42,16 @@ struct ProblemError: HTTPResponseError {
     }
 }
 
+/// A store's refusal in words that no route mapped itself (a report whose stored amounts cannot add up) is a
+/// 422 with that sentence, never a bare 500.
+extension ReportInputError: HTTPResponseError {
+    public var status: HTTPResponse.Status { .unprocessableContent }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try ProblemError(status: status, detail: message).response(from: request, context: context)
+    }
+}
+
 extension ChangesPage: ResponseEncodable {}
 
 /// The hub as a Hummingbird application: the device protocol, webhooks and health. Tested with

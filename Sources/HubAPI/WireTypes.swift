@@ -225,38 +225,25 @@ public struct EventsPage: Codable, Sendable, Equatable {
     }
 }
 
-/// Where a payment stands at the hub. A value this device does not know (a later hub's) decodes as itself
-/// and matches none of the known ones.
-public struct PaymentState: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-
-    /// Cash or cheque: taken by the rep, nothing to confirm.
-    public static let received = PaymentState(rawValue: "received")
-    /// UPI, with no credit from the provider or UTR yet.
-    public static let awaitingConfirmation = PaymentState(rawValue: "awaiting-confirmation")
-    /// UPI, matched to the provider's credit (or a UTR).
-    public static let confirmed = PaymentState(rawValue: "confirmed")
-
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-    public var description: String { rawValue }
-}
-
 /// `GET /v1/payments/{uuid}`: the hub's view of one of this device's payments.
 public struct PaymentStatusResponse: Codable, Sendable, Equatable {
     public var paymentID: String
-    public var status: PaymentState
+    /// Nil for a status this device does not know (a later hub's): it is then not confirmed here.
+    public var status: PaymentStatus?
     /// The UTR, once confirmed.
     public var utr: String?
 
-    public init(paymentID: String, status: PaymentState, utr: String?) {
+    public init(paymentID: String, status: PaymentStatus?, utr: String?) {
         self.paymentID = paymentID
         self.status = status
         self.utr = utr
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        paymentID = try container.decode(String.self, forKey: .paymentID)
+        status = PaymentStatus(rawValue: try container.decode(String.self, forKey: .status))
+        utr = try container.decodeIfPresent(String.self, forKey: .utr)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -242,4 +242,27 @@ struct PerformanceTests {
             try hub.store.recordHandover(HandoverRequest(rep: "Ravi", day: day.isoString, cash: "1.00", cheques: 1, chequeAmount: "0.00"), receivedBy: "m")
         }
     }
+
+    @Test("handovers too large to add up make the day sheet say so; the hub and the next request carry on")
+    func daySheetOverflow() async throws {
+        let hub = try TestHub()
+        _ = try hub.enrolledToken()
+        let day = LocalDate(year: 2026, month: 11, day: 10)!
+        for _ in 0..<2 {
+            _ = try hub.store.recordHandover(
+                HandoverRequest(rep: "Ravi", day: day.isoString, cash: "90000000000000000.00", cheques: 0, chequeAmount: "0.00"), receivedBy: "m")
+        }
+        #expect(throws: ReportInputError.self) { try hub.store.daySheet(rep: "Ravi", day: day) }
+        let manager = try hub.store.addManager(name: "Asha").token
+        try await hub.app.test(.router) { client in
+            for _ in 0..<2 {
+                try await client.execute(
+                    uri: "/v1/reports/day-sheet?rep=Ravi&day=\(day.isoString)", method: .get, headers: [.authorization: "Bearer \(manager)"]
+                ) { response in
+                    #expect((400..<500).contains(Int(response.status.code)), "\(response.status)")
+                    #expect(String(buffer: response.body).contains("too large to add up"))
+                }
+            }
+        }
+    }
 }

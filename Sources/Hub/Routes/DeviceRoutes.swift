@@ -57,7 +57,7 @@ func deviceRoutes(store: some HubStorage, bodyLimit limit: Int) -> RouteCollecti
         guard let (status, utr) = try store.paymentStatus(id, deviceID: device) else {
             throw ProblemError(status: .notFound, detail: "no payment \(id) from this device at this hub")
         }
-        return try json(PaymentStatusResponse(paymentID: id, status: PaymentState(rawValue: status), utr: utr), status: .ok)
+        return try json(PaymentStatusResponse(paymentID: id, status: PaymentStatus(rawValue: status), utr: utr), status: .ok)
     }
 
     routes.put("/v1/payments/:uuid/utr") { request, context -> Response in

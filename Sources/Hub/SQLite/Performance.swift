@@ -150,9 +150,9 @@ extension SQLiteHubStore {
                         AND NOT EXISTS (SELECT 1 FROM dispute WHERE dispute.invoiceNumber = number AND resolvedAt IS NULL)
                     """, arguments: ["start": start, "rep": rep, "day": day.dayNumber])
             {
-                let owed = Int64(row[0] as Double)
+                let owed = StoredPaise.from(row[0] as Double)
                 if owed > 0 {
-                    toCollect += owed
+                    toCollect = try StoredPaise.add(toCollect, owed)
                     invoices += 1
                 }
             }
@@ -174,24 +174,27 @@ extension SQLiteHubStore {
             let handedBefore = try Row.fetchOne(
                 db, sql: "SELECT TOTAL(cashPaise), TOTAL(chequePaise) FROM handover WHERE rep = ? AND day < ?", arguments: [rep, day.dayNumber])!
             let handovers = try SQLiteHubStore.handovers(where: "rep = ? AND day = ?", [rep, day.dayNumber], db)
-            let cashCarried = max(0, (before["cash"]?.1 ?? 0) - Int64(handedBefore[0] as Double))
-            let chequesCarried = max(0, (before["cheque"]?.1 ?? 0) - Int64(handedBefore[1] as Double))
-            let cashInHand = cashCarried + (today["cash"]?.1 ?? 0)
-            let chequesInHand = chequesCarried + (today["cheque"]?.1 ?? 0)
-            let cashHanded = handovers.reduce(Int64(0)) { $0 + ((try? Money(parsing: $1.cash).paise) ?? 0) }
-            let chequesHanded = handovers.reduce(Int64(0)) { $0 + ((try? Money(parsing: $1.chequeAmount).paise) ?? 0) }
-            let deposited = handovers.filter { $0.depositReference != nil }.reduce(Int64(0)) {
-                $0 + ((try? Money(parsing: $1.cash).paise) ?? 0) + ((try? Money(parsing: $1.chequeAmount).paise) ?? 0)
-            }
+            // Every sum over stored amounts is checked: a day sheet says it cannot add up, it never stops the hub.
+            let cashCarried = max(0, try StoredPaise.subtract(before["cash"]?.1 ?? 0, StoredPaise.from(handedBefore[0] as Double)))
+            let chequesCarried = max(0, try StoredPaise.subtract(before["cheque"]?.1 ?? 0, StoredPaise.from(handedBefore[1] as Double)))
+            let cashInHand = try StoredPaise.add(cashCarried, today["cash"]?.1 ?? 0)
+            let chequesInHand = try StoredPaise.add(chequesCarried, today["cheque"]?.1 ?? 0)
+            func paise(_ wire: String) -> Int64 { (try? Money(parsing: wire).paise) ?? 0 }
+            let cashHanded = try StoredPaise.sum(handovers.map { paise($0.cash) })
+            let chequesHanded = try StoredPaise.sum(handovers.map { paise($0.chequeAmount) })
+            let deposited = try StoredPaise.sum(handovers.filter { $0.depositReference != nil }.flatMap { [paise($0.cash), paise($0.chequeAmount)] })
+            let collectedTotal = try StoredPaise.sum(today.values.map(\.1))
+            let cashVariance = try StoredPaise.subtract(cashInHand, cashHanded)
+            let chequeVariance = try StoredPaise.subtract(chequesInHand, chequesHanded)
             let methods = ["cash", "cheque", "upi"].map { MethodTotal(method: $0, payments: today[$0]?.0 ?? 0, amount: Money(paise: today[$0]?.1 ?? 0).plainString) }
             return DaySheet(
                 rep: rep, day: day.isoString, toCollectInvoices: invoices, toCollect: Money(paise: toCollect).plainString, collected: methods,
-                collectedTotal: Money(paise: today.values.reduce(0) { $0 + $1.1 }).plainString, cashCarriedIn: Money(paise: cashCarried).plainString,
+                collectedTotal: Money(paise: collectedTotal).plainString, cashCarriedIn: Money(paise: cashCarried).plainString,
                 chequesCarriedIn: Money(paise: chequesCarried).plainString, cashInHand: Money(paise: cashInHand).plainString,
                 chequesInHand: Money(paise: chequesInHand).plainString, chequeCount: today["cheque"]?.0 ?? 0, handovers: handovers,
                 cashHandedOver: Money(paise: cashHanded).plainString, chequesHandedOver: Money(paise: chequesHanded).plainString,
-                deposited: Money(paise: deposited).plainString, cashVariance: Money(paise: cashInHand - cashHanded).plainString,
-                chequeVariance: Money(paise: chequesInHand - chequesHanded).plainString)
+                deposited: Money(paise: deposited).plainString, cashVariance: Money(paise: cashVariance).plainString,
+                chequeVariance: Money(paise: chequeVariance).plainString)
         }
     }
 }

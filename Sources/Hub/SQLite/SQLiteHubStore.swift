@@ -258,9 +258,13 @@ public final class SQLiteHubStore: Sendable {
         encoder.outputFormatting = .sortedKeys
         let canonical = (try? encoder.encode(payment)) ?? body
         let bodyHash = SHA256.hash(data: canonical).hexString
-        if let problem = SQLiteHubStore.problem(with: payment) { return .invalid(problem) }
-        let amount = wireMoney(payment.amount)!
-        var allocations = payment.allocations.map { ($0.invoice, wireMoney($0.amount)!) }
+        let valid: ValidUpload
+        switch payment.validated() {
+        case .success(let checked): valid = checked
+        case .failure(let problem): return .invalid(problem.message)
+        }
+        let amount = valid.amount
+        var allocations = valid.allocations.map { ($0.invoice, $0.amount) }
         return try pool.write { db in
             if let existing = try Row.fetchOne(db, sql: "SELECT bodyHash, deviceId, status, flagged FROM payment WHERE id = ?", arguments: [paymentID]) {
                 guard existing[0] as String == bodyHash, existing[1] as String == deviceID else {
@@ -275,7 +279,7 @@ public final class SQLiteHubStore: Sendable {
             }
             // The receipt must be the device's: signed by the key it enrolled with, stating what the upload says.
             if let key = try Data.fetchOne(db, sql: "SELECT publicKey FROM device WHERE id = ?", arguments: [deviceID]),
-                let problem = SQLiteHubStore.receiptProblem(payment, paymentID: paymentID, key: key)
+                let problem = SQLiteHubStore.receiptProblem(valid, paymentID: paymentID, key: key)
             {
                 return .invalid(problem)
             }
@@ -284,7 +288,7 @@ public final class SQLiteHubStore: Sendable {
             // then: this payment takes it over (confirmed, its UTR) and the invoice is not reduced twice.
             var creditUTR: String?
             var creditTaken = false
-            if payment.method == "upi", let reference = payment.upiReference,
+            if valid.method == .upi, let reference = payment.upiReference,
                 let credit = try Row.fetchOne(
                     db,
                     sql: "SELECT provider, providerPaymentId, amountPaise, utr FROM credit WHERE reference = ? AND state = 'matched' AND paymentId IS NULL AND invoiceNumber IS NOT NULL",
@@ -320,7 +324,7 @@ public final class SQLiteHubStore: Sendable {
                 utr = nil
                 flagged = true
             }
-            let status = payment.method == "upi" ? (utr == nil && !creditTaken ? "awaiting-confirmation" : "confirmed") : "received"
+            let status: PaymentStatus = valid.method == .upi ? (utr == nil && !creditTaken ? .awaitingConfirmation : .confirmed) : .received
             try db.execute(
                 sql: """
                     INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt,
@@ -328,17 +332,18 @@ public final class SQLiteHubStore: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    paymentID, deviceID, bodyHash, payment.receiptNumber, payment.method, amount.paise, payment.upiReference, utr, status, flagged,
+                    paymentID, deviceID, bodyHash, payment.receiptNumber, valid.method.rawValue, amount.paise, payment.upiReference, utr, status.rawValue, flagged,
                     String(decoding: body, as: UTF8.self), Date().millisecondsSince1970, payment.recordedAtMillis, payment.customerCode,
                 ])
-            return .created(PaymentResult(paymentID: paymentID, status: status, flaggedForReview: flagged))
+            return .created(PaymentResult(paymentID: paymentID, status: status.rawValue, flaggedForReview: flagged))
         }
     }
 
     /// Why an upload's receipt is not the device's, or nil: the Ed25519 signature over `signed_text` must
     /// verify with the device's key, and the signed text must state this upload's receipt, payment id, time,
     /// method, amount, allocations, advance, and its UTR and cheque number when it signed them.
-    static func receiptProblem(_ payment: PaymentUpload, paymentID: String, key: Data) -> String? {
+    static func receiptProblem(_ valid: ValidUpload, paymentID: String, key: Data) -> String? {
+        let payment = valid.upload
         let refused = "the receipt's signature does not verify with this device's key"
         guard let text = payment.signedText else { return "signed_text is missing: this device signs its receipts" }
         guard let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key), let signature = Base64URL.decode(payment.signature),
@@ -346,51 +351,17 @@ public final class SQLiteHubStore: Sendable {
         else { return refused }
         let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 10, fields[0] == "FPR1" else { return "signed_text is not a version 1 receipt" }
-        func paise(_ text: String) -> String? { wireMoney(text).map { String($0.paise) } }
         let allocations: [[String]] = fields[6].isEmpty ? [] : fields[6].split(separator: ",").map { $0.split(separator: ":").map(String.init) }
         var stated = fields[1] == payment.receiptNumber && fields[2] == paymentID
-        stated = stated && fields[3] == String(payment.recordedAtMillis) && fields[4] == payment.method
-        stated = stated && fields[5] == paise(payment.amount) && fields[7] == paise(payment.advance)
-        stated = stated && allocations.count == payment.allocations.count
-        for (signed, sent) in zip(allocations, payment.allocations) {
-            stated = stated && signed.count == 3 && signed[0] == Payment.escape(sent.invoice) && signed[1] == paise(sent.amount)
+        stated = stated && fields[3] == String(payment.recordedAtMillis) && fields[4] == valid.method.rawValue
+        stated = stated && fields[5] == String(valid.amount.paise) && fields[7] == String(valid.advance.paise)
+        stated = stated && allocations.count == valid.allocations.count
+        for (signed, sent) in zip(allocations, valid.allocations) {
+            stated = stated && signed.count == 3 && signed[0] == Payment.escape(sent.invoice) && signed[1] == String(sent.amount.paise)
         }
         stated = stated && (fields[8] == "-" || fields[8] == payment.utr)
         stated = stated && fields[9] == (payment.chequeNumber.map(Payment.escape) ?? "-")
         return stated ? nil : "the upload does not say what its signed receipt says"
-    }
-
-    /// What is wrong with an upload's fields, in words for the device's log; nil when nothing is.
-    static func problem(with payment: PaymentUpload) -> String? {
-        guard ["upi", "cash", "cheque"].contains(payment.method) else { return "method \(payment.method) is not upi, cash or cheque" }
-        guard let amount = wireMoney(payment.amount), amount.isPositive else { return "amount \(payment.amount) is not a positive amount like 1500.00" }
-        guard !payment.receiptNumber.isEmpty, payment.receiptNumber.utf8.count <= 64 else { return "receipt_number must be 1 to 64 bytes of UTF-8" }
-        guard !payment.customerCode.isEmpty else { return "customer_code is empty" }
-        guard let advance = wireMoney(payment.advance) else { return "advance \(payment.advance) is not an amount like 0.00" }
-        guard !payment.allocations.isEmpty || advance.isPositive else { return "a payment needs allocations or an advance" }
-        var allocated = Money.zero
-        for allocation in payment.allocations {
-            guard !allocation.invoice.isEmpty else { return "an allocation names no invoice" }
-            guard let part = wireMoney(allocation.amount), part.isPositive else {
-                return "allocation to \(allocation.invoice): \(allocation.amount) is not a positive amount like 1500.00"
-            }
-            let (sum, overflow) = allocated.paise.addingReportingOverflow(part.paise)
-            guard !overflow, sum <= amount.paise else { return "the allocations add up to more than the amount \(amount.plainString)" }
-            allocated = Money(paise: sum)
-        }
-        let (total, overflow) = allocated.paise.addingReportingOverflow(advance.paise)
-        guard !overflow, total == amount.paise else {
-            return "allocations (\(allocated.plainString)) and advance (\(advance.plainString)) do not add up to the amount \(amount.plainString)"
-        }
-        if let utr = payment.utr, !isUTR(utr) { return "utr must be 12 digits" }
-        if payment.utr != nil, payment.method != "upi" { return "only a UPI payment has a UTR" }
-        if payment.method == "cheque" {
-            guard let number = payment.chequeNumber, !number.isEmpty, payment.bank?.isEmpty == false else {
-                return "a cheque payment needs cheque_number and bank"
-            }
-        }
-        if let date = payment.chequeDate, LocalDate(parsing: date) == nil { return "cheque_date \(date) is not a date like 2026-11-30" }
-        return nil
     }
 
     /// A UTR the rep typed on the device for a UPI payment: confirms it (a payment never moves backwards; a
@@ -450,13 +421,6 @@ public final class SQLiteHubStore: Sendable {
 }
 
 /// An amount as the protocol writes it: rupees, a point, two digits of paise (`15110.00`); nothing looser.
-func wireMoney(_ text: String) -> Money? {
-    let bytes = Array(text.utf8)
-    guard bytes.count >= 4, bytes.count <= 20, bytes[bytes.count - 3] == UInt8(ascii: "."),
-        bytes.enumerated().allSatisfy({ $0.offset == bytes.count - 3 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0.element) })
-    else { return nil }
-    return try? Money(parsing: text)
-}
 
 
 /// Compares two byte strings in time that depends only on their length.

@@ -171,3 +171,35 @@ public struct StatementImport: Sendable, Equatable {
 public struct StatementError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
+
+/// Arithmetic over amounts read back from the store, in paise: checked, so that amounts too large to add up
+/// (a hostile upload, a bad import) make a report say so instead of stopping the hub.
+enum StoredPaise {
+    static func add(_ a: Int64, _ b: Int64) throws(ReportInputError) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw tooLarge }
+        return sum
+    }
+
+    static func subtract(_ a: Int64, _ b: Int64) throws(ReportInputError) -> Int64 {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        guard !overflow else { throw tooLarge }
+        return difference
+    }
+
+    static func sum(_ values: some Sequence<Int64>) throws(ReportInputError) -> Int64 {
+        var total: Int64 = 0
+        for value in values { total = try add(total, value) }
+        return total
+    }
+
+    /// A SQL `TOTAL()` (a double) as paise, held to what paise can be.
+    static func from(_ total: Double) -> Int64 {
+        guard total.isFinite else { return 0 }
+        if total >= 9.2e18 { return .max }
+        if total <= -9.2e18 { return .min }
+        return Int64(total)
+    }
+
+    static let tooLarge = ReportInputError("the amounts stored for this report are too large to add up; check the payments and handovers it covers")
+}
