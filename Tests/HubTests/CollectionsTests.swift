@@ -247,9 +247,9 @@ struct CollectionsIdentityTests {
         #expect(try book.hub.store.customerHistory("NOPE") == nil)
     }
 
-    @Test("average days to pay is weighted by amount: 1,000 paid in 10 days and 3,000 in 30 days average 25")
-    func daysToPay() throws {
-        let hub = try TestHub()
+    @Test("average days to pay is weighted by amount: 1,000 paid in 10 days and 3,000 in 30 days average 25", arguments: StoreBackend.allCases)
+    func daysToPay(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.enrolledToken()
         let device = String(token.split(separator: ".")[0])
         // INV/1 dated 2026-10-01 (1000.00); INV/2 dated 2026-10-02 (500.00): see TestHub.
@@ -279,9 +279,9 @@ struct CollectionsIdentityTests {
         }
     }
 
-    @Test("DSO: receivables at the end of the period over its credit sales, times its days")
-    func dso() throws {
-        let hub = try TestHub()
+    @Test("DSO: receivables at the end of the period over its credit sales, times its days", arguments: StoreBackend.allCases)
+    func dso(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         // Sales 2026-10-01..10-31: 1000 + 500 + 250 = 1750.00, nothing paid: DSO = 1750/1750 × 31.
         let report = try hub.store.dso(from: LocalDate(year: 2026, month: 10, day: 1)!, to: LocalDate(year: 2026, month: 10, day: 31)!)
         #expect(report.days == 31 && report.dso == 31.0 && report.creditSales == "1750.00" && report.receivables == "1750.00")
@@ -346,9 +346,9 @@ struct CollectionsIdentityTests {
 struct ReportRouteTests {
     func manager(_ hub: TestHub) throws -> String { try hub.store.addManager(name: "Asha").token }
 
-    @Test("reports need a manager's token: none 401, a device's 403, a revoked one 403; a manager's token is no device's")
-    func authentication() async throws {
-        let hub = try TestHub()
+    @Test("reports need a manager's token: none 401, a device's 403, a revoked one 403; a manager's token is no device's", arguments: StoreBackend.allCases)
+    func authentication(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let device = try hub.enrolledToken()
         let token = try manager(hub)
         let other = try hub.store.addManager(name: "Old")
@@ -396,9 +396,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("an unknown customer is 404")
-    func unknownCustomer() async throws {
-        let hub = try TestHub()
+    @Test("an unknown customer is 404", arguments: StoreBackend.allCases)
+    func unknownCustomer(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try manager(hub)
         try await hub.app.test(.router) { client in
             for uri in ["/v1/reports/aging/customers/NOPE", "/v1/customers/NOPE/history"] {
@@ -410,9 +410,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("JSON: the aging report as the store computes it, paged")
-    func agingJSON() async throws {
-        let hub = try TestHub()
+    @Test("JSON: the aging report as the store computes it, paged", arguments: StoreBackend.allCases)
+    func agingJSON(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try manager(hub)
         try await hub.app.test(.router) { client in
             try await client.execute(
@@ -431,9 +431,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("CSV: a download with a header, every row, a total, quoting, and no formulas from customer names")
-    func csv() async throws {
-        let hub = try TestHub()
+    @Test("CSV: a download with a header, every row, a total, quoting, and no formulas from customer names", arguments: StoreBackend.allCases)
+    func csv(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try manager(hub)
         let path = hub.folder + "/tricky.csv"
         try #"""

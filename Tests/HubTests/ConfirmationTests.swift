@@ -59,9 +59,9 @@ struct UploadValidationTests {
         #expect(try hub.store.paymentCount() == 0)
     }
 
-    @Test("a second payment with a receipt number the device already used is a 409, not a server error")
-    func receiptReuse() async throws {
-        let hub = try TestHub()
+    @Test("a second payment with a receipt number the device already used is a 409, not a server error", arguments: StoreBackend.allCases)
+    func receiptReuse(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.enrolledToken()
         try await hub.app.test(.router) { client in
             for (index, expected) in [HTTPResponse.Status.created, .conflict].enumerated() {
@@ -77,9 +77,9 @@ struct UploadValidationTests {
         }
     }
 
-    @Test("a device reads the status of its own payments only")
-    func ownPaymentsOnly() async throws {
-        let hub = try TestHub()
+    @Test("a device reads the status of its own payments only", arguments: StoreBackend.allCases)
+    func ownPaymentsOnly(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let mine = try hub.enrolledToken()
         let other = try hub.enrolledToken()
         let id = UUID().uuidString.lowercased()
@@ -105,9 +105,9 @@ struct ConfirmationTests {
         }
     }
 
-    @Test("a credit that reached the hub before the device's payment is taken over by it: the invoice is lowered once")
-    func creditBeforeUpload() async throws {
-        let hub = try TestHub()
+    @Test("a credit that reached the hub before the device's payment is taken over by it: the invoice is lowered once", arguments: StoreBackend.allCases)
+    func creditBeforeUpload(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.enrolledToken()
         let id = UUID().uuidString.lowercased()
         try await hub.app.test(.router) { client in
@@ -123,9 +123,9 @@ struct ConfirmationTests {
         #expect(try hub.store.unreconciledCredits().isEmpty)
     }
 
-    @Test("a credit for a QR whose payment already holds another UTR never lowers the invoice again; a short credit is flagged")
-    func creditForConfirmedPayment() throws {
-        let hub = try TestHub()
+    @Test("a credit for a QR whose payment already holds another UTR never lowers the invoice again; a short credit is flagged", arguments: StoreBackend.allCases)
+    func creditForConfirmedPayment(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let typed = UUID().uuidString.lowercased()
         _ = try hub.store.upload(
@@ -145,9 +145,9 @@ struct ConfirmationTests {
         #expect(try hub.store.recentPayments().first { $0.receiptNumber == "A-2" }?.flagged == true)
     }
 
-    @Test("a bank statement confirms a payment whose webhook never came, once; a UTR of another payment goes to reconciliation")
-    func statement() throws {
-        let hub = try TestHub()
+    @Test("a bank statement confirms a payment whose webhook never came, once; a UTR of another payment goes to reconciliation", arguments: StoreBackend.allCases)
+    func statement(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let id = UUID().uuidString.lowercased()
         _ = try hub.store.upload(
@@ -173,9 +173,9 @@ struct ConfirmationTests {
         #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
     }
 
-    @Test("the statement line of a credit a webhook already brought is the same money, not a second credit")
-    func statementAfterWebhook() async throws {
-        let hub = try TestHub()
+    @Test("the statement line of a credit a webhook already brought is the same money, not a second credit", arguments: StoreBackend.allCases)
+    func statementAfterWebhook(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         try await hub.app.test(.router) { client in
             _ = try await deliver(client, RazorpayWebhookTests.event(amount: 10_000, tr: "DEMO01INV1TPAUOU"), eventID: "e1")
         }
@@ -185,9 +185,9 @@ struct ConfirmationTests {
         #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "900.00")))
     }
 
-    @Test("a statement whose money column is a plain Amount: debits (Dr) are skipped by its Dr/Cr column, and without one it is refused")
-    func amountColumn() throws {
-        let hub = try TestHub()
+    @Test("a statement whose money column is a plain Amount: debits (Dr) are skipped by its Dr/Cr column, and without one it is refused", arguments: StoreBackend.allCases)
+    func amountColumn(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let file = hub.folder + "/statement.csv"
         try """
             Date,Narration,Amount,Dr/Cr
@@ -201,9 +201,9 @@ struct ConfirmationTests {
         #expect(try hub.store.invoiceOutstanding("INV/3") == (try? .init(parsing: "250.00")))
     }
 
-    @Test("events: the long-poll gives what was missed since an id, waits for the next one, and shows a device only its own")
-    func longPoll() async throws {
-        let hub = try TestHub()
+    @Test("events: the long-poll gives what was missed since an id, waits for the next one, and shows a device only its own", arguments: StoreBackend.allCases)
+    func longPoll(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let mine = try hub.enrolledToken()
         let other = try hub.enrolledToken()
         let myDevice = String(mine.split(separator: ".")[0])
@@ -237,9 +237,9 @@ struct ConfirmationTests {
         }
     }
 
-    @Test("events: the SSE stream replays from Last-Event-ID and then delivers live credits")
-    func serverSentEvents() async throws {
-        let hub = try TestHub()
+    @Test("events: the SSE stream replays from Last-Event-ID and then delivers live credits", arguments: StoreBackend.allCases)
+    func serverSentEvents(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.enrolledToken()
         try await hub.app.test(.live) { client in
             _ = try await deliver(client, RazorpayWebhookTests.event(paymentID: "pay_1", amount: 5_000, rrn: "412345678901", tr: "DEMO01INV1TPAUOU"), eventID: "e1")
@@ -261,9 +261,9 @@ struct ConfirmationTests {
         }
     }
 
-    @Test("/metrics speaks the Prometheus text format and counts what happened")
-    func metrics() async throws {
-        let hub = try TestHub()
+    @Test("/metrics speaks the Prometheus text format and counts what happened", arguments: StoreBackend.allCases)
+    func metrics(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         try await hub.app.test(.router) { client in
             _ = try await deliver(client, RazorpayWebhookTests.event(tr: "NOSUCH1234567890"), eventID: "e1")
             try await client.execute(uri: "/metrics", method: .get) { response in

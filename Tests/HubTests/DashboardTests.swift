@@ -35,9 +35,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("pages need a session; a wrong token is refused; sign-out and a revoked token end the session")
-    func sessions() async throws {
-        let hub = try TestHub()
+    @Test("pages need a session; a wrong token is refused; sign-out and a revoked token end the session", arguments: StoreBackend.allCases)
+    func sessions(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let manager = try hub.store.addManager(name: "Asha")
         try await hub.app.test(.live) { client in
             let origin = "http://localhost"
@@ -66,9 +66,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("a form posted from another origin, or with no origin, changes nothing")
-    func crossSite() async throws {
-        let hub = try TestHub()
+    @Test("a form posted from another origin, or with no origin, changes nothing", arguments: StoreBackend.allCases)
+    func crossSite(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.store.addManager(name: "Asha").token
         _ = try hub.enrolledToken()
         try await hub.app.test(.live) { client in
@@ -105,9 +105,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("what customers and reps are called is shown as text, never as markup")
-    func escaping() async throws {
-        let hub = try TestHub()
+    @Test("what customers and reps are called is shown as text, never as markup", arguments: StoreBackend.allCases)
+    func escaping(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.store.addManager(name: "Asha").token
         let path = hub.folder + "/evil.csv"
         try """

@@ -30,9 +30,9 @@ func jsonBody(_ value: some Encodable) -> ByteBuffer { ByteBuffer(bytes: try! Re
 
 @Suite("Follow-ups, promises, disputes, reminders, escalations")
 struct FollowUpTests {
-    @Test("a follow-up from a device goes to the invoice's rep, is recorded once per id, and shows on the due list")
-    func followUpsOverHTTP() async throws {
-        let hub = try TestHub()
+    @Test("a follow-up from a device goes to the invoice's rep, is recorded once per id, and shows on the due list", arguments: StoreBackend.allCases)
+    func followUpsOverHTTP(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let device = try hub.enrolledToken()
         let manager = try hub.store.addManager(name: "Asha").token
         _ = try hub.store.setRep("Meena", RepSettings())
@@ -103,9 +103,9 @@ struct FollowUpTests {
         }
     }
 
-    @Test("a promise is kept when what was promised is paid by its day; missed twice escalates")
-    func promises() throws {
-        let hub = try TestHub()
+    @Test("a promise is kept when what was promised is paid by its day; missed twice escalates", arguments: StoreBackend.allCases)
+    func promises(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let today = LocalDate.today()
         func promise(_ invoice: String, by day: LocalDate, amount: String?) throws -> String {
@@ -137,9 +137,9 @@ struct FollowUpTests {
         #expect(try hub.store.runCollections(asOf: after).escalations == 0)
     }
 
-    @Test("reminders follow the group's policy, pause on a dispute, land on the customer's history; old invoices escalate")
-    func reminders() throws {
-        let hub = try TestHub()
+    @Test("reminders follow the group's policy, pause on a dispute, land on the customer's history; old invoices escalate", arguments: StoreBackend.allCases)
+    func reminders(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         // INV/1 due 2026-10-31, INV/2 due 11-01 (C1), INV/3 due 11-02 (C2). Default policy: 30 days, then every 15.
         func run(_ month: Int, _ day: Int) throws -> CollectionsRun { try hub.store.runCollections(asOf: LocalDate(year: 2026, month: month, day: day)!) }
         #expect(try run(11, 29).remindersQueued == 0)
@@ -169,9 +169,9 @@ struct FollowUpTests {
         #expect(throws: ReportInputError.self) { try hub.store.setReminderPolicy(ReminderPolicy(group: "x", everyDays: 0)) }
     }
 
-    @Test("a dispute takes an invoice out of its rep's to-collect; one open dispute per invoice")
-    func disputes() throws {
-        let hub = try TestHub()
+    @Test("a dispute takes an invoice out of its rep's to-collect; one open dispute per invoice", arguments: StoreBackend.allCases)
+    func disputes(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         _ = try hub.enrolledToken()
         _ = try hub.store.assign(["INV/1", "INV/2"], to: "Ravi", actor: "mgr", reason: nil)
         let day = LocalDate(year: 2026, month: 11, day: 20)!
@@ -188,9 +188,9 @@ struct FollowUpTests {
 
 @Suite("Productivity and the day sheet")
 struct PerformanceTests {
-    @Test("productivity: to-collect, what was collected on it and by whom, hit rate, visits; it reconciles with the register")
-    func productivity() throws {
-        let hub = try TestHub()
+    @Test("productivity: to-collect, what was collected on it and by whom, hit rate, visits; it reconciles with the register", arguments: StoreBackend.allCases)
+    func productivity(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let ravi = String(try hub.enrolledToken().split(separator: ".")[0])
         let code = try hub.store.createEnrollmentCode(rep: "Meena")
         guard case .enrolled(let meena) = try hub.store.enroll(code: code, deviceName: "m") else { throw ReportInputError("enroll") }
@@ -217,9 +217,9 @@ struct PerformanceTests {
         #expect(report.totals.payments == register.payments)
     }
 
-    @Test("day sheet: collected by method, in hand, handed over, deposited, variance, and what is carried to the next day")
-    func daySheet() throws {
-        let hub = try TestHub()
+    @Test("day sheet: collected by method, in hand, handed over, deposited, variance, and what is carried to the next day", arguments: StoreBackend.allCases)
+    func daySheet(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let day = LocalDate(year: 2026, month: 11, day: 10)!
         let at = HubTime.endOfDay(day) - 7_200_000
@@ -243,9 +243,9 @@ struct PerformanceTests {
         }
     }
 
-    @Test("handovers too large to add up make the day sheet say so; the hub and the next request carry on")
-    func daySheetOverflow() async throws {
-        let hub = try TestHub()
+    @Test("handovers too large to add up make the day sheet say so; the hub and the next request carry on", arguments: StoreBackend.allCases)
+    func daySheetOverflow(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         _ = try hub.enrolledToken()
         let day = LocalDate(year: 2026, month: 11, day: 10)!
         for _ in 0..<2 {

@@ -11,16 +11,16 @@ import Testing
 /// A hub on a fresh data folder with the sample invoices, tested through its router (no sockets).
 final class TestHub: Sendable {
     let folder = NSTemporaryDirectory() + "fieldpay-hub-\(UUID().uuidString)"
-    let store: SQLiteHubStore
+    let store: any HubStorage
     let configuration: HubConfiguration
     static let secret = "whsec_test"
 
-    init() throws {
+    init(backend: StoreBackend = .sqlite) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var configuration = HubConfiguration(dataDirectory: folder, providers: [.razorpay(webhookSecret: TestHub.secret)])
         configuration.eventKeepAlive = .milliseconds(500)  // a closed event stream is noticed quickly
         self.configuration = configuration
-        store = try SQLiteHubStore(path: configuration.databasePath)
+        store = try backend.makeStore(folder: folder)
         let csv = folder + "/invoices.csv"
         try """
             invoice_number,invoice_date,due_date,customer_code,customer_name,total
@@ -33,7 +33,7 @@ final class TestHub: Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
-    var app: some ApplicationProtocol { buildApplication(configuration, store: store) }
+    var app: any ApplicationProtocol { buildApplication(configuration, store: store) }
 
     func enrolledToken() throws -> String {
         let code = try store.createEnrollmentCode(rep: "Ravi")
@@ -54,9 +54,9 @@ func upload(_ receipt: String, amount: String = "100.00", invoice: String = "INV
 
 @Suite("Hub protocol")
 struct HubProtocolTests {
-    @Test("enrollment: a code works once, and the secret it gives authenticates the device")
-    func enrollment() async throws {
-        let hub = try TestHub()
+    @Test("enrollment: a code works once, and the secret it gives authenticates the device", arguments: StoreBackend.allCases)
+    func enrollment(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let code = try hub.store.createEnrollmentCode(rep: "Ravi")
         try await hub.app.test(.router) { client in
             var token = ""
@@ -88,9 +88,9 @@ struct HubProtocolTests {
         }
     }
 
-    @Test("the change feed pages by cursor and carries tombstones")
-    func changes() async throws {
-        let hub = try TestHub()
+    @Test("the change feed pages by cursor and carries tombstones", arguments: StoreBackend.allCases)
+    func changes(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.enrolledToken()
         _ = try hub.store.deleteInvoice("INV/2")
         try await hub.app.test(.router) { client in
@@ -114,9 +114,9 @@ struct HubProtocolTests {
         }
     }
 
-    @Test("PUT /v1/payments/{uuid}: 201 first, 200 with the same result on a repeat, 409 for another body")
-    func idempotentPayments() async throws {
-        let hub = try TestHub()
+    @Test("PUT /v1/payments/{uuid}: 201 first, 200 with the same result on a repeat, 409 for another body", arguments: StoreBackend.allCases)
+    func idempotentPayments(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let token = try hub.enrolledToken()
         let id = UUID().uuidString
         try await hub.app.test(.router) { client in
@@ -147,9 +147,9 @@ struct HubProtocolTests {
         #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "900.00")))
     }
 
-    @Test("two devices paying the same invoice: both payments kept, the second flagged for review")
-    func doublePayment() throws {
-        let hub = try TestHub()
+    @Test("two devices paying the same invoice: both payments kept, the second flagged for review", arguments: StoreBackend.allCases)
+    func doublePayment(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let deviceA = String(try hub.enrolledToken().split(separator: ".")[0])
         let deviceB = String(try hub.enrolledToken().split(separator: ".")[0])
         let a = try hub.store.upload(paymentID: UUID().uuidString, deviceID: deviceA, body: Data("a".utf8), payment: upload("A-000001", amount: "250.00", invoice: "INV/3"))
@@ -181,9 +181,9 @@ struct RazorpayWebhookTests {
         }
     }
 
-    @Test("a signed credit for a QR whose tr names an invoice pays it; repeats and payment.captured do not pay twice")
-    func credit() async throws {
-        let hub = try TestHub()
+    @Test("a signed credit for a QR whose tr names an invoice pays it; repeats and payment.captured do not pay twice", arguments: StoreBackend.allCases)
+    func credit(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let body = Self.event(tr: "DEMO01INV3" + "TPAUOU")
         #expect(try await deliver(hub, body, eventID: "evt_1") == (.ok, "{\"outcome\":\"credited-invoice\"}"))
         #expect(try await deliver(hub, body, eventID: "evt_1").1.contains("duplicate-event"))
@@ -191,9 +191,9 @@ struct RazorpayWebhookTests {
         #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
     }
 
-    @Test("a credit for a QR a device already recorded confirms that payment with the UTR")
-    func confirmsDevicePayment() async throws {
-        let hub = try TestHub()
+    @Test("a credit for a QR a device already recorded confirms that payment with the UTR", arguments: StoreBackend.allCases)
+    func confirmsDevicePayment(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let id = UUID().uuidString.lowercased()
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         _ = try hub.store.upload(paymentID: id, deviceID: device, body: Data("x".utf8), payment: upload("A-000001", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
@@ -203,9 +203,9 @@ struct RazorpayWebhookTests {
         #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)  // lowered once, by the device's payment
     }
 
-    @Test("bad signatures are refused and recorded; unknown QRs go to reconciliation; nothing is marked paid wrongly")
-    func refusals() async throws {
-        let hub = try TestHub()
+    @Test("bad signatures are refused and recorded; unknown QRs go to reconciliation; nothing is marked paid wrongly", arguments: StoreBackend.allCases)
+    func refusals(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let body = Self.event(tr: "DEMO01INV1TPAUOU")
         #expect(try await deliver(hub, body, eventID: "evt_a", signature: "00" + String(repeating: "a", count: 62)).0 == .unauthorized)
         #expect(try await deliver(hub, body, eventID: "evt_b", signature: Razorpay.signature(body: body, secret: "wrong")).0 == .unauthorized)
@@ -222,9 +222,9 @@ struct RazorpayWebhookTests {
 
 @Suite("UTR entered on the device")
 struct UTRTests {
-    @Test("a UTR confirms an uploaded UPI payment once; the same UTR for another payment is refused")
-    func utr() throws {
-        let hub = try TestHub()
+    @Test("a UTR confirms an uploaded UPI payment once; the same UTR for another payment is refused", arguments: StoreBackend.allCases)
+    func utr(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let a = UUID().uuidString.lowercased()
         let b = UUID().uuidString.lowercased()
@@ -239,9 +239,9 @@ struct UTRTests {
         #expect(try hub.store.paymentStatus(b)?.status == "awaiting-confirmation")
     }
 
-    @Test("an upload whose UTR another payment holds is kept without it, awaiting confirmation and flagged")
-    func claimedUTRUpload() throws {
-        let hub = try TestHub()
+    @Test("an upload whose UTR another payment holds is kept without it, awaiting confirmation and flagged", arguments: StoreBackend.allCases)
+    func claimedUTRUpload(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         var first = upload("A-1", amount: "10.00", invoice: "INV/1", method: "upi")
         first.utr = "412345678901"

@@ -31,9 +31,9 @@ struct PollingAndConfigTests {
         return item
     }
 
-    @Test("a credit whose webhook never came is found by polling and confirms the payment; the late webhook changes nothing")
-    func pollingConfirms() async throws {
-        let hub = try TestHub()
+    @Test("a credit whose webhook never came is found by polling and confirms the payment; the late webhook changes nothing", arguments: StoreBackend.allCases)
+    func pollingConfirms(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let id = UUID().uuidString.lowercased()
         _ = try hub.store.upload(

@@ -26,9 +26,9 @@ struct ReceiptSignatureTests {
         return body
     }
 
-    @Test("a receipt signed by the device's key and stating what the upload says is stored")
-    func accepted() throws {
-        let hub = try TestHub()
+    @Test("a receipt signed by the device's key and stating what the upload says is stored", arguments: StoreBackend.allCases)
+    func accepted(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let device = try enroll(hub)
         let id = UUID().uuidString.lowercased()
         guard case .created = try hub.store.upload(paymentID: id, deviceID: device, body: Data(), payment: try signed(id)) else {
@@ -64,9 +64,9 @@ struct ReceiptSignatureTests {
         #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "1000.00")))
     }
 
-    @Test("a public key that is not an Ed25519 key is refused at enrollment")
-    func badKey() throws {
-        let hub = try TestHub()
+    @Test("a public key that is not an Ed25519 key is refused at enrollment", arguments: StoreBackend.allCases)
+    func badKey(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
         let code = try hub.store.createEnrollmentCode(rep: "Ravi")
         #expect(try hub.store.enroll(code: code, deviceName: "h1", publicKey: "bm90IGEga2V5") == .invalidKey)
         #expect(try hub.store.enroll(code: code, deviceName: "h1", publicKey: key.publicKey.rawRepresentation.base64EncodedString()) != .invalidKey)

@@ -38,14 +38,6 @@ extension SQLiteHubStore {
         return outcome
     }
 
-    /// Razorpay's webhook (kept for callers that have the two headers at hand).
-    public func receiveRazorpay(body: Data, signature: String?, eventID: String?, secret: String) throws -> WebhookOutcome {
-        var headers: [String: String] = [:]
-        headers["X-Razorpay-Signature"] = signature
-        headers["x-razorpay-event-id"] = eventID
-        return try receiveWebhook(RazorpayProvider(secret: secret), body: body, headers: HTTPFieldsView(headers))
-    }
-
     /// One credit through the confirmation state machine, in its own transaction; devices are told.
     public func applyCredit(_ credit: CreditNotice) throws -> WebhookOutcome {
         let outcome = try pool.write { db in try SQLiteHubStore.apply(credit, db, now: Date().millisecondsSince1970) }
