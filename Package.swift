@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Tests only: the WebSocket client that drives Chromium over the DevTools protocol.
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
@@ -56,6 +57,8 @@ let package = Package(
         .target(name: "InvoiceImport", dependencies: ["FieldPayCore"]),
         .target(name: "UPI", dependencies: ["FieldPayCore"]),
         .target(name: "QRRender", dependencies: ["FieldPayCore", "CQREncode"]),
+        // The hub's and the daemon's /metrics: a swift-prometheus registry per owner.
+        .target(name: "FieldPayMetrics", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
         // How every FieldPay SQLite database is opened (WAL, synchronous = FULL): the device's and the hub's.
         .target(name: "DurableSQLite", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
@@ -79,7 +82,7 @@ let package = Package(
         .target(
             name: "Hub",
             dependencies: [
-                "FieldPayCore", "HubAPI", "InvoiceImport", "DurableSQLite", .product(name: "GRDB", package: "GRDB.swift"),
+                "FieldPayCore", "HubAPI", "InvoiceImport", "DurableSQLite", "FieldPayMetrics", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,7 +101,7 @@ let package = Package(
             name: "Kiosk",
             dependencies: [
                 "FieldPayCore", "DeviceApp", "DeviceStore", "Capture", "Scanning", "Imaging", "InvoiceCodes", "InvoiceImport", "QRRender",
-                "UPI", "Sync", "HubAPI", .product(name: "Hummingbird", package: "hummingbird"),
+                "UPI", "Sync", "HubAPI", "FieldPayMetrics", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -144,6 +147,7 @@ let package = Package(
         ),
 
         .testTarget(name: "FieldPayCoreTests", dependencies: ["FieldPayCore"]),
+        .testTarget(name: "FieldPayMetricsTests", dependencies: ["FieldPayMetrics"]),
         .testTarget(name: "DurableSQLiteTests", dependencies: ["DurableSQLite", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanningTests", dependencies: ["Scanning", "Imaging"], exclude: ["Fixtures"]),
