@@ -147,7 +147,7 @@ public struct DeviceProfile: Sendable {
             profile.payloadRules = rules
         }
         if let upi = try reader.table(table, "upi") {
-            try reader.only(upi, "upi", ["vpa", "name", "merchant_code", "limit", "mode", "purpose"])
+            try reader.only(upi, "upi", ["vpa", "name", "merchant_code", "limit", "mode", "purpose", "allowed_payees"])
             guard let vpa = try reader.string(upi, "upi", "vpa"), VPA.isValid(vpa) else {
                 throw ProfileError(
                     .badValue, "\(source): [upi] vpa must be the merchant's UPI address, like shop@okhdfcbank")
@@ -162,6 +162,12 @@ public struct DeviceProfile: Sendable {
                     throw ProfileError(.badValue, "\(source): [upi] limit must be an amount like \"100000.00\"")
                 }
                 settings.limit = limit
+            }
+            for payee in try reader.strings(upi, "upi", "allowed_payees") ?? [] {
+                guard VPA.isValid(payee) else {
+                    throw ProfileError(.badValue, "\(reader.place("upi", "allowed_payees")): [upi] allowed_payees: \"\(payee)\" is not a UPI address, like shop@okhdfcbank")
+                }
+                settings.allowedPayees.append(payee)
             }
             settings.mode = try reader.string(upi, "upi", "mode")
             settings.purpose = try reader.string(upi, "upi", "purpose")
@@ -188,11 +194,16 @@ public struct UPISettings: Sendable {
     public var limit = Money(rupees: 100_000)
     public var mode: String?
     public var purpose: String?
+    /// Other UPI addresses an invoice may name as its payee (the merchant's own is always allowed).
+    public var allowedPayees: [String] = []
 
     public init(vpa: String, name: String) {
         self.vpa = vpa
         self.name = name
     }
+
+    /// Which payees an invoice may name.
+    public var payees: PayeePolicy { PayeePolicy(merchant: vpa, allowed: allowedPayees) }
 
     func request(amount: Money?) -> UPIPaymentRequest {
         UPIPaymentRequest(

@@ -32,7 +32,11 @@ public struct PaymentDesk: Sendable {
             throw UPIError(.amountOverOutstanding, "\(due.displayString) is more than the \(invoice.outstanding.displayString) outstanding on \(invoice.number)")
         }
         var request = upi.request(amount: due)
-        if let payee = invoice.payeeVPA { request.payeeVPA = payee }
+        if let payee = invoice.payeeVPA {
+            // The invoice's own payee only when the profile allows it: a feed that names another would divert the money.
+            guard upi.payees.allows(payee) else { throw UPIError(.payeeNotAllowed, "the payee \(payee) of invoice \(invoice.number)") }
+            request.payeeVPA = payee
+        }
         request.transactionReference = PaymentDesk.transactionReference(deviceCode: profile.deviceCode, invoice: invoice.number, now: now)
         request.note = String("Invoice \(invoice.number)".prefix(UPIPaymentRequest.maximumNoteLength))
         request.invoiceNumber = invoice.number

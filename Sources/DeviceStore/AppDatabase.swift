@@ -141,7 +141,7 @@ extension AppDatabase {
     /// none. Rows that fail validation are listed with their line and reason and do not stop the others. An
     /// invoice number seen twice in one file keeps its first row; the repeat is rejected.
     public func importInvoices(
-        from reader: InvoiceFileReader, progress: (_ rows: Int, _ bytes: Int) -> Void = { _, _ in }
+        from reader: InvoiceFileReader, payees: PayeePolicy? = nil, progress: (_ rows: Int, _ bytes: Int) -> Void = { _, _ in }
     ) throws(StoreError) -> ImportSummary {
         let now = Int64(Date().timeIntervalSince1970)
         let summary = try guarded {
@@ -195,6 +195,10 @@ extension AppDatabase {
                     }
                     let invoice = record.invoice
                     let customer = record.customer
+                    if let refusal = payees?.refusal(invoice) {
+                        summary.rejected.append(Rejection(line: record.line, invoiceNumber: invoice.number, reason: refusal))
+                        continue
+                    }
                     if customersSeen.insert(customer.code).inserted {
                         upsertCustomer.setUncheckedArguments([
                             customer.code, customer.name, customer.gstin?.value, customer.phone, customer.region,

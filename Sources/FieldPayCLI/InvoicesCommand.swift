@@ -63,7 +63,7 @@ struct ImportInvoices: ParsableCommand {
         let start = monotonicNanos()
         let summary: ImportSummary
         do {
-            summary = try database.importInvoices(from: reader) { rows, bytes in bar.update(rows: rows, bytes: bytes) }
+            summary = try database.importInvoices(from: reader, payees: profile.upi?.payees) { rows, bytes in bar.update(rows: rows, bytes: bytes) }
         } catch {
             bar.finish()
             printError("\(error.message); nothing was imported [\(error.codeString)]")

@@ -77,6 +77,7 @@ struct SyncCommand: AsyncParsableCommand {
             database: database,
             client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
         configured.scope = profile.daemon.syncScope
+        configured.payees = profile.upi?.payees
         let service = configured
         if once {
             try await round(service)
@@ -120,6 +121,7 @@ struct SyncCommand: AsyncParsableCommand {
         do {
             let report = try await service.runOnce { pulled in bar.update(rows: pulled, bytes: 0) }
             bar.finish()
+            for refusal in report.refusedPayees { printError("\(refusal) [sync.payee-not-allowed]") }
             emit("sync: \(report.uploaded) payments uploaded, \(report.followUps) follow-ups sent, \(report.rejected) rejected, \(report.confirmed) UPI confirmed, \(report.pulled) invoice changes pulled in \(report.pages) page\(report.pages == 1 ? "" : "s")")
         } catch let error as SyncError {
             bar.finish()

@@ -141,3 +141,28 @@ public enum VPA {
         return true
     }
 }
+
+/// Which UPI addresses an invoice may name as its payee: the merchant's own, and those the device profile
+/// allows (`[upi] allowed_payees`, a distributor's second account). A payee from outside — an altered feed, a
+/// bad ERP export — is refused where the invoice comes in (import, sync) and no QR is ever made for it.
+public struct PayeePolicy: Sendable, Equatable {
+    public let merchant: String
+    public let allowed: [String]
+
+    public init(merchant: String, allowed: [String] = []) {
+        self.merchant = merchant
+        self.allowed = allowed
+    }
+
+    /// UPI addresses compare without regard to case (payer apps lower-case them).
+    public func allows(_ vpa: String) -> Bool {
+        let wanted = vpa.lowercased()
+        return wanted == merchant.lowercased() || allowed.contains { $0.lowercased() == wanted }
+    }
+
+    /// Why `invoice` cannot be taken, or nil when its payee (if any) is allowed.
+    public func refusal(_ invoice: Invoice) -> String? {
+        guard let payee = invoice.payeeVPA, !allows(payee) else { return nil }
+        return "invoice \(invoice.number) names the payee \(payee), which is neither this merchant's UPI address nor in [upi] allowed_payees: refused (no QR will pay it)"
+    }
+}

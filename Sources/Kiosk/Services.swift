@@ -255,6 +255,7 @@ public struct SyncLoop: Service {
         var configured = SyncService(
             database: database, client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
         configured.scope = scope
+        configured.payees = desk.profile.upi?.payees
         let service = configured
         let state = HubLink(desk: desk, metrics: metrics, logger: logger)
         await withGracefulShutdownHandler {
@@ -286,6 +287,7 @@ public struct SyncLoop: Service {
                         do {
                             let report = try await SyncLoop.round(service, desk: desk)
                             metrics.count("fieldpay_sync_rounds_total", labels: ["result": "ok"])
+                            for refusal in report.refusedPayees { logger.warning("sync: \(refusal)") }
                             if report.uploaded + report.pulled + report.confirmed > 0 {
                                 logger.info("sync: \(report.uploaded) uploaded, \(report.confirmed) confirmed, \(report.pulled) invoice changes")
                             }

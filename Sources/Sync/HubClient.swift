@@ -144,6 +144,10 @@ public struct SyncService: Sendable {
     public var pageSize = 5000
     /// The profile's `[hub] scope`: nil or "rep", or "region" (the rep's whole region as well).
     public var scope: String?
+    /// The payees an invoice from the hub may name (the profile's merchant and `[upi] allowed_payees`); an
+    /// invoice naming another is refused: not cached (dropped if it was), and said in `Report.refusedPayees`.
+    /// Nil: the device makes no QRs (no `[upi]`), so any payee is harmless.
+    public var payees: PayeePolicy?
 
     public init(database: AppDatabase, client: HubClient) {
         self.database = database
@@ -159,6 +163,8 @@ public struct SyncService: Sendable {
         public var confirmed = 0
         /// Follow-ups sent.
         public var followUps = 0
+        /// Invoices refused for a payee the profile does not allow, each in words.
+        public var refusedPayees: [String] = []
         public init() {}
     }
 
@@ -220,8 +226,17 @@ public struct SyncService: Sendable {
             let next = page.more ? Task { try await client.changes(after: cursor, limit: size, scope: scope) } : nil
             do {
                 if !page.changes.isEmpty { try await beforeApplying?() }
-                try database.applyChanges(
-                    page.changes.compactMap(SyncService.cacheChange), cursor: page.nextCursor, reset: page.reset == true, complete: !page.more)
+                var changes: [CacheChange] = []
+                for change in page.changes {
+                    guard let cached = SyncService.cacheChange(change) else { continue }
+                    if case .upsert(let invoice, _) = cached, let refusal = payees?.refusal(invoice) {
+                        report.refusedPayees.append(refusal)
+                        changes.append(.delete(number: invoice.number))
+                        continue
+                    }
+                    changes.append(cached)
+                }
+                try database.applyChanges(changes, cursor: page.nextCursor, reset: page.reset == true, complete: !page.more)
             } catch {
                 next?.cancel()
                 throw error

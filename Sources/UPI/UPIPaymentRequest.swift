@@ -212,6 +212,7 @@ public enum UPIErrors: ErrorDomain {
         case amountOverOutstanding = "upi.amount-over-outstanding"
         case invoicePaid = "upi.invoice-paid"
         case noMerchant = "upi.no-merchant"
+        case payeeNotAllowed = "upi.payee-not-allowed"
     }
 
     public static func message(_ code: Code, _ detail: String) -> String {
@@ -230,6 +231,8 @@ public enum UPIErrors: ErrorDomain {
         case .amountOverOutstanding: return "the amount \(detail)"
         case .invoicePaid: return "invoice \(detail) is already paid in full; there is nothing to collect"
         case .noMerchant: return "the device profile has no [upi] section with the merchant's vpa and name"
+        case .payeeNotAllowed:
+            return "\(detail) is not this merchant's UPI address nor in the profile's [upi] allowed_payees: no QR is made for it; take cash or a cheque and tell the office"
         }
     }
 }

@@ -50,6 +50,8 @@ struct DeviceProfileTests {
         ("[demo]\npayer_delay_seconds = 1", "[demo] needs invoices"),
         ("[demo]\ninvoices = \"nowhere.csv\"", "line 2: [demo] invoices: no file at /etc/fieldpay/nowhere.csv"),
         ("[hub]\nurl = \"https://hub\"", "[hub] has no setting \"url\""),
+        ("[upi]\nvpa = \"shop@okhdfcbank\"\nname = \"Shop\"\nallowed_payees = [\"not a vpa\"]", "line 4: [upi] allowed_payees: \"not a vpa\" is not a UPI address"),
+        ("[upi]\nvpa = \"shop@okhdfcbank\"\nname = \"Shop\"\nallowed_payees = \"second@oksbi\"", "[upi] allowed_payees must be a list of strings"),
     ])
     func mistakes(text: String, fragment: String) {
         let error = #expect(throws: ProfileError.self) { try DeviceProfile.parse(text, source: "/etc/fieldpay/device.toml") }

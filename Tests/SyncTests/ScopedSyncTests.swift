@@ -237,4 +237,30 @@ struct ScopedPagingTests {
         _ = try await fresh.sync.runOnce()
         #expect(try cached(fresh.database).count == 6)
     }
+
+    @Test("an invoice from the hub that names a payee the profile does not allow is refused and said, and a cached copy is dropped")
+    func foreignPayee() async throws {
+        let hub = try await LiveHub(
+            invoices: """
+                invoice_number,invoice_date,due_date,customer_code,customer_name,total,payee_vpa
+                P-1,2026-10-01,2026-10-31,C1,Rao,700.00,
+                P-2,2026-10-01,2026-10-31,C1,Rao,800.00,branch2@oksbi
+                P-3,2026-10-01,2026-10-31,C1,Rao,900.00,thief@ybl
+                """)
+        var device = try hub.device(rep: "Ravi")
+        device.sync.payees = PayeePolicy(merchant: "shop@okhdfcbank", allowed: ["branch2@oksbi"])
+        let first = try await device.sync.runOnce()
+        #expect(try cached(device.database) == ["P-1", "P-2"])
+        #expect(first.refusedPayees.count == 1 && first.refusedPayees[0].contains("P-3") && first.refusedPayees[0].contains("thief@ybl"))
+
+        // The hub's book is altered: P-1 now pays someone else. The device drops what it held.
+        try """
+            invoice_number,invoice_date,due_date,customer_code,customer_name,total,payee_vpa
+            P-1,2026-10-01,2026-10-31,C1,Rao,700.00,other@ybl
+            """.write(toFile: hub.folder + "/altered.csv", atomically: true, encoding: .utf8)
+        _ = try hub.store.importInvoices(from: InvoiceFileReader(path: hub.folder + "/altered.csv"))
+        let second = try await device.sync.runOnce()
+        #expect(try cached(device.database) == ["P-2"])
+        #expect(second.refusedPayees.count == 1 && second.refusedPayees[0].contains("other@ybl"))
+    }
 }
