@@ -19,6 +19,8 @@ public struct HubConfiguration: Sendable {
     public var eventKeepAlive: Duration = .seconds(15)
     /// Largest request body accepted (payments and webhooks are small).
     public var maximumBodyBytes = 256 * 1024
+    /// What a device's upload may be: recorded within a window around now, and at most a maximum amount.
+    public var uploadLimits = UploadLimits()
 
     public init(dataDirectory: String, providers: PaymentProviders = []) {
         self.dataDirectory = dataDirectory
@@ -137,7 +139,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
 
     router.get("/healthz") { _, _ in "ok\n" }
 
-    router.addRoutes(deviceRoutes(store: store, bodyLimit: limit))
+    router.addRoutes(deviceRoutes(configuration, store: store))
     router.addRoutes(webhookRoutes(configuration, store: store, metrics: metrics))
     router.addRoutes(eventRoutes(configuration, store: store))
 

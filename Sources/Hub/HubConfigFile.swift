@@ -1,4 +1,6 @@
 import Foundation
+import HubAPI
+import FieldPayCore
 import TOMLKit
 
 /// A hub configuration file (`fieldpay-hub serve --config hub.toml`) that cannot be used, with the file,
@@ -54,6 +56,9 @@ extension HubConfiguration {
     ///     port = 8080
     ///     max_body_kib = 256
     ///     event_keepalive_seconds = 15
+    ///     upload_past_days = 400             # payments recorded up to this long ago are taken
+    ///     upload_future_days = 1             # … and up to this far ahead of the hub's clock
+    ///     max_payment = "10000000.00"        # the most one payment may be
     ///
     ///     [psp.razorpay]                     # one section per payment provider (see RazorpayKind)
     ///     webhook_secret_file = "secrets/razorpay-webhook"
@@ -93,12 +98,22 @@ extension HubConfiguration {
         let defaultData = environment["FIELDPAY_HUB_DATA"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (folder.isEmpty ? "hub-data" : (folder as NSString).appendingPathComponent("hub-data"))
         var configuration = HubConfiguration(dataDirectory: defaultData)
-        if let hub = try section("hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds"]) {
+        if let hub = try section(
+            "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment"])
+        {
             if let data = try hub.string("data") { configuration.dataDirectory = hub.resolve(data) }
             if let host = try hub.string("host") { configuration.host = host }
             if let port = try hub.integer("port", 1...65535) { configuration.port = port }
             if let kib = try hub.integer("max_body_kib", 4...65536) { configuration.maximumBodyBytes = kib * 1024 }
             if let seconds = try hub.integer("event_keepalive_seconds", 1...300) { configuration.eventKeepAlive = .seconds(seconds) }
+            if let days = try hub.integer("upload_past_days", 1...3650) { configuration.uploadLimits.pastDays = days }
+            if let days = try hub.integer("upload_future_days", 0...30) { configuration.uploadLimits.futureDays = days }
+            if let text = try hub.string("max_payment") {
+                guard let amount = wireMoney(text), amount.isPositive, amount <= Money(rupees: 1_000_000_000) else {
+                    throw hub.fail("max_payment", "an amount like \"10000000.00\" (at most 1000000000.00)")
+                }
+                configuration.uploadLimits.maximumPayment = amount
+            }
         }
         for kind in kinds {
             let modern = psp?.table?[kind.name]

@@ -19,6 +19,9 @@ final class TestHub: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var configuration = HubConfiguration(dataDirectory: folder, providers: [.razorpay(webhookSecret: TestHub.secret)])
         configuration.eventKeepAlive = .milliseconds(500)  // a closed event stream is noticed quickly
+        // The tests' payments are dated in 2026 and must stay valid as the calendar moves on; the window itself
+        // is tested with the default limits (UploadLimitTests).
+        configuration.uploadLimits.pastDays = 3650
         self.configuration = configuration
         store = try backend.makeStore(folder: folder)
         let csv = folder + "/invoices.csv"

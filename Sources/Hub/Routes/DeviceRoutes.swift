@@ -7,7 +7,9 @@ import NIOCore
 
 /// The device protocol: enrollment, the invoice change feed, payment uploads and their status, a UTR typed on
 /// the device. Every route but enrollment takes the device's bearer token.
-func deviceRoutes(store: some HubStorage, bodyLimit limit: Int) -> RouteCollection<BasicRequestContext> {
+func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> RouteCollection<BasicRequestContext> {
+    let limit = configuration.maximumBodyBytes
+    let limits = configuration.uploadLimits
     let routes = RouteCollection(context: BasicRequestContext.self)
     routes.post("/v1/devices/enroll") { request, _ -> Response in
         let enroll = try decode(EnrollRequest.self, try await body(request, limit: limit))
@@ -42,6 +44,10 @@ func deviceRoutes(store: some HubStorage, bodyLimit limit: Int) -> RouteCollecti
         guard let uuid = UUID(uuidString: id) else { throw ProblemError(status: .badRequest, detail: "\(id) is not a UUID") }
         let data = try await body(request, limit: limit)
         let upload = try decode(PaymentUpload.self, data)
+        // The limits at the edge, before anything is stored: a payment outside them never reaches a report.
+        if case .success(let valid) = upload.validated(), let problem = limits.problem(valid, now: Date()) {
+            throw ProblemError(status: .unprocessableContent, detail: problem)
+        }
         switch try store.upload(paymentID: uuid.uuidString.lowercased(), deviceID: device, body: data, payment: upload) {
         case .created(let result): return try json(result, status: .created)
         case .repeated(let result): return try json(result, status: .ok)

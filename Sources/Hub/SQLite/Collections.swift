@@ -193,7 +193,7 @@ extension SQLiteHubStore {
             var count = 0
             var amount: Int64 = 0
             for row in rows {
-                let day = LocalDate(dayNumber: Int32(row[0] as Int64))
+                let day = LocalDate(dayNumber: Int32(clamping: row[0] as Int64))
                 let (n, paise): (Int, Int64) = (row[3], row[4])
                 register.append(RegisterRow(day: day.isoString, rep: row[1], method: row[2], payments: n, amount: Money(paise: paise).plainString))
                 if days.last?.0 == day { days[days.count - 1].1 += n; days[days.count - 1].2 += paise } else { days.append((day, n, paise)) }

@@ -98,6 +98,11 @@ extension SQLiteHubStore {
         let day = try HubTime.day(request.day, "day")
         guard let cash = wireMoney(request.cash) else { throw ReportInputError("cash must be an amount like 1500.00") }
         guard let cheques = wireMoney(request.chequeAmount) else { throw ReportInputError("cheque_amount must be an amount like 1500.00") }
+        // A handover is a day's cash and cheques: bounded, so that no sum of them can overflow a day sheet.
+        let most = Money(rupees: 100_000_000)
+        guard cash <= most, cheques <= most else {
+            throw ReportInputError("a handover is at most \(most.plainString) in cash and \(most.plainString) in cheques")
+        }
         guard (0...10_000).contains(request.cheques), (request.cheques == 0) == (cheques.paise == 0) else {
             throw ReportInputError("cheques (a count from 0 to 10000) and cheque_amount must both be zero or both be more")
         }
