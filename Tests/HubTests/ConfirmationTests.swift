@@ -4,6 +4,7 @@ import Hub
 import HubAPI
 import Hummingbird
 import HummingbirdTesting
+import InvoiceImport
 import NIOCore
 import Testing
 
@@ -235,6 +236,33 @@ struct ConfirmationTests {
             _ = try await deliver(client, RazorpayWebhookTests.event(paymentID: "pay_2", amount: 5_000, rrn: "412345678902", tr: "DEMO01INV1TPAUOU"), eventID: "e2")
             #expect(try await page(other, "since=0").events.map(\.invoice) == ["INV/1"])
         }
+    }
+
+    @Test("events: a credit put straight on an invoice reaches the devices whose rep may hold it, not another region's", arguments: StoreBackend.allCases)
+    func eventsFollowScope(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        try """
+            invoice_number,invoice_date,due_date,customer_code,customer_name,total,region
+            N/1,2026-10-01,2026-10-31,CN,North Stores,1000.00,North
+            S/1,2026-10-01,2026-10-31,CS,South Stores,1000.00,South
+            """.write(toFile: hub.folder + "/regions.csv", atomically: true, encoding: .utf8)
+        _ = try hub.store.importInvoices(from: InvoiceFileReader(path: hub.folder + "/regions.csv"))
+        func device(_ rep: String) throws -> String {
+            guard case .enrolled(let response) = try hub.store.enroll(code: try hub.store.createEnrollmentCode(rep: rep), deviceName: rep) else {
+                throw ReportInputError("enrollment failed")
+            }
+            return response.deviceID
+        }
+        let north = try device("Nita")
+        let south = try device("Suresh")
+        let everywhere = try device("Office")
+        _ = try hub.store.setRep("Nita", RepSettings(scope: "region", regions: ["North"]))
+        _ = try hub.store.setRep("Suresh", RepSettings(scope: "assigned", regions: ["South"]))
+        let body = RazorpayWebhookTests.event(paymentID: "pay_n", amount: 100_000, rrn: "412345678903", tr: "DEMO01N1TPAUOU")
+        #expect(try hub.store.receiveRazorpay(body: body, signature: Razorpay.signature(body: body, secret: TestHub.secret), eventID: "n", secret: TestHub.secret) == .creditedInvoice)
+        #expect(try hub.store.events(deviceID: north, since: 0, limit: 100).map(\.invoice) == ["N/1"])
+        #expect(try hub.store.events(deviceID: south, since: 0, limit: 100).isEmpty)  // South's rep may not hold N/1
+        #expect(try hub.store.events(deviceID: everywhere, since: 0, limit: 100).map(\.invoice) == ["N/1"])  // a rep with scope all
     }
 
     @Test("events: the SSE stream replays from Last-Event-ID and then delivers live credits", arguments: StoreBackend.allCases)

@@ -17,15 +17,23 @@ extension SQLiteHubStore {
         return (event, row[7])
     }
 
-    /// The matched credits after event `since` that concern `deviceID`: its own payments, and invoice credits
-    /// (any device may be showing that invoice's QR).
+    /// The matched credits after event `since` that concern `deviceID`: its own payments, and credits put
+    /// straight on an invoice that the device may hold, by its rep's scope (an assigned-only rep's region too,
+    /// as a device may ask its feed for): a credit on another region's invoice reaches none of this rep's devices.
     public func events(deviceID: String, since: Int64, limit: Int = 1000) throws -> [HubEvent] {
         try pool.read { db in
-            try Row.fetchAll(
+            var scope = (rep: "", scope: "all", since: Int64(0))
+            if let found = try SQLiteHubStore.feedScope(deviceID: deviceID, db) { scope = found }
+            if scope.scope == "assigned" { scope.scope = "region" }
+            return try Row.fetchAll(
                 db,
                 sql: SQLiteHubStore.eventColumns
-                    + " WHERE credit.rowid > ? AND credit.state = 'matched' AND (credit.paymentId IS NULL OR payment.deviceId = ?) ORDER BY credit.rowid LIMIT ?",
-                arguments: [since, deviceID, limit]
+                    + """
+                     WHERE credit.rowid > :since AND credit.state = 'matched' AND (payment.deviceId = :device OR (credit.paymentId IS NULL
+                        AND EXISTS (SELECT 1 FROM invoice WHERE invoice.number = credit.invoiceNumber AND \(SQLiteHubStore.scopeCondition(scope.scope)))))
+                     ORDER BY credit.rowid LIMIT :limit
+                    """,
+                arguments: ["since": since, "device": deviceID, "limit": limit, "rep": scope.rep]
             ).map { SQLiteHubStore.event($0).0 }
         }
     }
