@@ -105,6 +105,30 @@ struct DashboardTests {
         }
     }
 
+    @Test("a sign-out posted from another site is refused and the session lives on", arguments: StoreBackend.allCases)
+    func crossSiteLogout(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        let token = try hub.store.addManager(name: "Asha").token
+        try await hub.app.test(.live) { client in
+            let cookie = try await Self.signIn(client, token: token, origin: "http://localhost")
+            for evil in ["http://evil.example", nil] {
+                var headers = Self.formType
+                headers[.cookie] = cookie
+                if let evil { headers[.origin] = evil }
+                try await client.execute(uri: "/manage/logout", method: .post, headers: headers, body: ByteBuffer()) { #expect($0.status == .forbidden) }
+            }
+            try await client.execute(uri: "/manage", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("CSV cells with a comma, semicolon, tab, quote or line end are quoted; a formula start in text is neutralised")
+    func csvCells() {
+        var csv = CSVWriter(header: ["a", "b"])
+        csv.add(text: ["x;y", "t\tab"], numbers: [])
+        csv.add(text: ["=HYPERLINK(\"x\")", "@SUM(1)"], numbers: ["-1.00"])
+        #expect(csv.text == "a,b\r\n\"x;y\",\"t\tab\"\r\n\"'=HYPERLINK(\"\"x\"\")\",'@SUM(1),-1.00\r\n")
+    }
+
     @Test("what customers and reps are called is shown as text, never as markup", arguments: StoreBackend.allCases)
     func escaping(backend: StoreBackend) async throws {
         let hub = try TestHub(backend: backend)

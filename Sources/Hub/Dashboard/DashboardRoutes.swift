@@ -141,6 +141,8 @@ private func addSessionPages<Store>(_ routes: RouteCollection<BasicRequestContex
     }
 
     routes.post("/manage/logout") { request, _ -> Response in
+        // Same origin, as every form: another site must not be able to sign a manager out.
+        guard dashboard.sameOrigin(request) else { return Dashboard<Store>.refused() }
         if let cookie = request.cookies[cookieName]?.value { try store.closeSession(cookie) }
         return redirect("/manage/login", cookie: Cookie(name: cookieName, value: "", maxAge: 0, path: "/manage", httpOnly: true, sameSite: .strict))
     }

@@ -238,7 +238,8 @@ struct CSVWriter {
     }
 
     static func quote(_ cell: String) -> String {
-        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+        // Quoted when it holds a separator a spreadsheet may split on (comma, semicolon, tab) or a quote or line end.
+        guard cell.contains(where: { ",;\t\"\n\r".contains($0) }) else { return cell }
         return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
