@@ -223,6 +223,32 @@ struct RazorpayWebhookTests {
     }
 }
 
+@Suite("A flood of forged webhooks")
+struct WebhookFloodTests {
+    @Test("150 badly signed webhooks of 200 KiB are all refused, and the data folder grows by a capped sample, not by their bodies", arguments: StoreBackend.allCases)
+    func flood(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        func folderBytes() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: hub.folder).reduce(0) { sum, name in
+                sum + ((try? FileManager.default.attributesOfItem(atPath: hub.folder + "/" + name)[.size] as? Int) ?? 0)
+            }
+        }
+        let before = try folderBytes()
+        let junk = Data(repeating: UInt8(ascii: "x"), count: 200 * 1024)
+        try await hub.app.test(.router) { client in
+            for n in 0..<150 {
+                let headers: HTTPFields = [HTTPField.Name("X-Razorpay-Signature")!: "00" + String(repeating: "b", count: 62), HTTPField.Name("x-razorpay-event-id")!: "evt_\(n)"]
+                try await client.execute(uri: "/v1/webhooks/razorpay", method: .post, headers: headers, body: ByteBuffer(bytes: junk)) {
+                    #expect($0.status == .unauthorized)
+                }
+            }
+        }
+        let grown = try folderBytes() - before
+        #expect(grown < 4 * 1024 * 1024, "the data folder grew by \(grown) bytes for 30 MiB of forged webhooks")
+        #expect(try hub.store.webhookOutcomes().count == 100)  // the sample
+    }
+}
+
 @Suite("UTR entered on the device")
 struct UTRTests {
     @Test("a UTR confirms an uploaded UPI payment once; the same UTR for another payment is refused", arguments: StoreBackend.allCases)

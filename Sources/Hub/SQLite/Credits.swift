@@ -4,8 +4,13 @@ import GRDB
 import HubAPI
 
 extension SQLiteHubStore {
-    /// Records a delivery and acts on it. Every delivery is stored, verified or not; a credit that matches no
-    /// payment or invoice is kept as unmatched for reconciliation, never dropped.
+    static let badSignatureSample = 100
+    static let badSignatureBytes = 4096
+
+    /// Records a delivery and acts on it. Every signed delivery is stored; a credit that matches no payment or
+    /// invoice is kept as unmatched for reconciliation, never dropped. Badly signed deliveries are counted, and
+    /// only a sample is kept (`badSignatureSample` a provider a day, each cut to `badSignatureBytes`): a flood of
+    /// forged webhooks cannot fill the disk.
     public func receiveWebhook(_ provider: some PaymentProvider, body: Data, headers: HTTPFieldsView) throws -> WebhookOutcome {
         let now = Date().millisecondsSince1970
         let verified = provider.verify(body: body, headers: headers)
@@ -18,7 +23,19 @@ extension SQLiteHubStore {
                     arguments: [provider.name, verified && outcome != .duplicateEvent ? eventID : nil, verified, outcome.rawValue, body, now])
                 return outcome
             }
-            guard verified else { return try record(.badSignature) }
+            guard verified else {
+                let day = now / 86_400_000
+                let counted = try Int.fetchOne(
+                    db, sql: "UPDATE counter SET value = value + 1 WHERE name = ? RETURNING value", arguments: ["bad-signature:\(provider.name):\(day)"])
+                if counted == nil {
+                    try db.execute(sql: "INSERT INTO counter (name, value) VALUES (?, 1)", arguments: ["bad-signature:\(provider.name):\(day)"])
+                }
+                guard (counted ?? 1) <= SQLiteHubStore.badSignatureSample else { return .badSignature }
+                try db.execute(
+                    sql: "INSERT INTO webhookEvent (provider, eventId, verified, outcome, body, receivedAt) VALUES (?, NULL, 0, ?, ?, ?)",
+                    arguments: [provider.name, WebhookOutcome.badSignature.rawValue, body.prefix(SQLiteHubStore.badSignatureBytes), now])
+                return .badSignature
+            }
             if let eventID,
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM webhookEvent WHERE provider = ? AND eventId = ? AND verified = 1", arguments: [provider.name, eventID]) == true
             {
