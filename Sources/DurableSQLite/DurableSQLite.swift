@@ -18,12 +18,14 @@ public enum DurableSQLite {
         return configuration
     }
 
-    /// Opens (creating it and its folder if needed) the database at `path`. A folder that cannot be made is
+    /// Opens (creating it and its folder, mode 0700, if needed) the database at `path`. A folder that cannot be made is
     /// reported by SQLite's own open error, which names the file.
     public static func open(path: String, foreignKeys: Bool = false) throws -> DatabasePool {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // A new data folder is its owner's alone (the database holds customers and payments).
+            try? FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         return try DatabasePool(path: path, configuration: configuration(foreignKeys: foreignKeys))
     }

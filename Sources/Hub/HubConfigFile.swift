@@ -37,9 +37,10 @@ public struct ConfigSection {
         file.hasPrefix("/") || folder.isEmpty ? file : (folder as NSString).appendingPathComponent(file)
     }
 
-    /// The trimmed contents of a secret file named by `key`.
+    /// The trimmed contents of a secret file named by `key`; refused when others may read it.
     public func secret(_ file: String, key: String) throws -> String {
         let resolved = resolve(file)
+        if let exposure = PrivateFile.exposure(of: resolved) { throw error("\(key): \(exposure)") }
         guard let text = try? String(contentsOfFile: resolved, encoding: .utf8) else { throw error("\(key): cannot read \(resolved)") }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw error("\(key): \(resolved) is empty") }

@@ -29,10 +29,7 @@ public struct HubCredentials: Codable, Sendable, Equatable {
     public func save(path: String) throws {
         let data = try JSONEncoder().encode(self)
         // Private from the first byte, then renamed into place: never a half-written or readable secret.
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
-            rename(temporary, path) == 0
-        else { throw SyncError(message: "cannot write \(path): \(String(cString: strerror(errno)))", refused: true) }
+        do { try PrivateFile.write(data, to: path) } catch { throw SyncError(message: error.description, refused: true) }
     }
 }
 

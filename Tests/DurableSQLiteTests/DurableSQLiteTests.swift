@@ -26,6 +26,8 @@ struct DurableSQLiteTests {
         #expect(temp == 2)  // MEMORY
         #expect(foreignKeys == 0)
         #expect(FileManager.default.fileExists(atPath: path))
+        let folderMode = (try FileManager.default.attributesOfItem(atPath: (path as NSString).deletingLastPathComponent)[.posixPermissions]) as? Int
+        #expect(folderMode == 0o700)  // a new data folder is its owner's alone
     }
 
     @Test("foreign keys are enforced when asked for")

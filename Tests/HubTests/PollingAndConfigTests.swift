@@ -71,6 +71,7 @@ struct PollingAndConfigTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "whsec_file\n".write(toFile: folder + "/secrets/webhook", atomically: true, encoding: .utf8)
         try "key_secret\n".write(toFile: folder + "/secrets/key", atomically: true, encoding: .utf8)
+        for file in ["webhook", "key"] { try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder + "/secrets/" + file) }
         try """
             [hub]
             data = "data"
@@ -90,6 +91,24 @@ struct PollingAndConfigTests {
         #expect(configuration.maximumBodyBytes == 64 * 1024 && (razorpay.webhook as? RazorpayProvider)?.secret == "whsec_file")
         #expect(api?.keySecret == "key_secret" && api?.baseURL == "http://127.0.0.1:1")
         #expect(razorpay.pollInterval == .seconds(60))
+    }
+
+    @Test("a secret file others can read is refused, naming the file and the fix")
+    func exposedSecret() throws {
+        let folder = NSTemporaryDirectory() + "fieldpay-hubsecret-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "whsec_file\n".write(toFile: folder + "/webhook", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/webhook")
+        try "[psp.razorpay]\nwebhook_secret_file = \"webhook\"\n".write(toFile: folder + "/hub.toml", atomically: true, encoding: .utf8)
+        #expect {
+            _ = try HubConfiguration.load(path: folder + "/hub.toml", environment: [:])
+        } throws: { error in
+            let text = (error as? HubConfigError)?.description ?? ""
+            return text.contains("can be read by others (mode 644)") && text.contains("chmod 600")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder + "/webhook")
+        #expect((try HubConfiguration.load(path: folder + "/hub.toml", environment: [:]).providers["razorpay"]?.webhook as? RazorpayProvider)?.secret == "whsec_file")
     }
 
     @Test(
