@@ -20,6 +20,7 @@ public func buildKioskRouter(
 ) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: KioskErrorMiddleware())
+    router.add(middleware: LoopbackHostMiddleware())
     @Sendable func asset(_ text: String, _ type: String) -> Response {
         Response(
             status: .ok, headers: [.contentType: type, .cacheControl: "no-cache", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
@@ -114,12 +115,27 @@ func checkSameOrigin(_ request: Request) throws {
         throw KioskProblem(status: .unsupportedMediaType, detail: "actions are JSON (Content-Type: application/json)")
     }
     let host = request.head.authority ?? ""
-    let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.prefix { $0 != ":" })
-    guard ["127.0.0.1", "localhost", "::1"].contains(name) else {
-        throw KioskProblem(status: .forbidden, detail: "the kiosk answers to 127.0.0.1 only")
-    }
+    guard isLoopback(host: host) else { throw KioskProblem(status: .forbidden, detail: "the kiosk answers to 127.0.0.1 only") }
     if let origin = request.headers[.origin], origin != "http://" + host {
         throw KioskProblem(status: .forbidden, detail: "actions are taken from the kiosk page only")
+    }
+}
+
+/// A `Host` that names this loopback server (with any port).
+func isLoopback(host: String) -> Bool {
+    let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.prefix { $0 != ":" })
+    return ["127.0.0.1", "localhost", "::1"].contains(name)
+}
+
+/// Every route answers only to a loopback `Host`: a page on a hostile name that resolves to 127.0.0.1 (DNS
+/// rebinding) cannot read the customer on screen from `/state` or `/events`, nor post an action.
+struct LoopbackHostMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // A browser always sends Host; a request without one cannot come from a page.
+        if let host = request.head.authority, !isLoopback(host: host) {
+            throw KioskProblem(status: .forbidden, detail: "the kiosk answers to 127.0.0.1 only")
+        }
+        return try await next(request, context)
     }
 }
 

@@ -243,6 +243,13 @@ struct KioskTests {
             #expect(try fixture.database.outbox().isEmpty)
             status = try await rawRequest(port: client.port!, head + "Host: 127.0.0.1:\(client.port!)\r\nOrigin: http://127.0.0.1:\(client.port!)\r\n\r\n" + body)
             #expect(status.hasPrefix("HTTP/1.1 200"), "\(status)")
+            // Reading is refused to a hostile name too: the customer on screen is not for another site.
+            for path in ["/state", "/events", "/metrics", "/"] {
+                let read = try await rawRequest(port: client.port!, "GET \(path) HTTP/1.1\r\nHost: evil.example:\(client.port!)\r\nConnection: close\r\n\r\n")
+                #expect(read.hasPrefix("HTTP/1.1 403") && !read.contains("INV/2026-27/000101"), "\(path): \(read.prefix(80))")
+            }
+            let mine = try await rawRequest(port: client.port!, "GET /state HTTP/1.1\r\nHost: localhost:\(client.port!)\r\nConnection: close\r\n\r\n")
+            #expect(mine.hasPrefix("HTTP/1.1 200"), "\(mine.prefix(80))")
         }
         #expect(try fixture.database.outbox().count == 1)
     }
