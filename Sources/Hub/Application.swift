@@ -21,6 +21,8 @@ public struct HubConfiguration: Sendable {
     public var maximumBodyBytes = 256 * 1024
     /// What a device's upload may be: recorded within a window around now, and at most a maximum amount.
     public var uploadLimits = UploadLimits()
+    /// A signed webhook event older than this is a replay and is not applied (Razorpay retries for 24 hours).
+    public var webhookReplayWindow: TimeInterval = 7 * 86_400
 
     public init(dataDirectory: String, providers: PaymentProviders = []) {
         self.dataDirectory = dataDirectory

@@ -100,7 +100,7 @@ extension HubConfiguration {
             ?? (folder.isEmpty ? "hub-data" : (folder as NSString).appendingPathComponent("hub-data"))
         var configuration = HubConfiguration(dataDirectory: defaultData)
         if let hub = try section(
-            "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment"])
+            "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment", "webhook_max_age_days"])
         {
             if let data = try hub.string("data") { configuration.dataDirectory = hub.resolve(data) }
             if let host = try hub.string("host") { configuration.host = host }
@@ -109,6 +109,7 @@ extension HubConfiguration {
             if let seconds = try hub.integer("event_keepalive_seconds", 1...300) { configuration.eventKeepAlive = .seconds(seconds) }
             if let days = try hub.integer("upload_past_days", 1...3650) { configuration.uploadLimits.pastDays = days }
             if let days = try hub.integer("upload_future_days", 0...30) { configuration.uploadLimits.futureDays = days }
+            if let days = try hub.integer("webhook_max_age_days", 1...365) { configuration.webhookReplayWindow = TimeInterval(days) * 86_400 }
             if let text = try hub.string("max_payment") {
                 guard let amount = wireMoney(text), amount.isPositive, amount <= Money(rupees: 1_000_000_000) else {
                     throw hub.fail("max_payment", "an amount like \"10000000.00\" (at most 1000000000.00)")

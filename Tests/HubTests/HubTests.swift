@@ -223,6 +223,22 @@ struct RazorpayWebhookTests {
     }
 }
 
+@Suite("Replayed webhooks")
+struct WebhookReplayTests {
+    @Test("a signed event made before the replay window is answered but not applied; a fresh one is", arguments: StoreBackend.allCases)
+    func stale(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        let old = Razorpay.creditEvent(paymentID: "pay_old", amountPaise: 100_000, utr: "412345678911", reference: "DEMO01INV1TPAUOU",
+            createdAt: Date().addingTimeInterval(-8 * 86_400))
+        let (status, text) = try await RazorpayWebhookTests().deliver(hub, old, eventID: "evt_old")
+        #expect(status == .ok && text.contains("stale-event"))
+        #expect(try hub.store.invoiceOutstanding("INV/1") == (try? .init(parsing: "1000.00")))
+        let fresh = Razorpay.creditEvent(paymentID: "pay_new", amountPaise: 100_000, utr: "412345678912", reference: "DEMO01INV1TPAUOU")
+        #expect(try await RazorpayWebhookTests().deliver(hub, fresh, eventID: "evt_new").1.contains("credited-invoice"))
+        #expect(try hub.store.invoiceOutstanding("INV/1") == .zero)
+    }
+}
+
 @Suite("A flood of forged webhooks")
 struct WebhookFloodTests {
     @Test("150 badly signed webhooks of 200 KiB are all refused, and the data folder grows by a capped sample, not by their bodies", arguments: StoreBackend.allCases)

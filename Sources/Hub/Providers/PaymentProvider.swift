@@ -13,6 +13,8 @@ public enum WebhookOutcome: String, Sendable, Equatable {
     case duplicateUTR = "duplicate-utr"
     case unmatched
     case malformed
+    /// Signed, but made longer ago than the hub's replay window: a replayed delivery, not applied.
+    case staleEvent = "stale-event"
 }
 
 /// A credit to the merchant's account, from whichever feed saw it: a PSP webhook, a bank-statement line.
@@ -53,6 +55,12 @@ public protocol PaymentProvider: Sendable {
     /// The provider's id for this delivery, for de-duplicating retries.
     func deliveryID(headers: HTTPFieldsView) -> String?
     func parse(body: Data) -> WebhookContent
+    /// When the provider made the event, as its signed body says (nil: it does not say).
+    func createdAt(body: Data) -> Date?
+}
+
+extension PaymentProvider {
+    public func createdAt(body: Data) -> Date? { nil }
 }
 
 /// The few headers a provider looks at, without tying providers to an HTTP library.

@@ -87,6 +87,14 @@ public struct RazorpayProvider: PaymentProvider {
 
     public func deliveryID(headers: HTTPFieldsView) -> String? { headers["x-razorpay-event-id"] }
 
+    /// The event's `created_at` (Unix seconds), inside the signed body.
+    public func createdAt(body: Data) -> Date? {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+            let seconds = (object["created_at"] as? NSNumber)?.doubleValue, seconds.isFinite
+        else { return nil }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
     public func parse(body: Data) -> WebhookContent {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let event = object["event"] as? String else {
             return .malformed
