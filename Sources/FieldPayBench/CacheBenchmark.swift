@@ -40,7 +40,7 @@ public struct CacheBenchmark {
 
     /// Writes the book as CSV: 1 customer per 20 invoices, dates over a year, a third part-paid.
     func generate(path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
         defer { try? handle.close() }
         var chunk = "invoice_number,invoice_date,due_date,customer_code,customer_name,total,paid,buyer_gstin\n"

@@ -31,7 +31,7 @@ public struct CreditPoller: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let (seen, applied) = try await pollOnce()
@@ -57,7 +57,7 @@ public struct CollectionsRunService: Service {
     public init(store: any CollectionsWork) { self.store = store }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let run = try store.runCollections(asOf: today())
