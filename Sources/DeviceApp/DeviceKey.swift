@@ -65,11 +65,7 @@ public struct DeviceKey: Sendable {
             if errno == ENOENT { return nil }
             throw KeyError(.unreadable, "\(path): \(String(cString: strerror(errno)))")
         }
-        guard info.st_mode & 0o077 == 0 else {
-            throw KeyError(
-                .tooOpen, "\(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it"
-            )
-        }
+        if let exposure = PrivateFile.exposure(of: path) { throw KeyError(.tooOpen, exposure) }
         guard let data = FileManager.default.contents(atPath: path) else { throw KeyError(.unreadable, path) }
         guard data.count == 32, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: data) else {
             throw KeyError(.corrupt, "\(path) is not a 32-byte Ed25519 key")

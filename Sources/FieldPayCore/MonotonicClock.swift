@@ -12,7 +12,6 @@ public func monotonicNanos() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-
 extension Date {
     /// Wall-clock milliseconds since 1970, as the databases and the wire store times.
     public var millisecondsSince1970: Int64 { Int64(timeIntervalSince1970 * 1000) }

@@ -63,10 +63,16 @@ public final class MetricsRegistry: Sendable {
 
     /// Records one observation in a histogram family declared with its buckets.
     public func observe(_ name: String, labels: [String: String] = [:], _ value: Double) {
+        histogram(name, labels: labels)(value)
+    }
+
+    /// One histogram series, looked up once: for a hot path (a decode per frame) that records into it often.
+    public func histogram(_ name: String, labels: [String: String] = [:]) -> @Sendable (Double) -> Void {
         guard case .histogram(let buckets) = families[name]?.kind else {
             preconditionFailure("\(name) is not declared as a histogram")
         }
-        registry.makeValueHistogram(descriptor: descriptor(name), labels: sorted(labels), buckets: buckets).record(value)
+        let series = registry.makeValueHistogram(descriptor: descriptor(name), labels: sorted(labels), buckets: buckets)
+        return { series.record($0) }
     }
 
     /// A counter's or gauge's value now (0 for a series never recorded).

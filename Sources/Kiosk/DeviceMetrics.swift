@@ -29,8 +29,10 @@ public final class DeviceMetrics: Sendable {
 
     let registry = MetricsRegistry(families: DeviceMetrics.families)
     let decodeCount = Atomic<Int>(0)
+    /// Decodes come once a frame: the series is looked up once.
+    let recordDecode: @Sendable (Double) -> Void
 
-    public init() {}
+    public init() { recordDecode = registry.histogram("fieldpay_decode_seconds") }
 
     public func count(_ name: String, labels: [String: String] = [:], by value: Double = 1) {
         registry.count(name, labels: labels, by: value)
@@ -41,7 +43,7 @@ public final class DeviceMetrics: Sendable {
     }
 
     public func observeDecode(seconds: Double) {
-        registry.observe("fieldpay_decode_seconds", seconds)
+        recordDecode(seconds)
         decodeCount.add(1, ordering: .relaxed)
     }
 

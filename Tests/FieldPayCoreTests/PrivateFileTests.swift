@@ -25,7 +25,7 @@ struct PrivateFileTests {
         try PrivateFile.write(Data("secret".utf8), to: path)
         #expect(mode(path) == 0o600)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "secret")
-        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["hub.json"])  // no temporary file left
         #expect(PrivateFile.exposure(of: path) == nil)
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
         #expect(PrivateFile.exposure(of: path)?.contains("mode 640") == true)

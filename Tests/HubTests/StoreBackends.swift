@@ -42,7 +42,7 @@ extension PaymentLedger {
         var headers: [String: String] = [:]
         if let signature { headers["X-Razorpay-Signature"] = signature }
         if let eventID { headers["x-razorpay-event-id"] = eventID }
-        return try receiveWebhook(RazorpayProvider(secret: secret), body: body, headers: HTTPFieldsView(headers))
+        return try receiveWebhook(RazorpayProvider(secret: secret), body: body, headers: HTTPFieldsView(headers), notBefore: nil)
     }
 }
 

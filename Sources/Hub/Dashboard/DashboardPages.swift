@@ -89,7 +89,7 @@ struct AgingChart: Sendable {
     let bars: [Bar]
 
     init(_ labels: [String], _ amounts: [String]) {
-        let width = 720, height = 280, top = 30, bottom = 40
+        let (width, height, top, bottom) = (self.width, self.height, 30, 40)
         let paise = amounts.map { (try? Money(parsing: $0).paise) ?? 0 }
         let largest = max(paise.max() ?? 0, 1)
         let slot = width / max(labels.count, 1)

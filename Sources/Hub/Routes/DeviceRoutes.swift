@@ -43,12 +43,15 @@ func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> 
         let id = try context.parameters.require("uuid")
         guard let uuid = UUID(uuidString: id) else { throw ProblemError(status: .badRequest, detail: "\(id) is not a UUID") }
         let data = try await body(request, limit: limit)
-        let upload = try decode(PaymentUpload.self, data)
-        // The limits at the edge, before anything is stored: a payment outside them never reaches a report.
-        if case .success(let valid) = upload.validated(), let problem = limits.problem(valid, now: Date()) {
-            throw ProblemError(status: .unprocessableContent, detail: problem)
+        // Checked once, here at the edge, with the hub's limits, before anything is stored: a payment outside them
+        // never reaches a report.
+        let valid: ValidUpload
+        switch try decode(PaymentUpload.self, data).validated() {
+        case .success(let checked): valid = checked
+        case .failure(let problem): throw ProblemError(status: .unprocessableContent, detail: problem.message)
         }
-        switch try store.upload(paymentID: uuid.uuidString.lowercased(), deviceID: device, body: data, payment: upload) {
+        if let problem = limits.problem(valid, now: Date()) { throw ProblemError(status: .unprocessableContent, detail: problem) }
+        switch try store.upload(paymentID: uuid.uuidString.lowercased(), deviceID: device, body: data, valid: valid) {
         case .created(let result): return try json(result, status: .created)
         case .repeated(let result): return try json(result, status: .ok)
         case .conflict(let detail): throw ProblemError(status: .conflict, detail: detail)

@@ -11,7 +11,7 @@ extension SQLiteHubStore {
     /// invoice is kept as unmatched for reconciliation, never dropped. Badly signed deliveries are counted, and
     /// only a sample is kept (`badSignatureSample` a provider a day, each cut to `badSignatureBytes`): a flood of
     /// forged webhooks cannot fill the disk.
-    public func receiveWebhook(_ provider: some PaymentProvider, body: Data, headers: HTTPFieldsView) throws -> WebhookOutcome {
+    public func receiveWebhook(_ provider: some PaymentProvider, body: Data, headers: HTTPFieldsView, notBefore: Date?) throws -> WebhookOutcome {
         let now = Date().millisecondsSince1970
         let verified = provider.verify(body: body, headers: headers)
         let eventID = provider.deliveryID(headers: headers)
@@ -41,6 +41,7 @@ extension SQLiteHubStore {
             {
                 return try record(.duplicateEvent)
             }
+            if let notBefore, let made = provider.createdAt(body: body), made < notBefore { return try record(.staleEvent) }
             switch provider.parse(body: body) {
             case .malformed: return try record(.malformed)
             case .ignored: return try record(.ignored)

@@ -252,17 +252,13 @@ public final class SQLiteHubStore: Sendable {
 
     /// Stores an uploaded payment once. The same UUID with the same body gets the stored result again; with
     /// another body it is a conflict. A payment for invoices already paid is kept and flagged for review.
-    public func upload(paymentID: String, deviceID: String, body: Data, payment: PaymentUpload) throws -> UploadOutcome {
+    public func upload(paymentID: String, deviceID: String, body: Data, valid: ValidUpload) throws -> UploadOutcome {
+        let payment = valid.upload
         // Compared by content, not by bytes: the same payment encoded with its keys in another order is a repeat.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let canonical = (try? encoder.encode(payment)) ?? body
         let bodyHash = SHA256.hash(data: canonical).hexString
-        let valid: ValidUpload
-        switch payment.validated() {
-        case .success(let checked): valid = checked
-        case .failure(let problem): return .invalid(problem.message)
-        }
         let amount = valid.amount
         var allocations = valid.allocations.map { ($0.invoice, $0.amount) }
         return try pool.write { db in

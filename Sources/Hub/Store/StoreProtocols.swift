@@ -32,14 +32,16 @@ public protocol InvoiceBook: Sendable {
 
 /// Payments uploaded by devices, and the credits that confirm them (webhooks, polls, statements, UTRs).
 public protocol PaymentLedger: Sendable {
-    func upload(paymentID: String, deviceID: String, body: Data, payment: PaymentUpload) throws -> UploadOutcome
+    /// Stores an upload already checked at the edge (`PaymentUpload.validated()`); `body` is kept as sent.
+    func upload(paymentID: String, deviceID: String, body: Data, valid: ValidUpload) throws -> UploadOutcome
     func confirmUTR(paymentID: String, deviceID: String, utr: String) throws -> UTROutcome
     /// A payment's status and UTR; with `deviceID`, only if that device uploaded it.
     func paymentStatus(_ id: String, deviceID: String?) throws -> (status: String, utr: String?)?
     func recentPayments(limit: Int) throws -> [PaymentRow]
     func paymentCount() throws -> Int
-    /// Records a webhook delivery (verified or not) and applies the credit it carries.
-    func receiveWebhook(_ provider: some PaymentProvider, body: Data, headers: HTTPFieldsView) throws -> WebhookOutcome
+    /// Records a webhook delivery (verified or not) and applies the credit it carries; a signed event the
+    /// provider made before `notBefore` is a replay: recorded as `staleEvent`, not applied.
+    func receiveWebhook(_ provider: some PaymentProvider, body: Data, headers: HTTPFieldsView, notBefore: Date?) throws -> WebhookOutcome
     func applyCredit(_ credit: CreditNotice) throws -> WebhookOutcome
     func unreconciledCredits() throws -> [(providerPaymentID: String, amount: Money, utr: String?, state: String)]
     func webhookOutcomes() throws -> [String]
@@ -117,15 +119,12 @@ public protocol BookMetrics: Sendable {
 public typealias HubStorage = DeviceRegistry & InvoiceBook & PaymentLedger & EventFeed & ManagerDirectory & AllocationStore
     & ReportStore & CollectionsWork & BookMetrics
 
-// The defaults callers use, for every backend.
-extension InvoiceBook {
-    public func changes(after cursor: Int64, limit: Int) throws -> ChangesPage {
-        try changes(after: cursor, limit: limit, deviceID: nil, region: false)
-    }
-}
-
-extension ReportStore {
-    public func aging(asOf: LocalDate, edges: AgingEdges = .standard) throws -> AgingReport {
-        try aging(asOf: asOf, edges: edges, page: 1, perPage: 100)
+extension PaymentLedger {
+    /// Checks an upload's fields and stores it: what is wrong with them is `.invalid`, in words.
+    public func upload(paymentID: String, deviceID: String, body: Data, payment: PaymentUpload) throws -> UploadOutcome {
+        switch payment.validated() {
+        case .success(let valid): try upload(paymentID: paymentID, deviceID: deviceID, body: body, valid: valid)
+        case .failure(let problem): .invalid(problem.message)
+        }
     }
 }

@@ -203,3 +203,31 @@ enum StoredPaise {
 
     static let tooLarge = ReportInputError("the amounts stored for this report are too large to add up; check the payments and handovers it covers")
 }
+
+/// What a hub takes from a device at all, whatever the receipt says: a payment recorded in a window around now
+/// (a clock years off, or a forged `recorded_at_ms`, would land in no report's range or overflow one) and no
+/// larger than a set maximum (two huge amounts must not overflow a total). `[hub]` in hub.toml sets them.
+public struct UploadLimits: Sendable, Equatable {
+    public var pastDays = 400
+    public var futureDays = 1
+    public var maximumPayment = Money(rupees: 10_000_000)
+
+    public init() {}
+
+    /// Why `upload` falls outside the limits at `now`, in words for the device's log; nil when it is inside.
+    public func problem(_ upload: ValidUpload, now: Date) -> String? {
+        let nowMillis = now.millisecondsSince1970
+        let day: Int64 = 86_400_000
+        let recorded = upload.upload.recordedAtMillis
+        if recorded < nowMillis - Int64(pastDays) * day {
+            return "recorded_at_ms \(recorded) is more than \(pastDays) days ago: check the device's clock (this hub takes payments from the last \(pastDays) days)"
+        }
+        if recorded > nowMillis + Int64(futureDays) * day {
+            return "recorded_at_ms \(recorded) is more than \(futureDays) day\(futureDays == 1 ? "" : "s") ahead of the hub's clock: check the device's clock"
+        }
+        if upload.amount > maximumPayment {
+            return "amount \(upload.amount.plainString) is more than this hub takes in one payment (\(maximumPayment.plainString), [hub] max_payment)"
+        }
+        return nil
+    }
+}
