@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "DeviceApp",
             dependencies: [
-                "FieldPayCore", "InvoiceCodes", "DeviceStore", "UPI", "QRRender",
+                "FieldPayCore", "InvoiceCodes", "DeviceStore", "UPI", "QRRender", "Scanning",
                 .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -160,7 +160,8 @@ let package = Package(
             name: "DeviceStoreTests",
             dependencies: ["DeviceStore", "InvoiceImport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "DeviceAppTests", dependencies: ["DeviceApp", "DeviceStore", "InvoiceImport", "InvoiceCodes"]),
+        .testTarget(
+            name: "DeviceAppTests", dependencies: ["DeviceApp", "DeviceStore", "InvoiceImport", "InvoiceCodes", "Scanning"]),
         .testTarget(name: "UPITests", dependencies: ["UPI"]),
         .testTarget(name: "QRRenderTests", dependencies: ["QRRender", "Scanning", "Imaging"]),
         .testTarget(

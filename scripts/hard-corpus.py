@@ -67,18 +67,31 @@ for the page text when present (without it the text is drawn as blocks, so image
 """
 
 SYMBOLOGY_WEIGHTS = [
-    ("qr", 0.40),
-    ("code128", 0.18),
-    ("ean13", 0.12),
-    ("code39", 0.10),
-    ("i25", 0.10),
-    ("code93", 0.05),
-    ("databar", 0.05),
+    ("qr", 0.24),
+    ("qr-sjis", 0.06),
+    ("qr-latin1", 0.04),
+    ("qr-eci", 0.06),
+    ("code128", 0.10),
+    ("ean13", 0.06),
+    ("ean13-addon5", 0.05),
+    ("ean13-addon2", 0.03),
+    ("upca", 0.04),
+    ("upca-addon2", 0.03),
+    ("upce", 0.03),
+    ("code39", 0.06),
+    ("i25", 0.06),
+    ("code93", 0.03),
+    ("databar", 0.03),
+    ("none", 0.08),
 ]
 ZINT_NAMES = {"code128": "CODE128", "code39": "CODE39", "ean13": "EANX", "i25": "C25INTER",
-              "code93": "CODE93", "databar": "DBAR_OMN"}
+              "code93": "CODE93", "databar": "DBAR_OMN", "ean13-addon5": "EANX", "ean13-addon2": "EANX",
+              "upca": "UPCA", "upca-addon2": "UPCA", "upce": "UPCE"}
+# Modules in the main code of the EAN/UPC family (what comes after them in zint's row is the add-on).
+MAIN_MODULES = {"ean13": 95, "ean13-addon5": 95, "ean13-addon2": 95, "upca": 95, "upca-addon2": 95, "upce": 51}
+QR_CLASSES = ("qr", "qr-sjis", "qr-latin1", "qr-eci")
 DISTORTIONS = ["clean", "blur", "perspective", "noise", "lowlight", "illumination", "jpeg", "small",
-               "rotation", "inverted"]
+               "rotation", "inverted", "torn", "skew", "screen", "worn"]
 LEVELS = ["easy", "medium", "hard"]
 SECONDARY = ["blur", "noise", "jpeg", "rotation", "perspective", "illumination"]
 CANVASES = [(640, 480), (800, 600), (1024, 768), (1280, 960), (1600, 1200)]
@@ -119,6 +132,39 @@ UTF8_TEMPLATES = ["बिल {n} ₹{amt}", "चालान क्र. {n} क�
                   "बीजक {n}/२०२६ ₹{amt}"]
 
 
+SJIS_TEMPLATES = ["請求書 No.{n} 合計 {amt}円", "納品書 {n} 株式会社サクラ商事", "お支払い期限 {d}日 請求番号{n}",
+                  "ｲﾝﾎﾞｲｽ {n} ｺﾞｳｹｲ {amt}", "領収書 第{n}号 金額 {amt}円 ありがとうございました"]
+LATIN1_TEMPLATES = ["Müller & Söhne GmbH, Rechnung {n}, Betrag {amt} EUR", "Señor Núñez, factura nº {n}",
+                    "Ærø Købmand ApS faktura {n} – kr {amt}", "Facture n° {n} à régler: {amt} €",
+                    "Café Crème Zürich Quittung {n}"]
+# (ECI, the text, its iconv name): declared character sets zbar honours.
+ECI_TEMPLATES = [(3, "Straße {n} Überweisung {amt}", "latin1"), (4, "Zażółć gęślą jaźń — faktura {n}", "iso8859-2"),
+                 (7, "Счёт № {n} на сумму {amt} руб.", "iso8859-5"), (9, "Τιμολόγιο {n} ποσό {amt}", "iso8859-7"),
+                 (20, "請求書 {n} 金額 {amt}円", "sjis"), (26, "बिल {n} ₹{amt} बकाया", "utf-8"),
+                 (26, "பில் {n} ₹{amt}", "utf-8")]
+
+
+def upce_payload(rng):
+    """An 8-digit UPC-E (number system 0, six digits, check digit of the expanded UPC-A) and zint's input."""
+    d = [int(x) for x in rng.integers(0, 10, 6)]
+    # Only the zero-suppression forms zint accepts without further conditions: last digit 0-2, or 5-9
+    # after a non-zero fifth digit.
+    if rng.random() < 0.5:
+        d[5] = int(rng.integers(0, 3))
+    else:
+        d[4], d[5] = int(rng.integers(1, 10)), int(rng.integers(5, 10))
+    if d[5] <= 2:
+        upca = [0, d[0], d[1], d[5], 0, 0, 0, 0, d[2], d[3], d[4]]
+    elif d[5] == 3:
+        upca = [0, d[0], d[1], d[2], 0, 0, 0, 0, 0, d[3], d[4]]
+    elif d[5] == 4:
+        upca = [0, d[0], d[1], d[2], d[3], 0, 0, 0, 0, 0, d[4]]
+    else:
+        upca = [0, d[0], d[1], d[2], d[3], d[4], 0, 0, 0, 0, d[5]]
+    body = "0" + "".join(map(str, d))
+    return body + check_digit("".join(map(str, upca)))
+
+
 def make_payload(symbology, rng):
     n = int(rng.integers(1, 999999))
     year = int(rng.integers(2024, 2028))
@@ -144,6 +190,27 @@ def make_payload(symbology, rng):
         return (f"GSTIN:{state:02d}AAACA{int(rng.integers(1000, 9999))}F1Z5|INV:INV/{year}-{(year + 1) % 100:02d}/{n:06d}"
                 f"|DT:{int(rng.integers(1, 29)):02d}-{int(rng.integers(1, 13)):02d}-{year}|AMT:{rupees}.{paise:02d}"
                 f"|HSN:{int(rng.integers(1000, 9999))}")
+    if symbology == "qr-sjis":
+        template = SJIS_TEMPLATES[int(rng.integers(len(SJIS_TEMPLATES)))]
+        return template.format(n=n % 100000, amt=f"{rupees:,}", d=int(rng.integers(1, 29)))
+    if symbology == "qr-latin1":
+        template = LATIN1_TEMPLATES[int(rng.integers(len(LATIN1_TEMPLATES)))]
+        return template.format(n=n % 100000, amt=f"{rupees}.{paise:02d}").replace("–", "-").replace("€", "EUR")
+    if symbology == "qr-eci":
+        eci, template, _ = ECI_TEMPLATES[int(rng.integers(len(ECI_TEMPLATES)))]
+        return template.format(n=n % 100000, amt=f"{rupees}.{paise:02d}") if eci != 4 else template.format(n=n % 100000).replace("—", "-")
+    if symbology in ("ean13-addon5", "ean13-addon2"):
+        data = str(int(rng.choice([890, 978, 977]))) + "".join(str(int(d)) for d in rng.integers(0, 10, 9))
+        digits = 5 if symbology.endswith("5") else 2
+        return data + check_digit(data) + "".join(str(int(d)) for d in rng.integers(0, 10, digits))
+    if symbology in ("upca", "upca-addon2"):
+        data = "".join(str(int(d)) for d in rng.integers(0, 10, 11))
+        main = data + check_digit(data)
+        return main + ("".join(str(int(d)) for d in rng.integers(0, 10, 2)) if symbology == "upca-addon2" else "")
+    if symbology == "upce":
+        return upce_payload(rng)
+    if symbology == "none":
+        return ""
     if symbology == "code128":
         kind = int(rng.integers(4))
         if kind == 0:
@@ -195,8 +262,38 @@ def qr_modules(payload, ecc):
     return np.array([[ch == "#" for ch in row] for row in rows], dtype=np.float32)
 
 
+def eci_for(payload):
+    """The ECI a qr-eci payload is declared with (the template it came from)."""
+    for eci, template, charset in ECI_TEMPLATES:
+        head = template.split("{")[0].replace("—", "-")
+        if payload.startswith(head):
+            return eci
+    raise ValueError(payload)
+
+
+def zint_qr_modules(payload, symbology, ecc):
+    """QR modules from zint: no ECI (zint picks ISO-8859-1, else Shift JIS, as the standard's default
+    allows) or the declared ECI for qr-eci."""
+    args = ["zint", "-b", "QRCODE", "--dump", "--secure", str("LMQH".index(ecc) + 1), "-d", payload]
+    if symbology == "qr-eci":
+        args[3:3] = [f"--eci={eci_for(payload)}"]
+    rows = [line.split() for line in run_tool(args).decode().strip().splitlines() if line.strip()]
+    size = len(rows)
+    matrix = []
+    for row in rows:
+        bits = [int(b) for token in row for ch in token for b in format(int(ch, 16), "04b")]
+        matrix.append(bits[:size])
+    return np.array(matrix, dtype=np.float32)
+
+
 def linear_modules(symbology, payload):
     data = payload[2:15] if symbology == "databar" else payload  # zint takes the 13-digit GTIN body
+    if symbology in ("ean13-addon5", "ean13-addon2"):
+        data = payload[:13] + "+" + payload[13:]
+    elif symbology == "upca-addon2":
+        data = payload[:12] + "+" + payload[12:]
+    elif symbology == "upce":
+        data = payload[:7]
     dump = run_tool(["zint", "-b", ZINT_NAMES[symbology], "--dump", "-d", data]).decode().strip()
     row = dump.splitlines()[0]
     bits = []
@@ -218,23 +315,51 @@ def coverage(n_modules, module_px, offset):
     return np.clip(hi - lo, 0, None).astype(np.float32)
 
 
+def spread_coverage(bits, module_px, offset, spread):
+    """Pixel coverage of a row of modules whose bars print `spread` modules wider (ink gain) or narrower
+    (negative: worn, under-inked), each bar growing or shrinking by half of it on both sides."""
+    bars, start = [], None
+    for i, bit in enumerate(list(bits) + [0]):
+        if bit and start is None:
+            start = i
+        elif not bit and start is not None:
+            bars.append((start - spread / 2, i + spread / 2))
+            start = None
+    pixels = int(math.ceil(offset + len(bits) * module_px))
+    p = np.arange(pixels, dtype=np.float64)[:, None]
+    lo = np.maximum(p, offset + np.array([b[0] for b in bars])[None, :] * module_px)
+    hi = np.minimum(p + 1, offset + np.array([b[1] for b in bars])[None, :] * module_px)
+    return np.clip(np.clip(hi - lo, 0, None).sum(axis=1), 0, 1).astype(np.float32)
+
+
 def render_code(symbology, payload, module_px, rng, params):
     """Ink coverage patch (0 = paper, 1 = full ink) including the quiet zone."""
-    if symbology == "qr":
+    if symbology in QR_CLASSES:
         ecc = str(rng.choice(["L", "M", "Q", "H"], p=[0.2, 0.4, 0.25, 0.15]))
         params["ecc"] = ecc
-        matrix = np.pad(qr_modules(payload, ecc), 4)
+        modules = qr_modules(payload, ecc) if symbology == "qr" else zint_qr_modules(payload, symbology, ecc)
+        matrix = np.pad(modules, 4)
         ay = coverage(matrix.shape[0], module_px, float(rng.random()))
         ax = coverage(matrix.shape[1], module_px, float(rng.random()))
         params["qr_modules"] = matrix.shape[0] - 8
         return ay @ matrix @ ax.T
     bits = np.pad(linear_modules(symbology, payload), 11)
-    ax = coverage(bits.shape[0], module_px, float(rng.random()))
-    row = ax @ bits
+    if "ink_spread" in params:
+        row = spread_coverage(bits, module_px, float(rng.random()), params["ink_spread"])
+    else:
+        ax = coverage(bits.shape[0], module_px, float(rng.random()))
+        row = ax @ bits
     ratio = float(rng.uniform(0.2, 0.4)) if symbology != "databar" else 0.33
     height = int(max(36, round(len(row) * ratio)))
     params["modules"] = int(bits.shape[0] - 22)
-    return np.tile(row[None, :], (height, 1))
+    patch = np.tile(row[None, :], (height, 1))
+    main = MAIN_MODULES.get(symbology)
+    if main is not None and bits.shape[0] - 22 > main + 2:
+        # The add-on's bars start lower: its digits are printed above them.
+        start = int(math.floor((11 + main + 3) * module_px))
+        patch[:int(height * 0.2), start:] = 0
+        params["addon"] = True
+    return patch
 
 
 # ----------------------------------------------------------------------------------------------
@@ -351,7 +476,7 @@ def u(rng, lo, hi):
 def distortion_params(name, level, symbology, rng):
     """Parameters for one distortion at one level. Module sizes are in pixels. The ranges were
     calibrated against zbarimg 0.23.92 so that each distortion is graded easy > medium > hard."""
-    two_d = symbology == "qr"
+    two_d = symbology in QR_CLASSES
     i = LEVELS.index(level) if level in LEVELS else 0
     p = {}
 
@@ -393,6 +518,27 @@ def distortion_params(name, level, symbology, rng):
         p["angle"] = (base * float(rng.choice([-1, 1])) + 90 * int(rng.integers(0, 4))) % 360
         if two_d and i > 0:  # a QR seen at an angle in a wider shot: smaller modules too
             p["module_px"] = [0, u(rng, 2.6, 3.4), u(rng, 2.2, 2.8)][i]
+    elif name == "worn":
+        # A worn or badly printed label shot with a shaking hand: bars printed wider (ink gain) or narrower
+        # (worn, under-inked) than the spaces, and motion blur along a random direction.
+        p["ink_spread"] = [u(rng, 0.15, 0.25), u(rng, 0.25, 0.35), u(rng, 0.35, 0.5)][i] * float(rng.choice([-1, 1]))
+        p["motion_rel"] = [u(rng, 0.4, 0.7), u(rng, 0.7, 1.0), u(rng, 1.0, 1.4)][i]
+        p["module_px"] = pick([(3.0, 4.5), (2.6, 3.6), (2.4, 3.2)], [(2.0, 3.0), (1.8, 2.6), (1.6, 2.2)])
+    elif name == "torn":
+        # easy: a scratch and a small bite; medium: a bite off one end and a crease; hard: a diagonal tear
+        # and ink smudges (QR: a corner bitten off, a larger share each level).
+        p["torn"] = ["easy", "medium", "hard"][i]
+    elif name == "skew":
+        # A label stuck on askew or on a curved surface: sheared, and (medium/hard) wrapped round a bottle.
+        p["shear"] = [u(rng, 8, 15), u(rng, 15, 25), u(rng, 25, 35)][i] * float(rng.choice([-1, 1]))
+        p["curve"] = [0.0, u(rng, 0.3, 0.5), u(rng, 0.5, 0.8)][i]
+    elif name == "screen":
+        # A code photographed off a phone or monitor: the screen's pixel grid (moire against the camera's),
+        # reflections, and (hard) a dimmed screen.
+        p["screen_pitch"] = u(rng, 2.3, 3.7)
+        p["screen_grid"] = [u(rng, 0.10, 0.18), u(rng, 0.2, 0.3), u(rng, 0.3, 0.42)][i]
+        p["screen_glare"] = [0.0, u(rng, 0.15, 0.3), u(rng, 0.3, 0.5)][i]
+        p["blur_rel"] = [u(rng, 0.1, 0.2), u(rng, 0.15, 0.25), u(rng, 0.2, 0.3)][i]
     elif name == "inverted":
         p["inverted"] = True
         if i >= 1:
@@ -418,6 +564,90 @@ def perspective_coeffs(src_quad, dst_quad):
     return tuple(np.linalg.solve(np.array(rows, float), np.array(rhs, float)))
 
 
+def confuser_patch(rng, params):
+    """What a page without a code may show where a code would be: nothing, table shading (even stripes),
+    a ruled grid, or a row of digits."""
+    kind = str(rng.choice(["blank", "stripes", "grid", "digits"]))
+    params["confuser"] = kind
+    h, w = int(rng.integers(60, 160)), int(rng.integers(120, 360))
+    patch = np.zeros((h, w), np.float32)
+    if kind == "stripes":
+        period = int(rng.integers(4, 12))
+        patch[:, (np.arange(w) % period) < period // 2] = 0.6
+    elif kind == "grid":
+        step = int(rng.integers(10, 30))
+        patch[::step, :] = 0.8
+        patch[:, ::step] = 0.8
+    elif kind == "digits":
+        image = Image.new("L", (w, h), 0)
+        f = font(int(h * 0.5))
+        text = "".join(str(int(d)) for d in rng.integers(0, 10, 13))
+        if f is not None:
+            ImageDraw.Draw(image).text((2, h // 4), text, fill=230, font=f)
+        patch = np.asarray(image, np.float32) / 255.0
+    return patch
+
+
+def tear(patch, level, two_d, module_px, rng, params):
+    """The code's ink with parts of the label torn away (paper shows) and, at hard, ink smudged on it."""
+    h, w = patch.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    keep = np.ones((h, w), np.float32)
+    if two_d:
+        # A corner bitten off: a triangle whose legs grow with the level.
+        leg = [0.22, 0.32, 0.42][LEVELS.index(level)] * min(h, w)
+        corner = int(rng.integers(4))
+        cx_, cy_ = (0 if corner in (0, 3) else w), (0 if corner in (0, 1) else h)
+        keep[(np.abs(xx - cx_) + np.abs(yy - cy_)) < leg] = 0
+        params["torn"] = f"corner{corner}:{leg:.0f}px"
+        return patch * keep
+    if level == "easy":
+        y = int(rng.uniform(0.3, 0.7) * h)
+        keep[y:y + int(rng.integers(1, 4)), :] = 0
+        keep[(xx / w + yy / h) < rng.uniform(0.08, 0.15)] = 0
+    elif level == "medium":
+        end = rng.random() < 0.5
+        span = rng.uniform(0.3, 0.5) * w
+        bite = (xx < span) if end else (xx > w - span)
+        keep[bite & (yy < rng.uniform(0.3, 0.4) * h)] = 0
+        x0, x1 = rng.uniform(0, w), rng.uniform(0, w)
+        crease = np.abs((yy - h * 0.6) - (x1 - x0) / w * (xx - w / 2) * 0.3) < 1.0
+        keep[crease] = 0.4
+    else:
+        # A tear across the label from one side to the other, keeping a band of full-height bars.
+        a, b = rng.uniform(0.35, 0.55) * h, rng.uniform(0.1, 0.3) * h
+        if rng.random() < 0.5:
+            a, b = b, a
+        keep[yy < a + (b - a) * xx / w] = 0
+    out = patch * keep
+    if level == "hard":
+        for _ in range(int(rng.integers(2, 5))):
+            bx, by = rng.uniform(0.1, 0.9) * w, rng.uniform(0.5, 0.95) * h
+            radius = rng.uniform(0.8, 2.0) * module_px
+            blob = np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / (2 * radius ** 2))
+            out = np.maximum(out, (blob > 0.5).astype(np.float32) * 0.9)
+    params["torn"] = level
+    return out
+
+
+def cylinder(array, cx, width, curve):
+    """The page wrapped round a cylinder whose axis is vertical through the code: columns far from the
+    centre are squeezed (curve 0..1: how much of a half turn the code spans)."""
+    h, w = array.shape
+    radius = width / (2 * max(0.05, curve) * math.pi / 2)
+    x = np.arange(w, dtype=np.float64) - cx
+    # Output column x shows the page at arc length radius * asin(x / radius) from the centre.
+    inside = np.abs(x) < radius * 0.999
+    src = np.where(inside, radius * np.arcsin(np.clip(x / radius, -1, 1)), np.sign(x) * 1e9) + cx
+    out = np.full((h, w), -1.0, np.float32)
+    valid = inside & (src >= 0) & (src <= w - 1)
+    lo = np.floor(src[valid]).astype(int)
+    hi = np.minimum(lo + 1, w - 1)
+    frac = (src[valid] - lo).astype(np.float32)
+    out[:, valid] = array[:, lo] * (1 - frac) + array[:, hi] * frac
+    return out
+
+
 def make_image(task):
     index, seed, symbology, primary, level, secondary = task
     rng = np.random.default_rng([seed, index])
@@ -428,16 +658,23 @@ def make_image(task):
         for key, value in distortion_params(secondary, "easy", symbology, rng).items():
             if key != "module_px":  # the primary distortion (or the default) sets the module size
                 dist.setdefault(key, value)
-    two_d = symbology == "qr"
+    two_d = symbology in QR_CLASSES
 
     # Module size (px) of the code on the page.
     module_px = u(rng, 2.8, 5.5) if two_d else u(rng, 1.9, 3.4)
     module_px = dist.get("module_px", module_px)
-    patch = render_code(symbology, payload, module_px, rng, params)
+    if "ink_spread" in dist and not two_d:
+        params["ink_spread"] = round(dist["ink_spread"], 3)
+    if symbology == "none":
+        patch = confuser_patch(rng, params)
+    else:
+        patch = render_code(symbology, payload, module_px, rng, params)
+    if "torn" in dist and symbology != "none":
+        patch = tear(patch, dist["torn"], two_d, module_px, rng, params)
     ph, pw = patch.shape
 
     # Canvas: the smallest canvas sizes that fit the code (rotated if needed), picked at random.
-    rotated = "angle" in dist
+    rotated = "angle" in dist or "shear" in dist
     need_w = math.hypot(pw, ph) if rotated else pw
     need_h = math.hypot(pw, ph) if rotated else ph
     fits = [c for c in CANVASES if need_w <= 0.85 * c[0] and need_h <= 0.85 * c[1]]
@@ -482,6 +719,15 @@ def make_image(task):
         angle = dist["angle"]
         image = image.rotate(angle, resample=Image.BICUBIC, center=(cx, cy), fillcolor=-1.0)
         params["angle"] = round(angle, 2)
+    if "shear" in dist:
+        shear = math.tan(math.radians(dist["shear"]))
+        # Output (x, y) samples input (x + shear * (y - cy), y): a shear about the code's centre.
+        image = image.transform((cw, ch), Image.AFFINE, (1, shear, -shear * cy, 0, 1, 0), Image.BICUBIC,
+                                fillcolor=-1.0)
+        params["shear"] = round(dist["shear"], 1)
+        if dist.get("curve"):
+            image = Image.fromarray(cylinder(np.asarray(image, np.float32), cx, pw, dist["curve"]), "F")
+            params["curve"] = round(dist["curve"], 2)
     if "tilt" in dist:
         t = dist["tilt"]
         axis = dist["tilt_axis"]
@@ -517,7 +763,7 @@ def make_image(task):
         params["tilt"] = round(t, 3)
         params["tilt_axis"] = axis
     scene = np.asarray(image, np.float32).copy()
-    if "angle" in dist or "tilt" in dist:
+    if "angle" in dist or "tilt" in dist or "shear" in dist:
         valid = scene > -0.5
         desk = desk_level + smooth_field(rng, (ch, cw), 4, 0.05) + rng.standard_normal((ch, cw), dtype=np.float32) * 0.01
         # Soften the page edge a little so it is not a perfect step.
@@ -558,6 +804,16 @@ def make_image(task):
     radiance = scene * light
 
     # Optics: blur (relative to the module size) plus the small-module camera softness.
+    if "motion_rel" in dist:
+        length = max(1.0, dist["motion_rel"] * module_px)
+        theta = u(rng, 0, math.pi)
+        steps = int(math.ceil(length)) + 1
+        acc = np.zeros_like(radiance)
+        for k in range(steps):
+            t = (k / (steps - 1) - 0.5) * length
+            acc += np.roll(np.roll(radiance, int(round(t * math.sin(theta))), axis=0), int(round(t * math.cos(theta))), axis=1)
+        radiance = acc / steps
+        params["motion_px"] = round(length, 2)
     sigma = dist.get("blur_rel", 0.0) * module_px + dist.get("optics_sigma", 0.0)
     if sigma > 0:
         radiance = gaussian_blur(radiance, sigma)
@@ -570,6 +826,18 @@ def make_image(task):
         signal = mean + dist["contrast"] * (signal - mean)
         signal = signal * (dist["exposure"] * 255.0 / max(1.0, mean * 0.95))
         params["lowlight"] = f"{dist['exposure']:.3f}/{dist['contrast']:.2f}"
+    if "screen_grid" in dist:
+        pitch, strength = dist["screen_pitch"], dist["screen_grid"]
+        phase = u(rng, 0, 2 * math.pi)
+        grid = ((1 - strength) + strength * 0.5 * (1 + np.cos(2 * math.pi * xx / pitch + phase))) * \
+               ((1 - strength) + strength * 0.5 * (1 + np.cos(2 * math.pi * yy / (pitch * u(rng, 0.97, 1.03)))))
+        signal = signal * grid
+        if dist["screen_glare"]:
+            theta = u(rng, 0, 2 * math.pi)
+            proj = (xx - cx) * math.cos(theta) + (yy - cy) * math.sin(theta)
+            proj = (proj - proj.min()) / max(1e-6, proj.max() - proj.min())
+            signal = signal + 255 * dist["screen_glare"] * proj ** 2
+        params["screen"] = f"pitch{pitch:.2f}:grid{strength:.2f}:glare{dist['screen_glare']:.2f}"
     # Noise: gaussian (with a grain component) and sensor noise.
     noise_sigma = dist.get("noise_sigma", 0.0)
     if noise_sigma:
@@ -672,7 +940,7 @@ def main():
 
     os.makedirs(args.outdir, exist_ok=True)
     for old in os.listdir(args.outdir):
-        if re.fullmatch(r"\d{4}-[a-z]+-[a-z]+-[a-z0-9]+\.(png|jpg)", old):
+        if re.fullmatch(r"\d{4}-[a-z]+-[a-z]+-[a-z0-9-]+\.(png|jpg)", old):
             os.remove(os.path.join(args.outdir, old))
 
     started = time.monotonic()

@@ -42,6 +42,33 @@ code UPCE '0425261' "$out/upce.png" --height=50                 # 04252614
 code DBAR_OMN '0950110153001' "$out/databar.png" --height=40    # (01)09501101530010
 code DBAR_EXP '[01]98898765432106[3202]012345[15]991231' "$out/databar-exp.png"
 code EANX '890123456789+12345' "$out/ean13-addon5.png" --height=50
+code UPCA '03600029145+12' "$out/upca-addon2.png" --height=50     # 03600029145212
+code EANX '12345' "$out/ean5-alone.png" --height=50               # an add-on with no code beside it
+code EXCODE39 'Inv-abc' "$out/code39-fullascii.png" --height=40  # I+N+V-+A+B+C as plain Code 39
+# The add-on's bars visible but its start guard scratched off: zbar cannot read it.
+/usr/bin/python3 - "$out/ean13-addon5.png" "$out/ean13-addon-scratched.png" <<'PY'
+import sys
+from PIL import Image
+image = Image.open(sys.argv[1]).convert("L")
+w, h = image.size
+row = [image.getpixel((x, h // 2)) < 128 for x in range(w)]
+dark = [x for x in range(w) if row[x]]
+# The widest light gap between the first and last bar is the one before the add-on.
+gaps = [(b - a, a, b) for a, b in zip(dark, dark[1:]) if b - a > 1]
+_, _, addon = max(gaps)
+for x in range(addon, addon + 8):  # 4 modules at 2 px: the guard's bars
+    for y in range(h):
+        image.putpixel((x, y), 255)
+image.save(sys.argv[2], optimize=False)
+PY
+# QR text in other character sets: Shift JIS and ISO-8859-1 without an ECI (zint's defaults), and declared.
+code QRCODE '請求書 No.4512 合計 1,234円' "$out/qr-sjis.png" 2>/dev/null
+code QRCODE 'Müller & Söhne, Rechnung 4512' "$out/qr-latin1.png"
+code QRCODE 'Счёт № 4512' "$out/qr-eci7.png" --eci=7
+code QRCODE '納品書 4512' "$out/qr-eci20.png" --eci=20
+
+# upce-inside-ean13.png is not made here: it is the top left 400x180 of image 0189 (an EAN-13 with 1.3 px
+# modules) of `scripts/hard-corpus.py --count 560 --seed 1`, where zbar reads a UPC-E inside the EAN-13.
 
 # Several codes in one image.
 convert -size 1040x480 xc:white \

@@ -1,4 +1,5 @@
 import Foundation
+import Scanning
 import TOMLKit
 
 /// What `fieldpay run` reads from a profile: where frames come from ([camera]), the payment screen ([kiosk]),
@@ -24,6 +25,10 @@ public struct DaemonSettings: Sendable, Equatable {
     /// brings back every frame; it costs a code coming into view at most n−1 frames.
     public var idleEvery = 2
 
+    /// [scanner]: what the camera's decoder looks for (fewer symbologies decode faster), whether EAN/UPC
+    /// add-ons are read with their codes, and whether Code 39 is Full ASCII.
+    public var scanner = DecoderOptions()
+
     /// The kiosk page: loopback only (Chromium runs on the same device).
     public var kioskHost = "127.0.0.1"
     public var kioskPort = 8787
@@ -48,6 +53,16 @@ public struct DaemonSettings: Sendable, Equatable {
 
     static func parse(_ table: TOMLTable, reader: TableReader, resolve: (String) -> String) throws(ProfileError) -> DaemonSettings {
         var settings = DaemonSettings()
+        if let scanner = try reader.table(table, "scanner") {
+            try reader.only(scanner, "scanner", ["symbologies", "ean_addons", "code39_full_ascii"])
+            if let names = try reader.strings(scanner, "scanner", "symbologies") {
+                do { settings.scanner.symbologies = try Symbology.parseList(names.joined(separator: ",")) } catch {
+                    throw ProfileError(.badValue, "\(reader.place("scanner", "symbologies")): [scanner] symbologies: \(error.message)")
+                }
+            }
+            settings.scanner.eanAddons = try reader.bool(scanner, "scanner", "ean_addons") ?? false
+            settings.scanner.code39FullASCII = try reader.bool(scanner, "scanner", "code39_full_ascii") ?? false
+        }
         if let camera = try reader.table(table, "camera") {
             try reader.only(camera, "camera", ["device", "replay", "width", "height", "fps", "replay_fps", "loop", "hold_seconds", "idle_every"])
             let device = try reader.string(camera, "camera", "device")

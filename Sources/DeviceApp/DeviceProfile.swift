@@ -50,7 +50,7 @@ public struct DeviceProfile: Sendable {
     }
 
     /// Sections later parts of FieldPay read; accepted here so that one profile serves every version.
-    static let reservedSections: Set<String> = ["scanner", "sync", "log"]
+    static let reservedSections: Set<String> = ["sync", "log"]
 
     /// Reads and checks a profile. Unknown keys in known sections are errors (a typo must not pass silently).
     public static func load(path: String) throws(ProfileError) -> DeviceProfile {
@@ -79,7 +79,7 @@ public struct DeviceProfile: Sendable {
         profile.source = source
         let reader = TableReader(source: source, text: text)
         for key in table.keys {
-            guard ["device", "store", "payloads", "upi", "receipts", "camera", "kiosk", "hub", "demo"].contains(key) || reservedSections.contains(key)
+            guard ["device", "store", "payloads", "upi", "receipts", "scanner", "camera", "kiosk", "hub", "demo"].contains(key) || reservedSections.contains(key)
             else {
                 throw ProfileError(.badValue, "\(source): unknown section [\(key)]")
             }

@@ -12,7 +12,7 @@ extension ScanCommand {
     /// Camera or replay: frames → cheap decode → debounce → one line per newly seen code.
     func runLive() async throws {
         let chosen = try Symbology.parseList(symbologies)
-        let decoder = ZBarDecoder(options: DecoderOptions(symbologies: chosen, eanAddons: eanAddons))
+        let decoder = ZBarDecoder(options: DecoderOptions(symbologies: chosen, eanAddons: eanAddons ?? false, code39FullASCII: code39FullAscii))
         let source: any FrameSource
         let name: String
         if let device {

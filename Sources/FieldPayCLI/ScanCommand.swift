@@ -81,8 +81,17 @@ struct ScanCommand: AsyncParsableCommand {
             valueName: "list"))
     var symbologies: String = "default"
 
-    @Flag(help: "Also read EAN/UPC 2- and 5-digit add-ons.")
-    var eanAddons = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Read EAN/UPC 2- and 5-digit add-ons with their codes.",
+            discussion:
+                "On by default for image files (a code whose add-on is visible is then printed with it, or not at all); off by default for --device and --replay."
+        ))
+    var eanAddons: Bool?
+
+    @Flag(help: "Read Code 39 as Full ASCII (+A is a, %U is NUL); only for labels printed that way.")
+    var code39FullAscii = false
 
     @Flag(help: "Only the plain pass (what live video gets); no rescue passes.")
     var fast = false
@@ -115,7 +124,8 @@ struct ScanCommand: AsyncParsableCommand {
     func run() async throws {
         if device != nil || replay != nil { return try await runLive() }
         let chosen = try Symbology.parseList(symbologies)
-        let scanner = StillImageScanner(options: DecoderOptions(symbologies: chosen, eanAddons: eanAddons))
+        let scanner = StillImageScanner(
+            options: DecoderOptions(symbologies: chosen, eanAddons: eanAddons ?? true, code39FullASCII: code39FullAscii))
         let loader = ImageLoader()
         let lookups = try lookup ? LookupPrinter(options: deviceData, json: json) : nil
         var found = 0

@@ -77,7 +77,8 @@ public struct ScannerService: Service {
     }
 
     func scanLoop(replay: Bool) async {
-        var pipeline = ScanPipeline(holdSeconds: settings.holdSeconds, metrics: metrics, idleEvery: settings.idleEvery)
+        var pipeline = ScanPipeline(
+            holdSeconds: settings.holdSeconds, metrics: metrics, idleEvery: settings.idleEvery, decoder: settings.scanner)
         var seenGeneration = 0
         var backoff = 1.0
         await withGracefulShutdownHandler {
@@ -150,7 +151,7 @@ final class PendingLine: Sendable {
 
 /// One frame's work: decode (timed into the histogram), then keep only codes not seen within the hold time.
 public struct ScanPipeline {
-    let decoder = ZBarDecoder(options: DecoderOptions())
+    let decoder: ZBarDecoder
     var debouncer: Debouncer
     let metrics: DeviceMetrics
     /// After `quietNanos` with nothing in view, only every `idleEvery`-th frame is decoded (zbar's pass is
@@ -160,7 +161,11 @@ public struct ScanPipeline {
     var lastSeen: UInt64 = 0
     var skipped = 0
 
-    public init(holdSeconds: Double, metrics: DeviceMetrics, idleEvery: Int = 1, quietSeconds: Double = 2) {
+    public init(
+        holdSeconds: Double, metrics: DeviceMetrics, idleEvery: Int = 1, quietSeconds: Double = 2,
+        decoder options: DecoderOptions = DecoderOptions()
+    ) {
+        decoder = ZBarDecoder(options: options)
         debouncer = Debouncer(holdSeconds: holdSeconds)
         self.metrics = metrics
         self.idleEvery = max(1, idleEvery)

@@ -10,12 +10,19 @@ public struct Point: Sendable, Hashable, Codable {
     }
 }
 
-/// One decoded barcode. `bytes` is exactly what the code carries; `text` is our reading of those bytes
-/// (UTF-8 when they are valid UTF-8, else ISO-8859-1, which every byte sequence is).
+/// One decoded barcode. `bytes` is exactly what the code carries (an EAN/UPC code read with its add-on:
+/// the main digits followed by the add-on's); `text` is our reading of those bytes (see `CharsetEvidence`:
+/// UTF-8, Shift JIS or ISO-8859-1, which every byte sequence is).
 public struct Symbol: Sendable, Hashable {
     public enum TextEncoding: String, Sendable, Codable {
         case utf8 = "utf-8"
+        case shiftJIS = "shift_jis"
         case latin1 = "iso-8859-1"
+    }
+
+    /// Which way the code reads in the image (zbar's orientation): `up` reads left to right.
+    public enum Orientation: Sendable, Hashable {
+        case up, right, down, left, unknown
     }
 
     public var symbology: Symbology
@@ -26,21 +33,35 @@ public struct Symbol: Sendable, Hashable {
     public var points: [Point]
     /// zbar's confidence: for linear codes, how many scan lines agreed on this reading.
     public var quality: Int
+    /// The 2 or 5 add-on digits of an EAN/UPC code read with its add-on (they end `bytes` too); nil otherwise.
+    public var addOn: String?
+    public var orientation: Orientation
 
-    public init(symbology: Symbology, bytes: [UInt8], points: [Point] = [], quality: Int = 1) {
+    public init(
+        symbology: Symbology, bytes: [UInt8], points: [Point] = [], quality: Int = 1, addOn: String? = nil,
+        orientation: Orientation = .unknown
+    ) {
         self.symbology = symbology
         self.bytes = bytes
         (self.text, self.encoding) = Symbol.decodeText(bytes)
         self.points = points
         self.quality = quality
+        self.addOn = addOn
+        self.orientation = orientation
     }
 
     /// zbar's own charset guess is often wrong for Indian payloads (it takes UTF-8 Devanagari for
-    /// Shift-JIS), so QR codes are read in binary mode and converted here.
+    /// Shift-JIS), so QR codes are read in binary mode and converted here (see `CharsetEvidence`).
     public static func decodeText(_ bytes: [UInt8]) -> (String, TextEncoding) {
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        if let text = String(validating: body, as: UTF8.self) { return (text, .utf8) }
+        let hasBOM = bytes.starts(with: [0xEF, 0xBB, 0xBF])
+        let body = hasBOM ? bytes.dropFirst(3) : bytes[...]
+        switch CharsetEvidence(body).choice(byteCount: body.count, hasBOM: hasBOM) {
+        case .utf8:
+            if let text = String(validating: body, as: UTF8.self) { return (text, .utf8) }
+        case .shiftJIS:
+            if let text = IConv.decode(Array(bytes), from: "SJIS") { return (text, .shiftJIS) }
+        case .latin1: break
+        }
         var text = ""
         text.unicodeScalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
         return (text, .latin1)

@@ -32,6 +32,7 @@ public struct SymbolRecord: Sendable {
             ("encoding", JSON.string(symbol.encoding.rawValue)),
         ]
         if symbol.encoding != .utf8 { fields.append(("bytes", JSON.string(Base64.encode(symbol.bytes)))) }
+        if let addOn = symbol.addOn { fields.append(("add_on", JSON.string(addOn))) }
         fields.append(("points", "[" + symbol.points.map { "[\($0.x),\($0.y)]" }.joined(separator: ",") + "]"))
         fields.append(("quality", "\(symbol.quality)"))
         if let pass { fields.append(("pass", JSON.string(pass))) }

@@ -89,3 +89,47 @@ public enum Symbology: String, CaseIterable, Sendable, Codable, Hashable {
         "upc-e": .upce, "databar-expanded": .databarExpanded, "gs1-databar": .databar,
     ]
 }
+
+/// Code 39 Full ASCII: the 43-character set extended to all 128 ASCII codes by pairs (`+A` is `a`, `$M` is
+/// carriage return, `%U` is NUL, `/A` is `!`). A reading that holds a pair the table does not define is no
+/// Full ASCII text: nil, and the caller drops it rather than guess.
+enum Code39FullASCII {
+    static func expand(_ bytes: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard [UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "/"), UInt8(ascii: "+")].contains(byte) else {
+                out.append(byte)
+                index += 1
+                continue
+            }
+            guard index + 1 < bytes.count, let value = pair(byte, bytes[index + 1]) else { return nil }
+            out.append(value)
+            index += 2
+        }
+        return out
+    }
+
+    private static func pair(_ shift: UInt8, _ letter: UInt8) -> UInt8? {
+        guard (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(letter) else { return nil }
+        let n = letter - UInt8(ascii: "A")  // 0 for A … 25 for Z
+        switch shift {
+        case UInt8(ascii: "$"): return n + 1  // SOH … SUB
+        case UInt8(ascii: "+"): return UInt8(ascii: "a") + n
+        case UInt8(ascii: "/"):
+            if n <= 14 { return UInt8(ascii: "!") + n }  // ! " # $ % & ' ( ) * + , - . /
+            return letter == UInt8(ascii: "Z") ? UInt8(ascii: ":") : nil
+        default:  // %
+            let table: [UInt8] = [
+                0x1B, 0x1C, 0x1D, 0x1E, 0x1F,  // %A–%E: ESC FS GS RS US
+                0x3B, 0x3C, 0x3D, 0x3E, 0x3F,  // %F–%J: ; < = > ?
+                0x5B, 0x5C, 0x5D, 0x5E, 0x5F,  // %K–%O: [ \ ] ^ _
+                0x7B, 0x7C, 0x7D, 0x7E, 0x7F,  // %P–%T: { | } ~ DEL
+                0x00, 0x40, 0x60, 0x7F, 0x7F, 0x7F,  // %U NUL, %V @, %W `, %X–%Z DEL
+            ]
+            return table[Int(n)]
+        }
+    }
+}

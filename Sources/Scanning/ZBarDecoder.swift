@@ -11,8 +11,12 @@ public protocol Decoder: AnyObject {
 public struct DecoderOptions: Sendable, Equatable {
     /// What to look for. Fewer symbologies is the biggest speed lever zbar has.
     public var symbologies: Set<Symbology>
-    /// Also read the 2- and 5-digit add-ons printed beside EAN/UPC codes.
+    /// Also read the 2- and 5-digit add-ons printed beside EAN/UPC codes: a code read with its add-on comes
+    /// out as one symbol (the main code's symbology, the add-on's digits appended); an add-on is never
+    /// returned on its own unless only add-ons were asked for.
     public var eanAddons: Bool
+    /// Read Code 39 as Full ASCII (`+A` is `a`, `%U` is NUL …): only for labels printed that way.
+    public var code39FullASCII: Bool
     /// Scan every n-th row and column (1 = every line, the thorough still-image setting).
     public var density: Int
     /// Let zbar retry each frame inverted. Doubles the cost of empty frames: still images only.
@@ -21,11 +25,12 @@ public struct DecoderOptions: Sendable, Equatable {
     public var recycleInterval: Int
 
     public init(
-        symbologies: Set<Symbology> = Symbology.defaultSet, eanAddons: Bool = false, density: Int = 1,
-        testInverted: Bool = false, recycleInterval: Int = 2_000
+        symbologies: Set<Symbology> = Symbology.defaultSet, eanAddons: Bool = false, code39FullASCII: Bool = false,
+        density: Int = 1, testInverted: Bool = false, recycleInterval: Int = 2_000
     ) {
         self.symbologies = symbologies
         self.eanAddons = eanAddons
+        self.code39FullASCII = code39FullASCII
         self.density = density
         self.testInverted = testInverted
         self.recycleInterval = recycleInterval
@@ -59,6 +64,8 @@ public final class ZBarDecoder: Decoder {
         for symbology in wanted {
             zbar_image_scanner_set_config(scanner, symbology.zbarType, ZBAR_CFG_ENABLE, 1)
         }
+        // With add-ons on, zbar joins a code and the add-on beside it into one COMPOSITE symbol.
+        if options.eanAddons { zbar_image_scanner_set_config(scanner, ZBAR_COMPOSITE, ZBAR_CFG_ENABLE, 1) }
         // Raw bytes for 2D codes: we decode the text ourselves (see Symbol.decodeText).
         zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1)
         zbar_image_scanner_set_config(scanner, ZBAR_SQCODE, ZBAR_CFG_BINARY, 1)
@@ -90,35 +97,91 @@ public final class ZBarDecoder: Decoder {
             var symbols: [Symbol] = []
             var cursor = zbar_image_first_symbol(image)
             while let symbol = cursor {
-                if let converted = ZBarDecoder.convert(symbol) { symbols.append(converted) }
+                if var converted = ZBarDecoder.convert(symbol) {
+                    // zbar 0.23.92 has the Full ASCII setting but does not apply it: we expand the pairs.
+                    if options.code39FullASCII && converted.symbology == .code39 {
+                        guard let expanded = Code39FullASCII.expand(converted.bytes) else {
+                            cursor = zbar_symbol_next(symbol)
+                            continue
+                        }
+                        converted = Symbol(
+                            symbology: .code39, bytes: expanded, points: converted.points, quality: converted.quality,
+                            orientation: converted.orientation)
+                    }
+                    symbols.append(converted)
+                }
                 cursor = zbar_symbol_next(symbol)
             }
-            return symbols
+            return options.eanAddons ? AddOns.pair(symbols, keepLoneAddOns: options.onlyAddOns) : symbols
         }
     }
 
     private static let y800: UInt = 0x3030_3859  // fourcc 'Y800': 8-bit grey
 
     private static func convert(_ symbol: OpaquePointer) -> Symbol? {
+        if zbar_symbol_get_type(symbol) == ZBAR_COMPOSITE { return convertComposite(symbol) }
         guard let symbology = Symbology(zbarType: zbar_symbol_get_type(symbol)) else { return nil }
-        let length = Int(zbar_symbol_get_data_length(symbol))
-        var bytes: [UInt8] = []
-        if length > 0, let data = zbar_symbol_get_data(symbol) {
-            bytes = data.withMemoryRebound(to: UInt8.self, capacity: length) {
-                Array(UnsafeBufferPointer(start: $0, count: length))
+        var points = locations(symbol)
+        if !symbology.isTwoDimensional { points = outline(points) }
+        return Symbol(
+            symbology: symbology, bytes: data(symbol), points: points, quality: Int(zbar_symbol_get_quality(symbol)),
+            orientation: orientation(symbol))
+    }
+
+    /// An EAN/UPC code and its add-on, joined by zbar: reported as the main code with the add-on appended.
+    private static func convertComposite(_ symbol: OpaquePointer) -> Symbol? {
+        var main: (Symbology, OpaquePointer)?
+        var addOn: OpaquePointer?
+        var cursor = zbar_symbol_set_first_symbol(zbar_symbol_get_components(symbol))
+        while let part = cursor {
+            switch Symbology(zbarType: zbar_symbol_get_type(part)) {
+            case .ean2?, .ean5?: addOn = part
+            case let other?: main = (other, part)
+            case nil: break
             }
+            cursor = zbar_symbol_next(part)
         }
+        guard let (symbology, mainPart) = main, let addOn else { return nil }
+        let addOnBytes = data(addOn)
+        return Symbol(
+            symbology: symbology, bytes: data(mainPart) + addOnBytes,
+            points: outline(locations(mainPart) + locations(addOn)),
+            quality: min(Int(zbar_symbol_get_quality(mainPart)), Int(zbar_symbol_get_quality(addOn))),
+            addOn: String(decoding: addOnBytes, as: UTF8.self), orientation: orientation(mainPart))
+    }
+
+    private static func data(_ symbol: OpaquePointer) -> [UInt8] {
+        let length = Int(zbar_symbol_get_data_length(symbol))
+        guard length > 0, let data = zbar_symbol_get_data(symbol) else { return [] }
+        return data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+
+    private static func locations(_ symbol: OpaquePointer) -> [Point] {
         let count = zbar_symbol_get_loc_size(symbol)
         var points: [Point] = []
         points.reserveCapacity(Int(count))
         for i in 0..<count {
-            points.append(
-                Point(x: Int(zbar_symbol_get_loc_x(symbol, i)), y: Int(zbar_symbol_get_loc_y(symbol, i))))
+            points.append(Point(x: Int(zbar_symbol_get_loc_x(symbol, i)), y: Int(zbar_symbol_get_loc_y(symbol, i))))
         }
-        if !symbology.isTwoDimensional { points = outline(points) }
-        return Symbol(
-            symbology: symbology, bytes: bytes, points: points, quality: Int(zbar_symbol_get_quality(symbol)))
+        return points
     }
+
+    private static func orientation(_ symbol: OpaquePointer) -> Symbol.Orientation {
+        switch zbar_symbol_get_orientation(symbol) {
+        case ZBAR_ORIENT_UP: .up
+        case ZBAR_ORIENT_RIGHT: .right
+        case ZBAR_ORIENT_DOWN: .down
+        case ZBAR_ORIENT_LEFT: .left
+        default: .unknown
+        }
+    }
+}
+
+extension DecoderOptions {
+    /// Only add-ons were asked for (`--symbologies ean5`): then an add-on alone is what the user wants.
+    var onlyAddOns: Bool { !symbologies.isEmpty && symbologies.isSubset(of: [.ean2, .ean5]) }
 }
 
 /// For linear codes zbar reports both ends of every scan line that read the code; callers want an

@@ -4,6 +4,7 @@ import FieldPayCore
 import Foundation
 import InvoiceCodes
 import InvoiceImport
+import Scanning
 import Testing
 
 @Suite("Device profile")
@@ -52,6 +53,9 @@ struct DeviceProfileTests {
         ("[hub]\nurl = \"https://hub\"", "[hub] has no setting \"url\""),
         ("[upi]\nvpa = \"shop@okhdfcbank\"\nname = \"Shop\"\nallowed_payees = [\"not a vpa\"]", "line 4: [upi] allowed_payees: \"not a vpa\" is not a UPI address"),
         ("[upi]\nvpa = \"shop@okhdfcbank\"\nname = \"Shop\"\nallowed_payees = \"second@oksbi\"", "[upi] allowed_payees must be a list of strings"),
+        ("[scanner]\nsymbologies = [\"qr\", \"pdf417\"]", "line 2: [scanner] symbologies: 'pdf417' is not a symbology"),
+        ("[scanner]\nean_addons = \"yes\"", "[scanner] ean_addons must be true or false"),
+        ("[scanner]\nanything = 1", "[scanner] has no setting \"anything\""),
     ])
     func mistakes(text: String, fragment: String) {
         let error = #expect(throws: ProfileError.self) { try DeviceProfile.parse(text, source: "/etc/fieldpay/device.toml") }
@@ -60,7 +64,20 @@ struct DeviceProfileTests {
 
     @Test("sections for later parts of FieldPay are accepted")
     func reserved() throws {
-        _ = try DeviceProfile.parse("[scanner]\nanything = 1\n[log]\nlevel = \"debug\"", source: "p.toml")
+        _ = try DeviceProfile.parse("[sync]\nanything = 1\n[log]\nlevel = \"debug\"", source: "p.toml")
+    }
+
+    @Test("[scanner] chooses the camera decoder's symbologies, EAN/UPC add-ons and Code 39 Full ASCII")
+    func scanner() throws {
+        let defaults = try DeviceProfile.parse("", source: "p.toml").daemon.scanner
+        #expect(defaults == DecoderOptions())
+        let chosen = try DeviceProfile.parse(
+            "[scanner]\nsymbologies = [\"qr\", \"EAN-13\", \"upca\"]\nean_addons = true\ncode39_full_ascii = true",
+            source: "p.toml"
+        ).daemon.scanner
+        #expect(chosen.symbologies == [.qr, .ean13, .upca])
+        #expect(chosen.eanAddons)
+        #expect(chosen.code39FullASCII)
     }
 
     @Test("the shipped profiles load: demo replays the samples with an embedded hub; handheld and kiosk use /dev/video0")

@@ -69,6 +69,30 @@ struct ScanCommandTests {
         #expect(run.stderr.isEmpty)
     }
 
+    @Test("image files are read with EAN/UPC add-ons by default; --no-ean-addons reads the code alone")
+    func addOns() throws {
+        let run = try fieldpay(["scan", "--json", "-q", fixturePath("ean13-addon5.png")])
+        #expect(run.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["text"] as? String == "890123456789012345")
+        #expect(object["add_on"] as? String == "12345")
+        #expect(object["symbology"] as? String == "ean13")
+        let alone = try fieldpay(["scan", "--raw", "--no-ean-addons", fixturePath("ean13-addon5.png")])
+        #expect(alone.stdout == "8901234567890\n")
+        // The add-on visible but unreadable: nothing rather than the wrong item.
+        let scratched = try fieldpay(["scan", "--raw", fixturePath("ean13-addon-scratched.png")])
+        #expect(scratched.status == 4)
+        #expect(scratched.stdout.isEmpty)
+    }
+
+    @Test("Shift JIS QR text is printed as Japanese; --code39-full-ascii expands Full ASCII pairs")
+    func charsets() throws {
+        let run = try fieldpay(["scan", "--raw", fixturePath("qr-sjis.png")])
+        #expect(run.stdout == "請求書 No.4512 合計 1,234円\n")
+        let ascii = try fieldpay(["scan", "--raw", "--code39-full-ascii", fixturePath("code39-fullascii.png")])
+        #expect(ascii.stdout == "Inv-abc\n")
+    }
+
     @Test("exit 4 when nothing is found")
     func nothing() throws {
         let run = try fieldpay(["scan", fixturePath("empty.jpg")])

@@ -89,7 +89,7 @@ struct ZBarDecoderTests {
         let plain = ZBarDecoder().decode(try load("ean13-addon5.png"))
         #expect(plain.map(\.symbology) == [.ean13])
         let withAddons = ZBarDecoder(options: DecoderOptions(eanAddons: true)).decode(try load("ean13-addon5.png"))
-        #expect(Set(withAddons.map(\.text)) == ["8901234567890", "12345"])
+        #expect(withAddons.map(\.text) == ["890123456789012345"])
     }
 
     @Test("an empty page gives nothing, on every pass")
