@@ -233,8 +233,9 @@ enum QuietZone {
             guard levels[levels.count * 9 / 10] - levels[levels.count / 10] >= 12 else { continue }
             let dark = samples.map { $0.value < threshold }
             func index(of u: Double) -> Int { max(0, min(samples.count - 1, Int((u - samples[0].u).rounded()))) }
-            /// The module width if the code runs from `end` in `direction`: `runs` runs span `modules`.
-            func module(from end: Int, inward direction: Int) -> Double? {
+            /// The module width and the far end if the code runs from `end` in `direction`: `runs` runs
+            /// span `modules`.
+            func module(from end: Int, inward direction: Int) -> (Double, Int)? {
                 var i = end
                 // Step onto the code's last bar.
                 while i >= 0, i < dark.count, !dark[i], abs(i - end) < 6 { i += direction }
@@ -246,7 +247,8 @@ enum QuietZone {
                     count += 1
                 }
                 guard count == Int(runs) else { return nil }
-                return Double(abs(i - start)) / modules
+                // `i` is one past the last run: step back onto the code's first bar.
+                return (Double(abs(i - start)) / modules, i - direction)
             }
             /// A light run of five modules (or the image's edge) begins within four modules beyond `end`, going
             /// `outward` (zbar's reported end can lie a few modules inside the end guard).
@@ -275,10 +277,11 @@ enum QuietZone {
                 let m = (code.u1 - code.u0) / modules
                 ok = clear(beyond: left, outward: -1, module: m) && clear(beyond: right, outward: 1, module: m)
             } else {
-                // One end reported: the code lies on one side of it, the quiet zone on the other.
+                // One end reported: the code lies on one side of it, and both its ends need a quiet zone.
                 for direction in [-1, 1] {
-                    if let m = module(from: right, inward: direction), m >= 0.5,
-                        clear(beyond: right, outward: -direction, module: m)
+                    if let (m, far) = module(from: right, inward: direction), m >= 0.5,
+                        clear(beyond: right, outward: -direction, module: m),
+                        clear(beyond: far, outward: direction, module: m)
                     {
                         ok = true
                     }

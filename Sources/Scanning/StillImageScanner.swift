@@ -109,10 +109,11 @@ public struct StillScanResult: Sendable {
 /// What is believed, and when (the misread guard):
 /// - a QR code (Reed–Solomon checked) as soon as any pass reads it;
 /// - a linear code read on the plain pass on enough scan lines (`quality`: 1, or 2 for a weak check);
-/// - a linear code from a rescue pass only when a second, independent pass (another rescue pass, or a
-///   thin plain-pass read) reads the same text, and no other text was read as often in the same place:
-///   one view of a blurred or torn label can turn a bar into its neighbour and still pass the checksum,
-///   two different views rarely make the same mistake;
+/// - a linear code from a rescue pass on two scan lines (three for a weak check); and for EAN/UPC and the
+///   weak-check symbologies (`needsSecondView`) only when a second, independent view (another rescue
+///   pass, or a thin plain-pass read) reads the same text, and no other text was read as often in the same
+///   place: one view of a blurred or torn label can turn a bar into its neighbour and still pass a mod-10
+///   check, two different views rarely make the same mistake;
 /// - an EAN/UPC code whose add-on is visible beside it only together with that add-on (see `AddOns`).
 public final class StillImageScanner {
     public let decoder: ZBarDecoder
@@ -137,6 +138,11 @@ public final class StillImageScanner {
         ScanPass("enlarged-binarized", [.enlarge(2), .binarize]),
         ScanPass("inverted-enlarged", [.invert, .enlarge(2)]),
         ScanPass("smoothed-halved", [.smooth, .halve]),
+        ScanPass("enlarged-sharpened", [.enlarge(2), .sharpen]),
+        ScanPass("smoothed-contrast", [.smooth, .stretchContrast]),
+        ScanPass("inverted-contrast", [.invert, .stretchContrast]),
+        ScanPass("inverted-smoothed", [.invert, .smooth]),
+        ScanPass("inverted-binarized", [.binarize, .invert]),
         ScanPass("rotated-30", [.limitPixels(1_500_000), .rotate(30)]),
         ScanPass("rotated-45", [.limitPixels(1_500_000), .rotate(45)]),
         ScanPass("rotated-60", [.limitPixels(1_500_000), .rotate(60)]),
@@ -182,8 +188,8 @@ public final class StillImageScanner {
                 votes.add(thin, pass: index)
             } else {
                 let believed = accept(mapped, firstPass: false)
-                found = believed.filter(\.symbology.isTwoDimensional)
-                let linear = believed.filter { !$0.symbology.isTwoDimensional }
+                found = believed.filter { $0.symbology.isTwoDimensional || !$0.symbology.needsSecondView }
+                let linear = believed.filter { !$0.symbology.isTwoDimensional && $0.symbology.needsSecondView }
                 votes.add(linear, pass: index)
                 if votes.agreed().isEmpty {
                     // A new reading waits for a second opinion: ask the other views of just its neighbourhood

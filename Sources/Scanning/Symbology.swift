@@ -54,6 +54,17 @@ public enum Symbology: String, CaseIterable, Sendable, Codable, Hashable {
         }
     }
 
+    /// Symbologies a still image's rescue pass alone is not believed for (see `StillImageScanner`): those
+    /// whose only protection is a mod-10 check digit (EAN/UPC: one view of a blurred label can turn two
+    /// digits and still pass) or weaker. Code 128 (mod 103), Code 93 (two check characters) and DataBar
+    /// (mod 89 and its finder patterns) are believed from one rescue view read on two scan lines.
+    public var needsSecondView: Bool {
+        switch self {
+        case .ean13, .upca, .ean8, .upce, .isbn10, .isbn13: true
+        default: hasWeakCheck
+        }
+    }
+
     /// What a profile or `--symbologies` gets when it names none: everything an invoice or a payment slip
     /// carries. ISBN views, EAN add-ons and SQ codes are opt-in.
     public static let defaultSet: Set<Symbology> = [
