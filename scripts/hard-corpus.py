@@ -42,9 +42,19 @@ what it writes into OUTDIR:
                  that the comparison groups by.
   params.csv     file,width,height,module_px,format,params: the exact parameters drawn per image.
 
-symbologies (the names fieldpay uses): qr, code128, code39, ean13 (valid check digit), i25 (even
-  length), code93, databar (GS1 DataBar Omnidirectional; the payload is written the way zbar
-  reports it: "01" + the 14-digit GTIN).
+classes (the manifest's symbology column):
+  qr            QR: invoice numbers, UPI URIs, GST strings, Devanagari/Tamil/Bengali UTF-8 (qrencode)
+  qr-sjis       QR in Shift JIS (Kanji mode), no ECI: Japanese invoices (zint's default for such text)
+  qr-latin1     QR in ISO-8859-1, no ECI: German, Spanish, Danish, French text (zint's default)
+  qr-eci        QR with a declared ECI: 3 (ISO-8859-1), 4 (8859-2), 7 (8859-5), 9 (8859-7), 20 (Shift
+                JIS), 26 (UTF-8); the payload is the text, whatever the bytes
+  code128, code39, code93, i25 (even length), databar (the payload as zbar reports it: "01" + the
+                14-digit GTIN)
+  ean13         valid check digit; ean13-addon5, ean13-addon2: with an add-on (payload: the 13 digits
+                then the add-on's, as zbar's composite and the leading decoders report it)
+  upca, upca-addon2 (12 digits, then the add-on's), upce (8 digits: number system, six, check)
+  none          a page with no code: nothing, table shading, a ruled grid or a row of digits where the
+                code would be (every symbol read there is a false positive)
 
 distortions, each graded easy/medium/hard:
   clean         control group (only mild paper texture and camera JPEG)
@@ -58,6 +68,12 @@ distortions, each graded easy/medium/hard:
   small         tiny modules: QR module ~1.2..2.3 px, 1D narrow bar ~1..1.5 px
   rotation      the page turned: easy 3..12, medium 15..30, hard 30..70 degrees off an axis
   inverted      light code on a dark background (phone screen / dark label)
+  torn          easy: a scratch and a small bite; medium: a bite off one end and a crease; hard: a
+                diagonal tear across the label and ink smudges (QR: a corner bitten off, larger by level)
+  skew          the label stuck on askew (sheared 8..35 deg) and, medium/hard, wrapped round a bottle
+  screen        shot off a phone or monitor: the screen's pixel grid (moire), reflections, softness
+  worn          bars printed wider (ink gain) or narrower (worn) than the spaces by 0.15..0.5 module,
+                and motion blur of 0.4..1.4 modules
 About a third of the non-clean images get a second, easy distortion.
 
 Images are 640x480 .. 1600x1200 (some portrait), grayscale or RGB PNG, or JPEG. Existing files in
@@ -928,7 +944,7 @@ def main():
                     "with a manifest, for comparing decoders (see scripts/compare-decoders.sh).",
         epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("outdir", metavar="OUTDIR", help="directory to write into (created if missing)")
-    parser.add_argument("--count", type=int, default=240, help="number of images (default: 240)")
+    parser.add_argument("--count", type=int, default=560, help="number of images (default: 560: 40 per distortion)")
     parser.add_argument("--seed", type=int, default=1, help="random seed; same seed, same corpus (default: 1)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="worker processes (default: min(2, CPUs)); does not change the output")

@@ -71,6 +71,23 @@ struct MisreadTests {
         let alone = try #require(ZBarDecoder().decode(plain).only)
         let seenAlone = AddOns.visibleAddOn(beside: alone, in: plain)
         #expect(!seenAlone)
+        // Blurred step by step (a box blur of radius 1, up to seven times: about 1.9 px on 2 px modules).
+        var blurred = scratched
+        var plainBlurred = plain
+        var checked = 0
+        for pass in 1...7 {
+            blurred = blurred.boxBlurred(radius: 1)
+            plainBlurred = plainBlurred.boxBlurred(radius: 1)
+            guard let code = ZBarDecoder().decode(blurred).first(where: { $0.symbology == .ean13 }),
+                let alone = ZBarDecoder().decode(plainBlurred).first(where: { $0.symbology == .ean13 })
+            else { continue }
+            checked += 1
+            let seenBlurred = AddOns.visibleAddOn(beside: code, in: blurred)
+            #expect(seenBlurred, "blurred \(pass) times")
+            let seenBesidePlain = AddOns.visibleAddOn(beside: alone, in: plainBlurred)
+            #expect(!seenBesidePlain, "blurred \(pass) times")
+        }
+        #expect(checked >= 3)
         // Turned a quarter: the detector follows the code's reading direction.
         let turned = scratched.rotated(degrees: 90)
         let turnedCode = try #require(ZBarDecoder().decode(turned).only)
