@@ -106,8 +106,11 @@ def run(args):
     return code, out, err, time.monotonic() - started
 
 
-def zbar_texts(path):
-    code, out, err, elapsed = run(["zbarimg", "--quiet", "--raw", path])
+ZBAR_TUNED = ["-Sean2.enable", "-Sean5.enable", "-Scomposite.enable", "-Supca.enable", "-Supce.enable"]
+
+
+def zbar_texts(path, settings=()):
+    code, out, err, elapsed = run(["zbarimg", "--quiet", "--raw", *settings, path])
     error = None
     if code not in (0, 4):
         error = f"exit {code}: {err.decode(errors='replace').strip()[-200:]}"
@@ -119,15 +122,7 @@ def zbar_texts(path):
 
 def zbar_tuned_texts(path):
     """zbarimg set up for this corpus: add-ons joined, UPC-A and UPC-E reported as such."""
-    code, out, err, elapsed = run(["zbarimg", "--quiet", "--raw", "-Sean2.enable", "-Sean5.enable",
-                                   "-Scomposite.enable", "-Supca.enable", "-Supce.enable", path])
-    error = None
-    if code not in (0, 4):
-        error = f"exit {code}: {err.decode(errors='replace').strip()[-200:]}"
-    if out.endswith(b"\n"):
-        out = out[:-1]
-    texts = out.split(b"\n") if out else []
-    return texts, out, error, elapsed
+    return zbar_texts(path, ZBAR_TUNED)
 
 
 def fieldpay_texts(path):

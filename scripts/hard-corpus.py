@@ -153,11 +153,10 @@ SJIS_TEMPLATES = ["請求書 No.{n} 合計 {amt}円", "納品書 {n} 株式会�
 LATIN1_TEMPLATES = ["Müller & Söhne GmbH, Rechnung {n}, Betrag {amt} EUR", "Señor Núñez, factura nº {n}",
                     "Ærø Købmand ApS faktura {n} – kr {amt}", "Facture n° {n} à régler: {amt} €",
                     "Café Crème Zürich Quittung {n}"]
-# (ECI, the text, its iconv name): declared character sets zbar honours.
-ECI_TEMPLATES = [(3, "Straße {n} Überweisung {amt}", "latin1"), (4, "Zażółć gęślą jaźń — faktura {n}", "iso8859-2"),
-                 (7, "Счёт № {n} на сумму {amt} руб.", "iso8859-5"), (9, "Τιμολόγιο {n} ποσό {amt}", "iso8859-7"),
-                 (20, "請求書 {n} 金額 {amt}円", "sjis"), (26, "बिल {n} ₹{amt} बकाया", "utf-8"),
-                 (26, "பில் {n} ₹{amt}", "utf-8")]
+# (ECI, the text): declared character sets zbar honours.
+ECI_TEMPLATES = [(3, "Straße {n} Überweisung {amt}"), (4, "Zażółć gęślą jaźń — faktura {n}"),
+                 (7, "Счёт № {n} на сумму {amt} руб."), (9, "Τιμολόγιο {n} ποσό {amt}"),
+                 (20, "請求書 {n} 金額 {amt}円"), (26, "बिल {n} ₹{amt} बकाया"), (26, "பில் {n} ₹{amt}")]
 
 
 def upce_payload(rng):
@@ -213,7 +212,7 @@ def make_payload(symbology, rng):
         template = LATIN1_TEMPLATES[int(rng.integers(len(LATIN1_TEMPLATES)))]
         return template.format(n=n % 100000, amt=f"{rupees}.{paise:02d}").replace("–", "-").replace("€", "EUR")
     if symbology == "qr-eci":
-        eci, template, _ = ECI_TEMPLATES[int(rng.integers(len(ECI_TEMPLATES)))]
+        eci, template = ECI_TEMPLATES[int(rng.integers(len(ECI_TEMPLATES)))]
         return template.format(n=n % 100000, amt=f"{rupees}.{paise:02d}") if eci != 4 else template.format(n=n % 100000).replace("—", "-")
     if symbology in ("ean13-addon5", "ean13-addon2"):
         data = str(int(rng.choice([890, 978, 977]))) + "".join(str(int(d)) for d in rng.integers(0, 10, 9))
@@ -280,7 +279,7 @@ def qr_modules(payload, ecc):
 
 def eci_for(payload):
     """The ECI a qr-eci payload is declared with (the template it came from)."""
-    for eci, template, charset in ECI_TEMPLATES:
+    for eci, template in ECI_TEMPLATES:
         head = template.split("{")[0].replace("—", "-")
         if payload.startswith(head):
             return eci

@@ -170,14 +170,7 @@ public final class StillImageScanner {
             if index > 0 && !exhaustive { break }
             if pass.estimatedPixels(for: frame) > maxPassPixels { continue }
             tried += 1
-            let (view, map) = pass.apply(to: frame)
-            let mapped = settleAddOns(
-                decoder.decode(view).filter { QuietZone.holds(for: $0, in: view) }, in: view, needsAddOn: &needsAddOn
-            ).map { symbol in
-                var symbol = symbol
-                symbol.points = symbol.points.map(map.map)
-                return symbol
-            }
+            let mapped = read(pass, of: frame, needsAddOn: &needsAddOn)
             var found: [Symbol]
             if index == 0 {
                 found = accept(mapped, firstPass: true)
@@ -244,21 +237,28 @@ public final class StillImageScanner {
         var ran = 0
         for (index, pass) in views {
             ran += 1
-            let (view, map) = pass.apply(to: crop)
-            let readings = settleAddOns(
-                decoder.decode(view).filter { QuietZone.holds(for: $0, in: view) }, in: view, needsAddOn: &needsAddOn
-            ).map { symbol in
-                var symbol = symbol
-                symbol.points = symbol.points.map { point in
-                    let p = map.map(point)
-                    return Point(x: p.x + x0, y: p.y + y0)
-                }
-                return symbol
-            }
+            let readings = read(pass, of: crop, at: Point(x: x0, y: y0), needsAddOn: &needsAddOn)
             votes.add(accept(readings, firstPass: false).filter { !$0.symbology.isTwoDimensional }, pass: index)
             if votes.agreed().contains(where: { $0.identity == candidate.identity }) { break }
         }
         return ran
+    }
+
+    /// One view's readings, in the pixels of the image `image` was cut from at `origin`: decoded, short
+    /// codes without a quiet zone dropped, add-ons settled (all in the view's own pixels), then mapped back.
+    func read(_ pass: ScanPass, of image: Frame, at origin: Point = Point(x: 0, y: 0), needsAddOn: inout Set<SymbolIdentity>)
+        -> [Symbol]
+    {
+        let (view, map) = pass.apply(to: image)
+        let decoded = decoder.decode(view).filter { QuietZone.holds(for: $0, in: view) }
+        return settleAddOns(decoded, in: view, needsAddOn: &needsAddOn).map { symbol in
+            var symbol = symbol
+            symbol.points = symbol.points.map { point in
+                let p = map.map(point)
+                return Point(x: p.x + origin.x, y: p.y + origin.y)
+            }
+            return symbol
+        }
     }
 
     /// An EAN/UPC code read without its add-on while bars like an add-on stand beside it: the crop around
@@ -266,12 +266,10 @@ public final class StillImageScanner {
     /// that fails the code is dropped, because the code alone names another item. Only when add-ons are on.
     func settleAddOns(_ symbols: [Symbol], in view: Frame, needsAddOn: inout Set<SymbolIdentity>) -> [Symbol] {
         guard decoder.options.eanAddons else { return symbols }
-        var seen = needsAddOn
-        defer { needsAddOn = seen }
         return symbols.compactMap { symbol in
-            if seen.contains(symbol.identity) { return nil }
+            if needsAddOn.contains(symbol.identity) { return nil }
             guard AddOns.visibleAddOn(beside: symbol, in: view) else { return symbol }
-            seen.insert(symbol.identity)
+            needsAddOn.insert(symbol.identity)
             guard let region = CodeFrame(symbol).regionWithAddOn(in: view) else { return nil }
             let crop = view.cropped(x: region.x, y: region.y, width: region.width, height: region.height)
             for pass in StillImageScanner.addOnPasses {

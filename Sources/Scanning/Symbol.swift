@@ -53,14 +53,12 @@ public struct Symbol: Sendable, Hashable {
     /// zbar's own charset guess is often wrong for Indian payloads (it takes UTF-8 Devanagari for
     /// Shift-JIS), so QR codes are read in binary mode and converted here (see `CharsetEvidence`).
     public static func decodeText(_ bytes: [UInt8]) -> (String, TextEncoding) {
-        let hasBOM = bytes.starts(with: [0xEF, 0xBB, 0xBF])
-        let body = hasBOM ? bytes.dropFirst(3) : bytes[...]
-        switch CharsetEvidence(body).choice(byteCount: body.count, hasBOM: hasBOM) {
-        case .utf8:
-            if let text = String(validating: body, as: UTF8.self) { return (text, .utf8) }
-        case .shiftJIS:
-            if let text = IConv.decode(Array(bytes), from: "SJIS") { return (text, .shiftJIS) }
-        case .latin1: break
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+        if let text = String(validating: body, as: UTF8.self) { return (text, .utf8) }
+        if CharsetEvidence(body).choice(byteCount: body.count) == .shiftJIS,
+            let text = IConv.decode(bytes, from: "SJIS")
+        {
+            return (text, .shiftJIS)
         }
         var text = ""
         text.unicodeScalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })

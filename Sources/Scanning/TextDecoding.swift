@@ -9,7 +9,7 @@
 /// undeclared case. The QR standard's default is ISO-8859-1, but in the field two others are common: UTF-8
 /// (Indian payloads, most phones) and Shift JIS (Japanese labels, and every Kanji-mode segment). The rule,
 /// as the leading decoders apply it:
-/// 1. valid UTF-8 with at least one multi-byte character (or a UTF-8 byte-order mark): UTF-8;
+/// 1. valid UTF-8 (ASCII included, a byte-order mark dropped): UTF-8 — decided by the caller, before this;
 /// 2. valid Shift JIS with a run of three or more double-byte or half-width katakana characters: Shift JIS;
 /// 3. both valid ISO-8859-1 (no C1 control bytes 0x80–0x9F) and valid Shift JIS: Shift JIS only when the
 ///    ISO-8859-1 reading would be mostly symbols (a tenth or more of the bytes in 0xA0–0xBF, × or ÷) or is
@@ -19,22 +19,16 @@
 struct CharsetEvidence {
     var canBeLatin1 = true
     var canBeShiftJIS = true
-    var canBeUTF8 = true
-    var utf8MultiByte = 0
-    var highBytes = 0
     var latin1Symbols = 0
     var katakana = 0
     var longestKatakanaRun = 0
     var longestDoubleByteRun = 0
 
     init(_ bytes: some Collection<UInt8>) {
-        canBeUTF8 = String(validating: bytes, as: UTF8.self) != nil
         var katakanaRun = 0
         var doubleRun = 0
         var pendingLead = false
         for byte in bytes {
-            if byte >= 0x80 { highBytes += 1 }
-            if byte >= 0xC0 { utf8MultiByte += 1 }  // a UTF-8 lead byte (when the whole is valid UTF-8)
             if (0x80...0x9F).contains(byte) {
                 canBeLatin1 = false
             } else if (0xA0...0xBF).contains(byte) || byte == 0xD7 || byte == 0xF7 {
@@ -66,23 +60,18 @@ struct CharsetEvidence {
             }
         }
         if pendingLead { canBeShiftJIS = false }
-        if !canBeUTF8 { utf8MultiByte = 0 }
     }
 
-    enum Choice { case utf8, shiftJIS, latin1 }
+    enum Choice { case shiftJIS, latin1 }
 
-    func choice(byteCount: Int, hasBOM: Bool) -> Choice {
-        // ASCII reads the same in all three: call it UTF-8.
-        if canBeUTF8 && (hasBOM || utf8MultiByte > 0 || highBytes == 0) { return .utf8 }
+    /// Rules 2–4, for bytes that are not valid UTF-8.
+    func choice(byteCount: Int) -> Choice {
         if canBeShiftJIS && (longestKatakanaRun >= 3 || longestDoubleByteRun >= 3) { return .shiftJIS }
         if canBeLatin1 && canBeShiftJIS {
             let katakanaWord = longestKatakanaRun == 2 && katakana == 2
             return katakanaWord || latin1Symbols * 10 >= byteCount ? .shiftJIS : .latin1
         }
-        if canBeLatin1 { return .latin1 }
-        if canBeShiftJIS { return .shiftJIS }
-        if canBeUTF8 { return .utf8 }
-        return .latin1
+        return !canBeLatin1 && canBeShiftJIS ? .shiftJIS : .latin1
     }
 }
 

@@ -97,23 +97,21 @@ public final class ZBarDecoder: Decoder {
             var symbols: [Symbol] = []
             var cursor = zbar_image_first_symbol(image)
             while let symbol = cursor {
-                if var converted = ZBarDecoder.convert(symbol) {
-                    // zbar 0.23.92 has the Full ASCII setting but does not apply it: we expand the pairs.
-                    if options.code39FullASCII && converted.symbology == .code39 {
-                        guard let expanded = Code39FullASCII.expand(converted.bytes) else {
-                            cursor = zbar_symbol_next(symbol)
-                            continue
-                        }
-                        converted = Symbol(
-                            symbology: .code39, bytes: expanded, points: converted.points, quality: converted.quality,
-                            orientation: converted.orientation)
-                    }
-                    symbols.append(converted)
-                }
+                if let converted = ZBarDecoder.convert(symbol).flatMap(fullASCII) { symbols.append(converted) }
                 cursor = zbar_symbol_next(symbol)
             }
             return options.eanAddons ? AddOns.pair(symbols, keepLoneAddOns: options.onlyAddOns) : symbols
         }
+    }
+
+    /// zbar 0.23.92 has the Full ASCII setting but does not apply it: we expand the pairs, and drop a Code 39
+    /// reading that holds a pair the table does not define. Other symbols pass unchanged.
+    private func fullASCII(_ symbol: Symbol) -> Symbol? {
+        guard options.code39FullASCII && symbol.symbology == .code39 else { return symbol }
+        guard let expanded = Code39FullASCII.expand(symbol.bytes) else { return nil }
+        return Symbol(
+            symbology: .code39, bytes: expanded, points: symbol.points, quality: symbol.quality,
+            orientation: symbol.orientation)
     }
 
     private static let y800: UInt = 0x3030_3859  // fourcc 'Y800': 8-bit grey
