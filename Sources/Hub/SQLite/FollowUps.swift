@@ -242,10 +242,18 @@ extension SQLiteHubStore {
 
     /// The day's collections run (idempotent for a day): queues the reminders the policies call for and
     /// opens escalations for invoices past their group's age or with two missed promises.
+    ///
+    /// What to queue is decided on one read snapshot and written in short transactions of
+    /// `collectionsWriteBatch` rows: on a big book a run queues hundreds of thousands of rows, and one long
+    /// write held SQLite's only writer lock for many seconds, so uploads and enrolments waiting on it gave up
+    /// ("database is locked" in the 1M-invoice sync harness). Each row is `INSERT OR IGNORE` on its day's key,
+    /// so a run that is interrupted, or runs twice at once, still queues each reminder once.
     public func runCollections(asOf: LocalDate) throws -> CollectionsRun {
-        try pool.write { db in
-            var run = CollectionsRun(asOf: asOf.isoString, remindersQueued: 0, skippedDisputed: 0, escalations: 0)
-            let day = Int(asOf.dayNumber)
+        let day = Int(asOf.dayNumber)
+        var run = CollectionsRun(asOf: asOf.isoString, remindersQueued: 0, skippedDisputed: 0, escalations: 0)
+        var remind: [(customer: String, invoice: String, phone: String?, channel: String, message: String)] = []
+        var escalate: [(invoice: String, reason: String)] = []
+        try pool.read { db in
             let open = try Row.fetchCursor(
                 db,
                 sql: """
@@ -257,11 +265,9 @@ extension SQLiteHubStore {
                     JOIN reminderPolicy AS policy ON policy.groupName = customer.reminderGroup
                     WHERE invoice.deleted = 0 AND invoice.outstandingPaise > 0 AND invoice.dueDate < ?
                     """, arguments: [day])
-            var remind: [(String, String, String?, String, String)] = []
-            var escalate: [String] = []
             while let row = try open.next() {
                 let late = day - Int(row[4] as Int64)
-                if late >= (row[10] as Int) { escalate.append(row[0]) }
+                if late >= (row[10] as Int) { escalate.append((row[0], "age")) }
                 guard late >= (row[6] as Int) else { continue }
                 if (row[11] as Bool) && (row[8] as Bool) {
                     run.skippedDisputed += 1
@@ -273,16 +279,6 @@ extension SQLiteHubStore {
                     + "\(LocalDate(dayNumber: row[4]).indianString) and is \(late) day\(late == 1 ? "" : "s") overdue. Please pay by UPI, or to our rep on the next visit."
                 remind.append((row[1], row[0], row[3], row[9], message))
             }
-            for (customer, invoice, phone, channel, message) in remind {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO reminder (customerCode, invoiceNumber, day, channel, phone, message, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [customer, invoice, day, channel, phone, message, HubTime.nowMillis()])
-                run.remindersQueued += db.changesCount
-            }
-            for invoice in escalate {
-                try db.execute(sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, 'age', ?)", arguments: [invoice, day])
-                run.escalations += db.changesCount
-            }
             // Promises missed twice on the same invoice.
             var missed: [String: Int] = [:]
             for promise in try SQLiteHubStore.followUps(
@@ -290,14 +286,38 @@ extension SQLiteHubStore {
             where promise.promiseKept == false {
                 missed[promise.invoice!, default: 0] += 1
             }
-            for (invoice, count) in missed where count >= 2 {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, 'missed-promises', ?)", arguments: [invoice, day])
-                run.escalations += db.changesCount
+            for (invoice, count) in missed.sorted(by: { $0.key < $1.key }) where count >= 2 {
+                escalate.append((invoice, "missed-promises"))
             }
-            return run
         }
+        for start in stride(from: 0, to: remind.count, by: Self.collectionsWriteBatch) {
+            run.remindersQueued += try pool.write { db in
+                var queued = 0
+                let now = HubTime.nowMillis()
+                for r in remind[start..<min(start + Self.collectionsWriteBatch, remind.count)] {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO reminder (customerCode, invoiceNumber, day, channel, phone, message, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [r.customer, r.invoice, day, r.channel, r.phone, r.message, now])
+                    queued += db.changesCount
+                }
+                return queued
+            }
+        }
+        for start in stride(from: 0, to: escalate.count, by: Self.collectionsWriteBatch) {
+            run.escalations += try pool.write { db in
+                var opened = 0
+                for e in escalate[start..<min(start + Self.collectionsWriteBatch, escalate.count)] {
+                    try db.execute(sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, ?, ?)", arguments: [e.invoice, e.reason, day])
+                    opened += db.changesCount
+                }
+                return opened
+            }
+        }
+        return run
     }
+
+    /// Rows a collections run writes in one transaction (a few milliseconds of the writer lock each).
+    static let collectionsWriteBatch = 2_000
 
     public func reminders(state: String? = "queued", customer: String? = nil, limit: Int = 500) throws -> [Reminder] {
         try pool.read { db in
