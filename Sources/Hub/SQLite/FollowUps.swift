@@ -286,37 +286,39 @@ extension SQLiteHubStore {
             where promise.promiseKept == false {
                 missed[promise.invoice!, default: 0] += 1
             }
-            for (invoice, count) in missed.sorted(by: { $0.key < $1.key }) where count >= 2 {
+            for (invoice, count) in missed where count >= 2 {
                 escalate.append((invoice, "missed-promises"))
             }
         }
-        for start in stride(from: 0, to: remind.count, by: Self.collectionsWriteBatch) {
-            run.remindersQueued += try pool.write { db in
-                var queued = 0
-                let now = HubTime.nowMillis()
-                for r in remind[start..<min(start + Self.collectionsWriteBatch, remind.count)] {
-                    try db.execute(
-                        sql: "INSERT OR IGNORE INTO reminder (customerCode, invoiceNumber, day, channel, phone, message, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        arguments: [r.customer, r.invoice, day, r.channel, r.phone, r.message, now])
-                    queued += db.changesCount
-                }
-                return queued
-            }
+        let now = HubTime.nowMillis()
+        run.remindersQueued = try writeInBatches(remind) { db, r in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO reminder (customerCode, invoiceNumber, day, channel, phone, message, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [r.customer, r.invoice, day, r.channel, r.phone, r.message, now])
         }
-        for start in stride(from: 0, to: escalate.count, by: Self.collectionsWriteBatch) {
-            run.escalations += try pool.write { db in
-                var opened = 0
-                for e in escalate[start..<min(start + Self.collectionsWriteBatch, escalate.count)] {
-                    try db.execute(sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, ?, ?)", arguments: [e.invoice, e.reason, day])
-                    opened += db.changesCount
-                }
-                return opened
-            }
+        run.escalations = try writeInBatches(escalate) { db, e in
+            try db.execute(sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, ?, ?)", arguments: [e.invoice, e.reason, day])
         }
         return run
     }
 
-    /// Rows a collections run writes in one transaction (a few milliseconds of the writer lock each).
+    /// Writes `rows` in transactions of `collectionsWriteBatch` (a few milliseconds of the writer lock each);
+    /// returns how many rows the statements changed.
+    func writeInBatches<Item>(_ rows: [Item], _ write: (Database, Item) throws -> Void) throws -> Int {
+        var changed = 0
+        for start in stride(from: 0, to: rows.count, by: Self.collectionsWriteBatch) {
+            changed += try pool.write { db in
+                var count = 0
+                for row in rows[start..<min(start + Self.collectionsWriteBatch, rows.count)] {
+                    try write(db, row)
+                    count += db.changesCount
+                }
+                return count
+            }
+        }
+        return changed
+    }
+
     static let collectionsWriteBatch = 2_000
 
     public func reminders(state: String? = "queued", customer: String? = nil, limit: Int = 500) throws -> [Reminder] {
