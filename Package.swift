@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Hub",
             dependencies: [
-                "FieldPayCore", "HubAPI", "InvoiceImport", "DurableSQLite", "FieldPayMetrics", .product(name: "GRDB", package: "GRDB.swift"),
+                "FieldPayCore", "HubAPI", "InvoiceImport", "DurableSQLite", "FieldPayMetrics", "UPI", "QRRender", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

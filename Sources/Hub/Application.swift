@@ -23,6 +23,8 @@ public struct HubConfiguration: Sendable {
     public var uploadLimits = UploadLimits()
     /// A signed webhook event older than this is a replay and is not applied (Razorpay retries for 24 hours).
     public var webhookReplayWindow: TimeInterval = 7 * 86_400
+    /// The customer messaging channels (`[messaging]`); without a channel, messages wait in the outbox.
+    public var messaging = MessagingConfiguration()
 
     public init(dataDirectory: String, providers: PaymentProviders = []) {
         self.dataDirectory = dataDirectory
@@ -144,6 +146,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
     router.addRoutes(deviceRoutes(configuration, store: store))
     router.addRoutes(webhookRoutes(configuration, store: store, metrics: metrics))
     router.addRoutes(eventRoutes(configuration, store: store))
+    router.addRoutes(messagingRoutes(configuration, store: store, metrics: metrics))
 
     router.addRoutes(reportRoutes(store: store, bodyLimit: limit))
     router.addRoutes(assignmentRoutes(store: store, bodyLimit: limit))

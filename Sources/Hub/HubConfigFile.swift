@@ -61,6 +61,8 @@ extension HubConfiguration {
     ///     upload_future_days = 1             # … and up to this far ahead of the hub's clock
     ///     max_payment = "10000000.00"        # the most one payment may be
     ///
+    ///     [messaging]                        # receipts and reminders to customers (see MessagingConfiguration.load)
+    ///
     ///     [psp.razorpay]                     # one section per payment provider (see RazorpayKind)
     ///     webhook_secret_file = "secrets/razorpay-webhook"
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HubConfiguration {
@@ -82,8 +84,9 @@ extension HubConfiguration {
         }
         let kinds = PaymentProviders.kinds
         let legacy = kinds.map { $0.name }  // [razorpay], as hubs before [psp.NAME] wrote it
-        for key in table.keys where !(["hub", "psp"] + legacy).contains(key) {
-            throw HubConfigError(description: "\(path): unknown section [\(key)] (known: hub, \(kinds.map { "psp.\($0.name)" }.joined(separator: ", ")))")
+        for key in table.keys where !(["hub", "psp", "messaging"] + legacy).contains(key) {
+            throw HubConfigError(
+                description: "\(path): unknown section [\(key)] (known: hub, messaging, \(kinds.map { "psp.\($0.name)" }.joined(separator: ", ")))")
         }
         let psp = table["psp"]
         if let psp {
@@ -116,6 +119,9 @@ extension HubConfiguration {
                 }
                 configuration.uploadLimits.maximumPayment = amount
             }
+        }
+        if let messaging = try section("messaging", table["messaging"], MessagingConfiguration.settings) {
+            configuration.messaging = try MessagingConfiguration.load(messaging, environment: environment)
         }
         for kind in kinds {
             let modern = psp?.table?[kind.name]

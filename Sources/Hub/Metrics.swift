@@ -19,6 +19,8 @@ public final class HubMetrics: RouterMiddleware, Sendable {
         "fieldpay_hub_credits": .init(.gauge, "PSP and statement credits, by state (unmatched and duplicate-utr await reconciliation)."),
         "fieldpay_hub_devices": .init(.gauge, "Enrolled devices."),
         "fieldpay_hub_event_listeners": .init(.gauge, "Devices listening on /v1/events now."),
+        "fieldpay_hub_messages": .init(.gauge, "Customer messages in the outbox, by kind and state."),
+        "fieldpay_hub_message_webhooks_total": .init(.counter, "Messaging status webhooks and delivery reports, by channel and outcome."),
     ]
 
     let registry = MetricsRegistry(families: HubMetrics.families)
@@ -65,6 +67,10 @@ public final class HubMetrics: RouterMiddleware, Sendable {
         registry.set("fieldpay_hub_devices", labels: ["state": "active"], Double(state.devices))
         registry.set("fieldpay_hub_devices", labels: ["state": "revoked"], Double(state.revokedDevices))
         registry.set("fieldpay_hub_event_listeners", Double(store.broadcaster.subscriberCount))
+        for (key, value) in state.messages {
+            let parts = key.split(separator: "|")
+            registry.set("fieldpay_hub_messages", labels: ["kind": String(parts[0]), "state": String(parts.dropFirst().first ?? "")], Double(value))
+        }
         return registry.render()
     }
 }

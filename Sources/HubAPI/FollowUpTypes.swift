@@ -208,12 +208,20 @@ public struct CollectionsRun: Codable, Sendable, Equatable {
     public var remindersQueued: Int
     public var skippedDisputed: Int
     public var escalations: Int
+    /// Consolidated reminder messages queued for customers (one per customer per day, all overdue invoices).
+    public var messagesQueued: Int
+    /// Customers due a reminder who get none: opted out, or no valid mobile number.
+    public var skippedOptedOut: Int
+    public var skippedNoPhone: Int
 
-    public init(asOf: String, remindersQueued: Int, skippedDisputed: Int, escalations: Int) {
+    public init(asOf: String, remindersQueued: Int, skippedDisputed: Int, escalations: Int, messagesQueued: Int = 0, skippedOptedOut: Int = 0, skippedNoPhone: Int = 0) {
         self.asOf = asOf
         self.remindersQueued = remindersQueued
         self.skippedDisputed = skippedDisputed
         self.escalations = escalations
+        self.messagesQueued = messagesQueued
+        self.skippedOptedOut = skippedOptedOut
+        self.skippedNoPhone = skippedNoPhone
     }
 }
 

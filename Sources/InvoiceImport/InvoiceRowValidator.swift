@@ -176,7 +176,14 @@ public enum InvoiceRowValidator {
             return reject("no customer (name or code)")
         }
         guard code.utf8.count <= 64 else { return reject("customer code is longer than 64 characters") }
-        let customer = Customer(code: code, name: name ?? code, gstin: buyerGstin, phone: field(.phone), region: field(.region))
+        var phone: String?
+        if let text = field(.phone) {
+            guard let number = PhoneNumber(text) else {
+                return reject("phone \"\(text)\" is not a mobile number (+91 and 10 digits, or +country and number)")
+            }
+            phone = number.e164
+        }
+        let customer = Customer(code: code, name: name ?? code, gstin: buyerGstin, phone: phone, region: field(.region))
         let invoice = Invoice(
             number: number, customerCode: code, invoiceDate: invoiceDate, dueDate: dueDate, total: total,
             outstanding: outstanding!, sellerGstin: sellerGstin, buyerGstin: buyerGstin, irn: irn, payeeVPA: vpa)

@@ -53,6 +53,7 @@ extension SQLiteHubStore {
         if let applied, outcome == .confirmedPayment || outcome == .creditedInvoice {
             try publishCredit(provider: applied.provider, providerPaymentID: applied.providerPaymentID)
         }
+        if outcome == .confirmedPayment { messageSignal.poke() }
         return outcome
     }
 
@@ -62,6 +63,7 @@ extension SQLiteHubStore {
         if outcome == .confirmedPayment || outcome == .creditedInvoice {
             try publishCredit(provider: credit.provider, providerPaymentID: credit.providerPaymentID)
         }
+        if outcome == .confirmedPayment { messageSignal.poke() }
         return outcome
     }
 
@@ -126,6 +128,8 @@ extension SQLiteHubStore {
                 sql: "UPDATE payment SET status = 'confirmed', utr = ?, flagged = flagged OR ? WHERE id = ?",
                 arguments: [credit.utr, (open[2] as Int64) != credit.amount.paise, paymentID])
             try store("matched", invoice: nil, paymentID: paymentID)
+            // The payment waited for this credit: its receipt goes to the customer now.
+            try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: now, db)
             return .confirmedPayment
         }
         // No device payment yet: the tr names the invoice (device code + the number's letters and digits +

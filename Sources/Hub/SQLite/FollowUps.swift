@@ -253,6 +253,9 @@ extension SQLiteHubStore {
         var run = CollectionsRun(asOf: asOf.isoString, remindersQueued: 0, skippedDisputed: 0, escalations: 0)
         var remind: [(customer: String, invoice: String, phone: String?, channel: String, message: String)] = []
         var escalate: [(invoice: String, reason: String)] = []
+        var overdue: [String: CustomerOverdue] = [:]
+        var due: Set<String> = []
+        var capped: Set<String> = []
         try pool.read { db in
             let open = try Row.fetchCursor(
                 db,
@@ -260,7 +263,8 @@ extension SQLiteHubStore {
                     SELECT invoice.number, invoice.customerCode, customer.name, customer.phone, invoice.dueDate, invoice.outstandingPaise,
                         policy.firstAfterDays, policy.everyDays, policy.stopOnDispute, policy.channel, policy.escalateAfterDays,
                         EXISTS (SELECT 1 FROM dispute WHERE dispute.invoiceNumber = invoice.number AND resolvedAt IS NULL),
-                        (SELECT MAX(day) FROM reminder WHERE reminder.invoiceNumber = invoice.number)
+                        (SELECT MAX(day) FROM reminder WHERE reminder.invoiceNumber = invoice.number),
+                        customer.optedOutAt, customer.language, customer.channel, invoice.assignedRep
                     FROM invoice JOIN customer ON customer.code = invoice.customerCode
                     JOIN reminderPolicy AS policy ON policy.groupName = customer.reminderGroup
                     WHERE invoice.deleted = 0 AND invoice.outstandingPaise > 0 AND invoice.dueDate < ?
@@ -268,12 +272,22 @@ extension SQLiteHubStore {
             while let row = try open.next() {
                 let late = day - Int(row[4] as Int64)
                 if late >= (row[10] as Int) { escalate.append((row[0], "age")) }
+                let paused = (row[11] as Bool) && (row[8] as Bool)
+                if !paused {
+                    // Every overdue invoice the customer may be reminded of goes in their one message.
+                    let code: String = row[1]
+                    var entry = overdue[code] ?? CustomerOverdue(name: row[2], phone: row[3], optedOut: (row[13] as Int64?) != nil, language: row[14], channel: row[15] ?? row[9])
+                    entry.invoices.append((row[0], row[4], row[5]))
+                    if entry.rep == nil { entry.rep = row[16] }
+                    overdue[code] = entry
+                }
                 guard late >= (row[6] as Int) else { continue }
-                if (row[11] as Bool) && (row[8] as Bool) {
+                if paused {
                     run.skippedDisputed += 1
                     continue
                 }
                 if let last = row[12] as Int?, day - last < (row[7] as Int) { continue }
+                due.insert(row[1] as String)
                 let message =
                     "Dear \(row[2] as String), invoice \(row[0] as String) of \(Money(paise: row[5]).displayString) was due on "
                     + "\(LocalDate(dayNumber: row[4]).indianString) and is \(late) day\(late == 1 ? "" : "s") overdue. Please pay by UPI, or to our rep on the next visit."
@@ -289,6 +303,10 @@ extension SQLiteHubStore {
             for (invoice, count) in missed where count >= 2 {
                 escalate.append((invoice, "missed-promises"))
             }
+            capped = Set(
+                try String.fetchAll(
+                    db, sql: "SELECT customerCode FROM message WHERE day = ? AND kind != 'receipt' GROUP BY customerCode HAVING COUNT(*) >= ?",
+                    arguments: [day, Self.dailyMessageCap]))
         }
         let now = HubTime.nowMillis()
         run.remindersQueued = try writeInBatches(remind) { db, r in
@@ -296,6 +314,33 @@ extension SQLiteHubStore {
                 sql: "INSERT OR IGNORE INTO reminder (customerCode, invoiceNumber, day, channel, phone, message, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [r.customer, r.invoice, day, r.channel, r.phone, r.message, now])
         }
+        // One message per customer due a reminder today, listing all their overdue invoices.
+        var messages: [(code: String, phone: PhoneNumber, entry: CustomerOverdue)] = []
+        for code in due.sorted() {
+            guard let entry = overdue[code] else { continue }
+            guard let phone = entry.phone.flatMap(PhoneNumber.init) else {
+                run.skippedNoPhone += 1
+                continue
+            }
+            if entry.optedOut {
+                run.skippedOptedOut += 1
+                continue
+            }
+            if capped.contains(code) { continue }
+            messages.append((code, phone, entry))
+        }
+        run.messagesQueued = try writeInBatches(messages) { db, m in
+            let invoices = m.entry.invoices.sorted { ($0.due, $0.number) < ($1.due, $1.number) }
+            var values = MessageValues(
+                customer: m.entry.name, amount: Money(paise: invoices.reduce(0) { $0 &+ $1.paise }),
+                invoices: invoices.prefix(MessageValues.shownInvoices).map(\.number), rep: m.entry.rep)
+            values.invoiceCount = invoices.count
+            _ = try SQLiteHubStore.queueMessage(
+                key: "reminder:\(m.code):\(asOf.isoString)", kind: .reminder, customer: m.code, phone: m.phone,
+                channel: ChannelName(rawValue: m.entry.channel) ?? .whatsapp, language: MessageLanguage(rawValue: m.entry.language) ?? .en,
+                paymentID: nil, values: values, held: false, now: now, db)
+        }
+        if run.messagesQueued > 0 { messageSignal.poke() }
         run.escalations = try writeInBatches(escalate) { db, e in
             try db.execute(sql: "INSERT OR IGNORE INTO escalation (invoiceNumber, reason, day) VALUES (?, ?, ?)", arguments: [e.invoice, e.reason, day])
         }
@@ -320,6 +365,8 @@ extension SQLiteHubStore {
     }
 
     static let collectionsWriteBatch = 2_000
+    /// Reminders and statements a customer gets in a day at most (receipts are not counted).
+    static let dailyMessageCap = 2
 
     public func reminders(state: String? = "queued", customer: String? = nil, limit: Int = 500) throws -> [Reminder] {
         try pool.read { db in
@@ -353,5 +400,24 @@ extension SQLiteHubStore {
                     outstanding: Money(paise: $0[5]).plainString)
             }
         }
+    }
+}
+
+/// A customer's overdue invoices as the collections run gathers them for the one reminder message.
+struct CustomerOverdue {
+    var name: String
+    var phone: String?
+    var optedOut: Bool
+    var language: String
+    var channel: String
+    var rep: String?
+    var invoices: [(number: String, due: Int64, paise: Int64)] = []
+
+    init(name: String, phone: String?, optedOut: Bool, language: String, channel: String) {
+        self.name = name
+        self.phone = phone
+        self.optedOut = optedOut
+        self.language = language
+        self.channel = channel
     }
 }

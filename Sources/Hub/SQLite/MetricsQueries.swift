@@ -20,6 +20,9 @@ extension SQLiteHubStore {
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM credit GROUP BY state") { snapshot.credits[row[0]] = row[1] }
             snapshot.devices = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device WHERE revoked = 0") ?? 0
             snapshot.revokedDevices = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device WHERE revoked = 1") ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT kind, state, COUNT(*) FROM message GROUP BY kind, state") {
+                snapshot.messages["\(row[0] as String)|\(row[1] as String)"] = row[2]
+            }
             return snapshot
         }
     }

@@ -102,6 +102,7 @@ extension SQLiteHubStore {
         migrator.registerMigration("v7-followups", migrate: SQLiteHubStore.migrateFollowUps)
         migrator.registerMigration("v8-handovers", migrate: SQLiteHubStore.migrateHandovers)
         migrator.registerMigration("v9-sessions", migrate: SQLiteHubStore.migrateSessions)
+        migrator.registerMigration("v10-messaging", migrate: SQLiteHubStore.migrateMessaging)
         return migrator
     }
 
@@ -304,6 +305,58 @@ extension SQLiteHubStore {
                     managerId TEXT NOT NULL REFERENCES manager(id),
                     expiresAt INTEGER NOT NULL
                 );
+                """)
+    }
+
+    static func migrateMessaging(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE customer ADD COLUMN language TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'hi'));
+                -- NULL: the reminder policy's channel
+                ALTER TABLE customer ADD COLUMN channel TEXT CHECK (channel IN ('whatsapp', 'sms'));
+                ALTER TABLE customer ADD COLUMN optedOutAt INTEGER;
+                ALTER TABLE customer ADD COLUMN optedOutBy TEXT;
+                CREATE INDEX customer_phone ON customer(phone);
+                -- the receipt link's secret (/r/{token}): 128 random bits, base64url
+                ALTER TABLE payment ADD COLUMN receiptToken TEXT;
+                CREATE UNIQUE INDEX payment_receipt_token ON payment(receiptToken) WHERE receiptToken IS NOT NULL;
+                -- the message outbox: one row per cause (its key), written with the payment or the run
+                CREATE TABLE message (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind IN ('receipt', 'reminder', 'statement')),
+                    customerCode TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    channel TEXT NOT NULL CHECK (channel IN ('whatsapp', 'sms')),
+                    language TEXT NOT NULL,
+                    paymentId TEXT,
+                    day INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'unconfirmed', 'held', 'expired')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    -- a manager asked for it: sent even to a customer who opted out
+                    requested INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt INTEGER NOT NULL,
+                    expiresAt INTEGER NOT NULL,
+                    providerId TEXT,
+                    failure TEXT,
+                    createdAt INTEGER NOT NULL,
+                    updatedAt INTEGER NOT NULL
+                );
+                CREATE INDEX message_due ON message(state, nextAttemptAt);
+                CREATE INDEX message_customer ON message(customerCode, day, kind);
+                -- every attempt, on which channel, with the provider's id and what came of it
+                CREATE TABLE messageAttempt (
+                    id INTEGER PRIMARY KEY,
+                    messageId INTEGER NOT NULL REFERENCES message(id),
+                    channel TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    providerId TEXT,
+                    detail TEXT
+                );
+                CREATE INDEX messageAttempt_message ON messageAttempt(messageId);
+                CREATE UNIQUE INDEX messageAttempt_provider ON messageAttempt(channel, providerId) WHERE providerId IS NOT NULL;
                 """)
     }
 }

@@ -14,6 +14,8 @@ public final class SQLiteHubStore: Sendable {
     public let path: String
     /// Confirmations for the devices listening on `GET /v1/events`.
     public let broadcaster = EventBroadcaster()
+    /// Wakes the message sender when an upload or a run has queued a message.
+    public let messageSignal = MessageSignal()
 
     public init(path: String) throws {
         self.path = path
@@ -261,6 +263,8 @@ public final class SQLiteHubStore: Sendable {
         let bodyHash = SHA256.hash(data: canonical).hexString
         let amount = valid.amount
         var allocations = valid.allocations.map { ($0.invoice, $0.amount) }
+        var queued = false
+        defer { if queued { messageSignal.poke() } }
         return try pool.write { db in
             if let existing = try Row.fetchOne(db, sql: "SELECT bodyHash, deviceId, status, flagged FROM payment WHERE id = ?", arguments: [paymentID]) {
                 guard existing[0] as String == bodyHash, existing[1] as String == deviceID else {
@@ -331,6 +335,8 @@ public final class SQLiteHubStore: Sendable {
                     paymentID, deviceID, bodyHash, payment.receiptNumber, valid.method.rawValue, amount.paise, payment.upiReference, utr, status.rawValue, flagged,
                     String(decoding: body, as: UTF8.self), Date().millisecondsSince1970, payment.recordedAtMillis, payment.customerCode,
                 ])
+            // The customer's receipt message, in this transaction: a payment stored is a receipt that will be sent.
+            queued = try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: HubTime.nowMillis(), db)
             return .created(PaymentResult(paymentID: paymentID, status: status.rawValue, flaggedForReview: flagged))
         }
     }
@@ -363,7 +369,7 @@ public final class SQLiteHubStore: Sendable {
     /// A UTR the rep typed on the device for a UPI payment: confirms it (a payment never moves backwards; a
     /// UTR another payment holds is refused). Entering the same UTR again is answered the same.
     public func confirmUTR(paymentID: String, deviceID: String, utr: String) throws -> UTROutcome {
-        try pool.write { db in
+        let outcome: UTROutcome = try pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT utr FROM payment WHERE id = ? AND deviceId = ?", arguments: [paymentID, deviceID]) else {
                 return .notFound
             }
@@ -374,8 +380,11 @@ public final class SQLiteHubStore: Sendable {
                 return .claimed("UTR \(utr) belongs to another payment")
             }
             try db.execute(sql: "UPDATE payment SET utr = ?, status = 'confirmed' WHERE id = ?", arguments: [utr, paymentID])
+            try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: HubTime.nowMillis(), db)
             return .confirmed
         }
+        if outcome == .confirmed { messageSignal.poke() }
+        return outcome
     }
 
     /// Live invoices by number, optionally one, or the open ones.

@@ -92,6 +92,17 @@ public enum HubServices {
         var collections = CollectionsRunService(store: store)
         collections.logger = logger
         services.append(collections)
+        if configuration.messaging.isEnabled {
+            var sender = MessageSender(store: store, configuration: configuration.messaging, channels: MessageSender.channels(configuration.messaging))
+            sender.logger = logger
+            services.append(sender)
+            if configuration.messaging.publicURL == nil { logger.warning("[messaging] has no public_url: receipt messages go without their link") }
+            if let whatsapp = configuration.messaging.whatsapp, whatsapp.appSecret == nil {
+                logger.warning("[messaging.whatsapp] has no app_secret_file: every WhatsApp status webhook will be refused")
+            }
+        } else {
+            logger.info("no [messaging.whatsapp] or [messaging.sms]: receipts and reminders wait in the outbox (they expire after a day or two)")
+        }
         return services
     }
 

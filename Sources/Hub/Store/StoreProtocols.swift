@@ -115,9 +115,37 @@ public protocol BookMetrics: Sendable {
     func bookSnapshot() throws -> BookSnapshot
 }
 
+/// The message outbox (receipts, reminders, statements) and the customers' messaging settings. Messages are
+/// queued by the store itself, in the transaction of what causes them (an upload, a confirmation, the
+/// collections run); `MessageSender` claims them (`sending` before the channel is called), records what the
+/// channel said, and status reports settle them.
+public protocol MessageOutbox: Sendable {
+    /// Poked after a transaction that queued a message commits.
+    var messageSignal: MessageSignal { get }
+    /// Takes up to `limit` messages due by `now` (receipts only unless `promotional`): marks them `sending`.
+    func claimMessages(now: Int64, promotional: Bool, limit: Int) throws -> [OutboundMessage]
+    /// What the channel said to one attempt. `retryAt`: when a retryable message is due again; `fallback`: the
+    /// channel a rejected message moves to when the rejection allows it.
+    func recordSend(_ id: Int64, channel: ChannelName, outcome: SendOutcome, now: Int64, retryAt: Int64, fallback: ChannelName?, maxAttempts: Int) throws
+    /// A provider's status report; false when it names no message of ours or changes nothing.
+    func applyStatus(_ report: StatusReport, fallback: ChannelName?, now: Int64) throws -> Bool
+    /// At start: messages left `sending` by a hub that stopped become `unconfirmed` (never resent by themselves).
+    func recoverInterruptedSends(now: Int64) throws -> Int
+    func messages(state: String?, customer: String?, limit: Int) throws -> [MessageEntry]
+    func message(_ id: Int64) throws -> MessageEntry?
+    /// A manager sends a failed, unconfirmed, held or expired message again.
+    func retryMessage(_ id: Int64, now: Int64) throws -> MessageRetry
+    /// STOP (or START) from a number: every customer with that phone. Returns their codes.
+    func setOptOut(phone: PhoneNumber, optedOut: Bool, by actor: String, now: Int64) throws -> [String]
+    func setCustomerMessaging(_ code: String, _ request: CustomerMessagingRequest, actor: String, now: Int64) throws -> CustomerMessaging?
+    func customerMessaging(_ code: String) throws -> CustomerMessaging?
+    /// The receipt behind a link token, its signature checked now; nil for any other text.
+    func receipt(token: String) throws -> ReceiptView?
+}
+
 /// Everything the hub stores: what `buildRouter` and the hub's services are given.
 public typealias HubStorage = DeviceRegistry & InvoiceBook & PaymentLedger & EventFeed & ManagerDirectory & AllocationStore
-    & ReportStore & CollectionsWork & BookMetrics
+    & ReportStore & CollectionsWork & BookMetrics & MessageOutbox
 
 extension PaymentLedger {
     /// Checks an upload's fields and stores it: what is wrong with them is `.invalid`, in words.

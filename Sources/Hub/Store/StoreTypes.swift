@@ -151,6 +151,8 @@ public struct BookSnapshot: Sendable {
     public var credits: [String: Int] = [:]
     public var devices = 0
     public var revokedDevices = 0
+    /// Outbox messages by "kind|state".
+    public var messages: [String: Int] = [:]
 }
 
 /// A bank statement's credit lines as a feed of the confirmation state machine: for UPI credits whose
