@@ -59,6 +59,7 @@ public struct SMSSettings: Sendable, Equatable {
     public var templates: [MessageKind: [MessageLanguage: SMSTemplate]] = [:]
     /// The secret the delivery-report URL carries (`GET /v1/messaging/sms/dlr?token=…`).
     public var reportToken: String?
+    public var timeout: Duration = .seconds(20)
 
     public init(userID: String, password: String, entityID: String, sender: String) {
         self.userID = userID
@@ -121,7 +122,7 @@ public struct GupshupSMS: MessageChannel {
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.body = .bytes(ByteBuffer(string: Self.formEncode(fields)))
         do {
-            let response = try await client.execute(request, timeout: .seconds(20))
+            let response = try await client.execute(request, timeout: settings.timeout.timeAmount)
             var buffer = try await response.body.collect(upTo: 64 << 10)
             let text = String(decoding: buffer.readBytes(length: buffer.readableBytes) ?? [], as: UTF8.self)
             return Self.outcome(status: Int(response.status.code), body: text)

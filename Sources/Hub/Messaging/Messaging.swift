@@ -1,5 +1,6 @@
 import FieldPayCore
 import Foundation
+import NIOCore
 import Synchronization
 
 // The messaging seam: what the hub sends its customers (receipts, reminders, statements), the channels that
@@ -210,5 +211,12 @@ public struct QuietHours: Sendable, Equatable {
         var end = dayStart + Int64(endHour) * 3_600_000
         if end <= ist { end += 86_400_000 }
         return end - 19_800_000
+    }
+}
+
+extension Duration {
+    /// As NIO's `TimeAmount` (AsyncHTTPClient's timeouts).
+    var timeAmount: TimeAmount {
+        .milliseconds(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

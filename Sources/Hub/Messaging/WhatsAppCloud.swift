@@ -16,6 +16,8 @@ public struct WhatsAppSettings: Sendable, Equatable {
     public var verifyToken: String?
     /// Approved template names, per message kind.
     public var templates: [MessageKind: String] = [.receipt: "fieldpay_receipt", .reminder: "fieldpay_reminder", .statement: "fieldpay_statement"]
+    /// How long one send may take before it counts as unknown (the request may have arrived).
+    public var timeout: Duration = .seconds(20)
 
     public init(phoneNumberID: String, accessToken: String) {
         self.phoneNumberID = phoneNumberID
@@ -73,7 +75,7 @@ public struct WhatsAppCloud: MessageChannel {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: body(message, link: link)))
         do {
-            let response = try await client.execute(request, timeout: .seconds(20))
+            let response = try await client.execute(request, timeout: settings.timeout.timeAmount)
             var buffer = try await response.body.collect(upTo: 1 << 20)
             let data = Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
             return Self.outcome(status: Int(response.status.code), body: data)

@@ -338,7 +338,7 @@ extension SQLiteHubStore {
             _ = try SQLiteHubStore.queueMessage(
                 key: "reminder:\(m.code):\(asOf.isoString)", kind: .reminder, customer: m.code, phone: m.phone,
                 channel: ChannelName(rawValue: m.entry.channel) ?? .whatsapp, language: MessageLanguage(rawValue: m.entry.language) ?? .en,
-                paymentID: nil, values: values, held: false, now: now, db)
+                paymentID: nil, values: values, held: false, now: now, day: asOf, db)
         }
         if run.messagesQueued > 0 { messageSignal.poke() }
         run.escalations = try writeInBatches(escalate) { db, e in

@@ -54,7 +54,7 @@ extension SQLiteHubStore {
     /// Inserts a message under its key; a second message with the same key is ignored. Returns whether it was new.
     static func queueMessage(
         key: String, kind: MessageKind, customer: String, phone: PhoneNumber, channel: ChannelName, language: MessageLanguage, paymentID: String?,
-        values: MessageValues, held: Bool, now: Int64, _ db: Database
+        values: MessageValues, held: Bool, now: Int64, day: LocalDate? = nil, _ db: Database
     ) throws -> Bool {
         let body = String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
         try db.execute(
@@ -64,7 +64,7 @@ extension SQLiteHubStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                key, kind.rawValue, customer, phone.e164, channel.rawValue, language.rawValue, paymentID, HubTime.day(ofMillis: now).dayNumber, body,
+                key, kind.rawValue, customer, phone.e164, channel.rawValue, language.rawValue, paymentID, (day ?? HubTime.day(ofMillis: now)).dayNumber, body,
                 held ? MessageState.held.rawValue : MessageState.queued.rawValue, held ? "the customer opted out: sent only if a manager sends it" : nil,
                 now, now + expiry(kind), now, now,
             ])
