@@ -19,7 +19,7 @@ struct HubCommand: AsyncParsableCommand {
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
         subcommands: [
             Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, HubManagers.self, HubReports.self, HubCollections.self,
-            FakePSP.self,
+            HubMessages.self, HubCustomers.self, FakePSP.self,
         ]
     )
 }
@@ -51,7 +51,9 @@ struct Serve: AsyncParsableCommand {
             webhook secret comes from the file's [psp.razorpay] webhook_secret_file, --razorpay-secret-file or \
             $FIELDPAY_RAZORPAY_SECRET; without one, webhooks are refused (recorded as bad signatures). With \
             [psp.razorpay] key_id and key_secret_file the hub also polls Razorpay for credits whose webhook never \
-            came. The server, the pollers and the hourly collections run stop together on SIGTERM or Ctrl-C.
+            came. With [messaging.whatsapp] or [messaging.sms] it sends customers their receipts and reminders. \
+            The server, the pollers, the hourly collections run and the message sender stop together on SIGTERM \
+            or Ctrl-C.
             """
     )
 

@@ -205,6 +205,8 @@ struct CollectionsRunCommand: ParsableCommand {
         let day = try parseDate(asOf, name: "--as-of", default: LocalDate.today())
         let run = try options.store().runCollections(asOf: day)
         print("\(run.asOf): \(run.remindersQueued) reminders queued, \(run.skippedDisputed) held for disputes, \(run.escalations) new escalations")
+        print(
+            "messages: \(run.messagesQueued) customers get one reminder each; \(run.skippedOptedOut) opted out, \(run.skippedNoPhone) without a mobile number")
     }
 }
 

@@ -498,3 +498,49 @@ struct MessageDeliveryTests {
         }
     }
 }
+
+@Suite("Messaging: the dashboard's Messages page and the customer's messages")
+struct MessagingDashboardTests {
+    @Test("a failed message shows with its reason and a Send again button that queues it; the customer page shows their messages and settings")
+    func messagesPage() async throws {
+        let setup = try MessagingHub()
+        let manager = try setup.store.addManager(name: "Asha")
+        try setup.pay("A-000020")
+        let claimed = try #require(try setup.store.claimMessages(now: now(), promotional: true, limit: 10).first)
+        try setup.store.recordSend(
+            claimed.id, channel: .whatsapp, outcome: .rejected("WhatsApp error 131009: Parameter value is not valid", fallBack: false), now: now(), retryAt: now(),
+            fallback: nil, maxAttempts: 8)
+        let app = buildApplication(setup.hub.configuration, store: setup.store)
+        try await app.test(.live) { client in
+            let origin = "http://localhost"
+            let cookie = try await DashboardTests.signIn(client, token: manager.token, origin: origin)
+            try await client.execute(uri: "/manage/messages?state=failed", method: .get, headers: [.cookie: cookie]) { response in
+                let page = String(buffer: response.body)
+                #expect(response.status == .ok && page.contains("WhatsApp error 131009: Parameter value is not valid") && page.contains("Send again"))
+            }
+            var headers = DashboardTests.formType
+            headers[.cookie] = cookie
+            headers[.origin] = origin
+            try await client.execute(
+                uri: "/manage/messages/retry", method: .post, headers: headers, body: DashboardTests.form([("id", String(claimed.id)), ("back", "/manage/messages")])
+            ) { response in
+                #expect(response.status == .seeOther && response.headers[.location]?.hasPrefix("/manage/messages?notice=") == true)
+            }
+            #expect(try setup.messages().first?.state == "queued")
+            try await client.execute(
+                uri: "/manage/customers/C1/messaging", method: .post, headers: headers,
+                body: DashboardTests.form([("language", "hi"), ("channel", "sms"), ("opted_out", "yes"), ("back", "/manage/customers/C1")])
+            ) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/manage/customers/C1", method: .get, headers: [.cookie: cookie]) { response in
+                let page = String(buffer: response.body)
+                #expect(page.contains("language Hindi") && page.contains("opted out") && page.contains("receipt"))
+            }
+            // From another site: nothing changes.
+            headers[.origin] = "http://evil.example"
+            try await client.execute(uri: "/manage/customers/C1/messaging", method: .post, headers: headers, body: DashboardTests.form([("opted_out", "no")])) {
+                #expect($0.status == .forbidden)
+            }
+            #expect(try setup.store.customerMessaging("C1")?.optedOutAt != nil)
+        }
+    }
+}

@@ -250,6 +250,7 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestConte
                     due: f.dueDate, action: f.action, invoice: f.invoice ?? "all", rep: f.rep ?? "", note: f.note ?? "", promise: promiseText(f), state: f.state,
                     kept: f.promiseKept == true, missed: f.promiseKept == false)
             }
+            let settings = try store.customerMessaging(code)
             let page = CustomerPage(
                 here: "/manage/customers/\(q(code))", asOf: asOf.isoString, tomorrow: LocalDate.today().adding(days: 1).isoString,
                 outstanding: money(history.outstanding), invoiced: money(history.invoiced), paid: money(history.paid),
@@ -266,7 +267,11 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestConte
                         day: $0.day, receipt: $0.receiptNumber ?? "PSP credit", method: $0.method, rep: $0.rep ?? "", status: $0.status,
                         amount: money($0.amount), against: $0.allocations.map { "\($0.invoice) \(money($0.amount))" }.joined(separator: ", "))
                 },
-                reminders: history.reminders.map { CustomerReminderLine(day: $0.day, invoice: $0.invoice, channel: $0.channel, state: $0.state) })
+                reminders: history.reminders.map { CustomerReminderLine(day: $0.day, invoice: $0.invoice, channel: $0.channel, state: $0.state) },
+                phone: settings?.phone ?? "none", language: settings?.language == "hi" ? "Hindi" : "English",
+                channel: settings?.channel ?? "the reminder policy's",
+                optedOut: settings?.optedOutAt.map { "\(MessageLine.time($0)) by \(settings?.optedOutBy ?? "?")" },
+                messages: try store.messages(state: nil, customer: code, limit: 50).map { MessageLine($0, back: "/manage/customers/\(q(code))") })
             return DashboardPages.render(
                 "customer", title: "\(history.customerName) (\(code))", manager: who.name, notice: notice, error: error, page)
         }
@@ -280,6 +285,41 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestConte
                 promisedDate: form.promised_date.given, promisedAmount: form.promised_amount.given)
             _ = try store.putFollowUp(id: UUID().uuidString.lowercased(), followUp, actor: who.id, deviceRep: nil)
             return ("/manage/customers/\(q(code))", "Follow-up saved: \(followUp.action) on \(followUp.dueDate).")
+        }
+    }
+
+    routes.post("/manage/customers/:code/messaging") { request, context -> Response in
+        let code = try context.parameters.require("code")
+        return try await dashboard.action(request, CustomerMessagingForm.self) { who, form in
+            let change = CustomerMessagingRequest(language: form.language.given, channel: form.channel.given, optedOut: form.opted_out.given.map { $0 == "yes" })
+            guard try store.setCustomerMessaging(code, change, actor: "manager \(who.name)", now: HubTime.nowMillis()) != nil else {
+                throw ReportInputError("no customer \(code) at this hub")
+            }
+            return ("/manage/customers/\(q(code))", "Messaging settings saved.")
+        }
+    }
+
+    routes.get("/manage/messages") { request, _ -> Response in
+        try dashboard.signedIn(request) { who in
+            let (notice, error) = dashboard.notices(request)
+            let state = ReportQuery(request).value("state").flatMap { MessageState(rawValue: $0) }
+            let back = "/manage/messages" + (state.map { "?state=\($0.rawValue)" } ?? "")
+            return DashboardPages.render(
+                "messages", title: "Messages to customers", manager: who.name, notice: notice, error: error,
+                MessagesPage(
+                    state: state?.rawValue, states: MessageState.allCases.map(\.rawValue),
+                    messages: try store.messages(state: state?.rawValue, customer: nil, limit: 300).map { MessageLine($0, back: back) }))
+        }
+    }
+
+    routes.post("/manage/messages/retry") { request, _ -> Response in
+        try await dashboard.action(request, MessageRetryForm.self) { _, form in
+            guard let id = Int64(form.id.text) else { throw ReportInputError("no such message") }
+            switch try store.retryMessage(id, now: HubTime.nowMillis()) {
+            case .queued: return (Dashboard<Store>.safeBack(form.back) ?? "/manage/messages", "Message \(id) queued again.")
+            case .notFound: throw ReportInputError("no message \(id) at this hub")
+            case .refused(let state): throw ReportInputError("message \(id) is \(state.rawValue): only failed, unconfirmed, held and expired messages are sent again")
+            }
         }
     }
 
@@ -706,6 +746,58 @@ private struct CustomerPage: Sendable {
     let disputes: [CustomerDisputeLine]
     let payments: [CustomerPaymentLine]
     let reminders: [CustomerReminderLine]
+    let phone, language, channel: String
+    let optedOut: String?
+    let messages: [MessageLine]
+}
+
+private struct CustomerMessagingForm: DashboardForm {
+    let language: String?
+    let channel: String?
+    let opted_out: String?
+    let back: String?
+}
+
+private struct MessageRetryForm: DashboardForm {
+    let id: String?
+    let back: String?
+}
+
+private struct MessagesPage: Sendable {
+    let state: String?
+    let states: [String]
+    let messages: [MessageLine]
+}
+
+/// One message as the dashboard shows it.
+struct MessageLine: Sendable {
+    let id: Int64
+    let when, kind, code, codeQuery, channel, state, failure, text, back: String
+    let attempts: Int
+    let attention, retryable: Bool
+
+    init(_ entry: MessageEntry, back: String) {
+        id = entry.id
+        when = Self.time(entry.createdAt)
+        kind = entry.kind
+        code = entry.customerCode
+        codeQuery = q(entry.customerCode)
+        channel = entry.channel
+        state = entry.state
+        failure = entry.failure ?? ""
+        text = entry.text
+        self.back = back
+        attempts = entry.attempts
+        let state = MessageState(rawValue: entry.state)
+        attention = [.failed, .unconfirmed, .held, .expired].contains(state)
+        retryable = attention
+    }
+
+    /// yyyy-mm-dd hh:mm, India time.
+    static func time(_ millis: Int64) -> String {
+        let minutes = ((millis + 19_800_000) % 86_400_000) / 60_000
+        return HubTime.day(ofMillis: millis).isoString + String(format: " %02d:%02d", minutes / 60, minutes % 60)
+    }
 }
 
 private struct BoardRepLine: Sendable {

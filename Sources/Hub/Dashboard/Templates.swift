@@ -7,7 +7,7 @@ enum DashboardTemplates {
     static let all: [String: String] = [
         "page": page, "chart": chart, "period": period, "message": message, "login": login, "overview": overview, "aging": aging,
         "customer": customer, "allocation": allocation, "rep": rep, "followups": followups, "collections": collections,
-        "register": register, "productivity": productivity, "daysheet": daySheet,
+        "register": register, "productivity": productivity, "daysheet": daySheet, "messages": messages, "messageTable": messageTable,
     ]
 
     static let page = """
@@ -16,7 +16,7 @@ enum DashboardTemplates {
         <title>{{title}} · FieldPay hub</title><link rel="stylesheet" href="/manage/style.css"></head>
         <body><header><h1>FieldPay collections</h1>{{#manager}}<nav><a href="/manage">Overview</a><a href="/manage/aging">Aging</a>\
         <a href="/manage/allocation">Allocation</a><a href="/manage/followups">Follow-ups</a>\
-        <a href="/manage/collections">Reminders &amp; escalations</a><a href="/manage/reports/register">Register</a>\
+        <a href="/manage/collections">Reminders &amp; escalations</a><a href="/manage/messages">Messages</a><a href="/manage/reports/register">Register</a>\
         <a href="/manage/reports/productivity">Productivity</a><a href="/manage/reports/day-sheet">Day sheet</a>\
         <form method="post" action="/manage/logout" class="logout"><span>{{manager}}</span><button>Sign out</button></form></nav>{{/manager}}</header><main>
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
@@ -120,6 +120,14 @@ enum DashboardTemplates {
         <th>Receipt</th><th>Method</th><th>Rep</th><th>Status</th><th class="num">Amount</th><th>Against</th></tr></thead><tbody>\
         {{#payments}}<tr><td>{{day}}</td><td>{{receipt}}</td><td>{{method}}</td><td>{{rep}}</td><td>{{status}}</td><td class="num">{{amount}}</td>\
         <td>{{against}}</td></tr>{{/payments}}</tbody></table>{{/empty(payments)}}
+        <h3>Messages</h3>
+        <p>Phone {{phone}} · language {{language}} · channel {{channel}}{{#optedOut}} · <span class="tag">opted out</span> {{optedOut}}{{/optedOut}}</p>
+        <form method="post" action="{{here}}/messaging" class="panel"><input type="hidden" name="back" value="{{here}}">
+        <label>Language <select name="language"><option value="en">English</option><option value="hi">Hindi</option></select></label>
+        <label>Channel <select name="channel"><option value="whatsapp">WhatsApp</option><option value="sms">SMS</option></select></label>
+        <label>Messages <select name="opted_out"><option value="no">send them</option><option value="yes">opted out (receipts only when a manager sends them)</option></select></label>
+        <button>Save messaging</button></form>
+        {{#empty(messages)}}<p class="empty">No messages yet.</p>{{/empty(messages)}}{{^empty(messages)}}{{>messageTable}}{{/empty(messages)}}
         <h3>Reminders</h3>
         {{#empty(reminders)}}<p class="empty">No reminders sent.</p>{{/empty(reminders)}}{{^empty(reminders)}}<table><thead><tr><th>Day</th>\
         <th>Invoice</th><th>Channel</th><th>State</th></tr></thead><tbody>\
@@ -224,6 +232,24 @@ enum DashboardTemplates {
         <label>Escalate after (days) <input name="escalate" value="90" inputmode="numeric"></label>
         <label>Stop on dispute <select name="stop"><option value="yes">yes</option><option value="no">no</option></select></label>
         <button>Save policy</button></form>
+        {{/page}}{{/main}}{{/page}}
+        """
+
+    /// The message rows (customer page and messages page): what was sent, how it went, and a button to send again.
+    static let messageTable = """
+        <table><thead><tr><th>When</th><th>Kind</th><th>Customer</th><th>Channel</th><th>State</th><th class="num">Tries</th><th>Why</th>\
+        <th>Text</th><th></th></tr></thead><tbody>\
+        {{#messages}}<tr><td>{{when}}</td><td>{{kind}}</td><td><a href="/manage/customers/{{codeQuery}}">{{code}}</a></td><td>{{channel}}</td>\
+        <td>{{#attention}}<span class="tag">{{state}}</span>{{/attention}}{{^attention}}{{state}}{{/attention}}</td><td class="num">{{attempts}}</td>\
+        <td>{{failure}}</td><td>{{text}}</td><td>{{#retryable}}<form method="post" action="/manage/messages/retry" class="inline">\
+        <input type="hidden" name="id" value="{{id}}"><input type="hidden" name="back" value="{{back}}"><button>Send again</button></form>{{/retryable}}</td></tr>{{/messages}}\
+        </tbody></table>
+        """
+
+    static let messages = """
+        {{<page}}{{$main}}{{#page}}
+        <p>Show: <a href="/manage/messages">all</a>{{#states}} · <a href="/manage/messages?state={{.}}">{{.}}</a>{{/states}}</p>
+        {{#empty(messages)}}<p class="empty">No messages{{#state}} {{state}}{{/state}}.</p>{{/empty(messages)}}{{^empty(messages)}}{{>messageTable}}{{/empty(messages)}}
         {{/page}}{{/main}}{{/page}}
         """
 

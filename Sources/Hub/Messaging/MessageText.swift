@@ -13,9 +13,11 @@ public enum MessageText {
         case (.receipt, .hi):
             return "प्रिय \(values.customer), \(values.invoiceList) के लिए \(amount) प्राप्त हुए। रसीद \(values.receiptNumber ?? ""): \(link ?? "")"
         case (.reminder, .en):
-            return "Dear \(values.customer), \(amount) is overdue on \(values.invoiceList). Pay by UPI: \(values.upiLink ?? "") or to \(rep) on the next visit."
+            let upi = values.upiLink.map { "Pay by UPI: \($0)" } ?? "Please pay by UPI"
+            return "Dear \(values.customer), \(amount) is overdue on \(values.invoiceList). \(upi) or to \(rep) on the next visit."
         case (.reminder, .hi):
-            return "प्रिय \(values.customer), \(values.invoiceList) पर \(amount) बकाया है। UPI से भुगतान करें: \(values.upiLink ?? "") या अगली मुलाकात पर \(rep) को दें।"
+            let upi = values.upiLink.map { "UPI से भुगतान करें: \($0)" } ?? "कृपया UPI से भुगतान करें"
+            return "प्रिय \(values.customer), \(values.invoiceList) पर \(amount) बकाया है। \(upi) या अगली मुलाकात पर \(rep) को दें।"
         case (.statement, .en):
             return "Dear \(values.customer), your statement of account to \(values.asOf ?? ""): balance \(amount). \(link ?? "")"
         case (.statement, .hi):
