@@ -28,12 +28,15 @@ func messagingRoutes(_ configuration: HubConfiguration, store: some HubStorage, 
     }
 
     routes.post("/v1/messaging/whatsapp") { request, _ -> Response in
+        guard let signature = request.headers[HTTPField.Name("X-Hub-Signature-256")!] else {
+            throw ProblemError(status: .unauthorized, detail: "a WhatsApp webhook carries X-Hub-Signature-256")
+        }
         guard let secret = messaging.whatsapp?.appSecret else {
             throw ProblemError(status: .notFound, detail: "this hub takes no WhatsApp webhooks ([messaging.whatsapp] app_secret_file)")
         }
         let data = try await body(request, limit: limit)
         // The signature first, in constant time: nothing of an unsigned body is parsed or stored.
-        guard WhatsAppCloud.verify(body: data, signature: request.headers[HTTPField.Name("X-Hub-Signature-256")!], appSecret: secret) else {
+        guard WhatsAppCloud.verify(body: data, signature: signature, appSecret: secret) else {
             metrics.count("fieldpay_hub_message_webhooks_total", labels: ["channel": "whatsapp", "outcome": "bad-signature"])
             throw ProblemError(status: .unauthorized, detail: "the X-Hub-Signature-256 does not match")
         }
