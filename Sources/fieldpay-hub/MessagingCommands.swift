@@ -86,7 +86,7 @@ struct MessageRetry: ParsableCommand {
 struct HubCustomers: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customers", abstract: "Customers' messaging settings: language, channel, opt-out.",
-        subcommands: [CustomerSet.self, CustomerShow.self])
+        subcommands: [CustomerSet.self, CustomerShow.self, CustomerStatement.self])
 }
 
 struct CustomerShow: ParsableCommand {
@@ -143,4 +143,67 @@ struct CustomerSet: ParsableCommand {
 func refusal(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("fieldpay-hub: \(message)\n".utf8))
     return ExitCode(4)
+}
+
+/// The first day of the Indian financial year `day` falls in (1 April).
+func financialYearStart(_ day: LocalDate) -> LocalDate {
+    let (year, month, _) = day.components
+    return LocalDate(year: month >= 4 ? year : year - 1, month: 4, day: 1)!
+}
+
+struct CustomerStatement: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "statement", abstract: "A customer's statement of account: opening balance, invoices, payments, closing balance, aging.",
+        discussion: """
+            The period defaults to this financial year (1 April to today). --pdf writes it as a PDF; --send queues it \
+            to the customer on their channel with a link to the page (the running hub sends it; at most two \
+            reminders and statements a customer a day, none to a customer who opted out).
+            """)
+
+    @Argument(help: "The customer's code.") var code: String
+    @Option(help: "First day, yyyy-mm-dd (default: 1 April of this financial year).") var from: String?
+    @Option(help: "Last day, yyyy-mm-dd (default: today, India time).") var to: String?
+    @Option(help: ArgumentHelp("Write the statement as a PDF to this file.", valueName: "file")) var pdf: String?
+    @Flag(help: "Queue it to the customer (WhatsApp or SMS) with a link.") var send = false
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let last = try parseDate(to, name: "--to", default: LocalDate.today())
+        let first = try parseDate(from, name: "--from", default: financialYearStart(last))
+        guard first <= last else { throw ValidationError("--from is after --to") }
+        let store = try options.store()
+        let statement: AccountStatement
+        do {
+            guard let found = try store.statement(code, from: first, to: last) else { throw refusal("no customer \(code) at this hub") }
+            statement = found
+        } catch let error as ReportInputError {
+            throw refusal(error.message)
+        }
+        printTable(statementRows(statement), right: 1)
+        if let pdf {
+            let bytes = OnePagePDF.statement(statement)
+            guard FileManager.default.createFile(atPath: pdf, contents: Data(bytes)) else { throw refusal("cannot write \(pdf)") }
+            print("wrote \(pdf) (\(bytes.count) bytes)")
+        }
+        guard send else { return }
+        switch try store.queueStatement(code, from: first, to: last, now: Date().millisecondsSince1970) {
+        case .queued(let token): print("statement queued to the customer; its link is /s/\(token) on the hub's public address")
+        case .alreadyQueued(let token): print("this statement was already queued today (/s/\(token)): nothing more sent")
+        case .noCustomer: throw refusal("no customer \(code) at this hub")
+        case .noPhone: throw refusal("customer \(code) has no mobile number: import one with their invoices")
+        case .optedOut: throw refusal("customer \(code) opted out of messages (fieldpay-hub customers set \(code) --opt-in to undo)")
+        case .capped: throw refusal("customer \(code) already had their reminders and statements for today; send it tomorrow")
+        }
+    }
+}
+
+func statementRows(_ statement: AccountStatement) -> [[String]] {
+    var rows = [["", ""]]
+    rows.removeAll()
+    rows.append(["\(statement.customerName) (\(statement.customerCode)), \(statement.from.isoString) to \(statement.to.isoString)", ""])
+    rows.append(["opening balance", statement.opening.displayString])
+    for line in statement.lines { rows.append(["\(line.day.isoString)  \(line.kind)  \(line.reference)", line.amount.displayString]) }
+    rows.append(["closing balance", statement.closing.displayString])
+    for (bucket, amount) in statement.aging { rows.append(["  \(bucket == "current" ? "not yet due" : bucket + " days past due")", amount.displayString]) }
+    return rows
 }

@@ -544,3 +544,48 @@ struct MessagingDashboardTests {
         }
     }
 }
+
+@Suite("Messaging: the customer's statement of account")
+struct StatementTests {
+    @Test("opening balance, the period's invoices and payments, closing balance and aging; sent with its own link, under the daily cap")
+    func statement() async throws {
+        let setup = try MessagingHub()
+        try setup.pay("A-000030")  // ₹100 on INV/1, recorded 30 November
+        let statement = try #require(try setup.store.statement("C1", from: LocalDate(year: 2026, month: 10, day: 2)!, to: day(15)))
+        #expect(statement.opening == Money(paise: 100_000))  // INV/1, dated before the period
+        #expect(statement.lines.map(\.kind) == ["invoice", "payment"])
+        #expect(statement.lines.map(\.amount) == [Money(paise: 50_000), Money(paise: -10_000)])
+        #expect(statement.lines.last?.reference == "A-000030 on INV/1")
+        #expect(statement.closing == Money(paise: 140_000))
+        #expect(statement.aging.first { $0.bucket == "31–60" }?.amount == Money(paise: 140_000))
+        #expect(try setup.store.statement("nobody", from: day(1), to: day(2)) == nil)
+
+        let fake = FakeMessaging()
+        try await fake.application().test(.live) { client in
+            let messaging = FakeMessaging.configuration(port: try #require(client.port))
+            guard case .queued(let token) = try setup.store.queueStatement("C1", from: LocalDate(year: 2026, month: 10, day: 2)!, to: day(15), now: now()) else {
+                Issue.record("not queued")
+                return
+            }
+            #expect(try setup.store.queueStatement("C1", from: LocalDate(year: 2026, month: 10, day: 2)!, to: day(15), now: now()) == .alreadyQueued(token: token))
+            #expect(try setup.store.queueStatement("C2", from: day(1), to: day(15), now: now()) == .noPhone)
+            let sender = MessageSender(store: setup.store, configuration: messaging, channels: MessageSender.channels(messaging))
+            var paused: Set<ChannelName> = []
+            try await sender.sendDue(pausedChannels: &paused)
+            let sent = try #require(fake.whatsapp.first { $0.template == "fieldpay_statement" })
+            #expect(sent.parameters[2] == "₹1,400.00" && sent.parameters[3] == "https://pay.example.in/s/\(token)")
+            let app = buildApplication(setup.configuration(messaging), store: setup.store)
+            try await app.test(.router) { hub in
+                try await hub.execute(uri: "/s/\(token)", method: .get) { response in
+                    let page = String(buffer: response.body)
+                    #expect(response.status == .ok && page.contains("Closing balance") && page.contains("₹1,400.00") && page.contains("Opening balance"))
+                }
+                try await hub.execute(uri: "/s/\(token)/statement.pdf", method: .get) { #expect(String(buffer: $0.body).hasPrefix("%PDF-1.4")) }
+                try await hub.execute(uri: "/s/AAAAAAAAAAAAAAAAAAAAAA", method: .get) { #expect($0.status == .notFound) }
+            }
+            // A second statement today is allowed, a third is over the cap.
+            #expect(try { if case .queued = try setup.store.queueStatement("C1", from: day(1), to: day(15), now: now()) { true } else { false } }())
+            #expect(try setup.store.queueStatement("C1", from: day(2), to: day(15), now: now()) == .capped)
+        }
+    }
+}

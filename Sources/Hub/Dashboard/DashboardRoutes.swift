@@ -271,7 +271,11 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestConte
                 phone: settings?.phone ?? "none", language: settings?.language == "hi" ? "Hindi" : "English",
                 channel: settings?.channel ?? "the reminder policy's",
                 optedOut: settings?.optedOutAt.map { "\(MessageLine.time($0)) by \(settings?.optedOutBy ?? "?")" },
-                messages: try store.messages(state: nil, customer: code, limit: 50).map { MessageLine($0, back: "/manage/customers/\(q(code))") })
+                messages: try store.messages(state: nil, customer: code, limit: 50).map { MessageLine($0, back: "/manage/customers/\(q(code))") },
+                yearStart: {
+                    let (year, month, _) = asOf.components
+                    return LocalDate(year: month >= 4 ? year : year - 1, month: 4, day: 1)!.isoString
+                }())
             return DashboardPages.render(
                 "customer", title: "\(history.customerName) (\(code))", manager: who.name, notice: notice, error: error, page)
         }
@@ -296,6 +300,37 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestConte
                 throw ReportInputError("no customer \(code) at this hub")
             }
             return ("/manage/customers/\(q(code))", "Messaging settings saved.")
+        }
+    }
+
+    routes.get("/manage/customers/:code/statement") { request, context -> Response in
+        try dashboard.signedIn(request) { _ in
+            let code = try context.parameters.require("code")
+            let query = ReportQuery(request)
+            let to = try query.date("to", default: LocalDate.today())
+            let (year, month, _) = to.components
+            let from = try query.date("from", default: LocalDate(year: month >= 4 ? year : year - 1, month: 4, day: 1)!)
+            guard from <= to else { throw ProblemError(status: .badRequest, detail: "the statement's first day is after its last") }
+            guard let statement = try store.statement(code, from: from, to: to) else { throw ProblemError(status: .notFound, detail: "no customer \(code) at this hub") }
+            return StatementPage.html(statement, pdfLink: nil)
+        }
+    }
+
+    routes.post("/manage/customers/:code/statement") { request, context -> Response in
+        let code = try context.parameters.require("code")
+        return try await dashboard.action(request, StatementForm.self) { _, form in
+            guard let from = LocalDate(parsing: form.from.text), let to = LocalDate(parsing: form.to.text), from <= to else {
+                throw ReportInputError("the statement needs a period: from and to, yyyy-mm-dd, from before to")
+            }
+            let here = "/manage/customers/\(q(code))"
+            switch try store.queueStatement(code, from: from, to: to, now: HubTime.nowMillis()) {
+            case .queued: return (here, "Statement queued to the customer.")
+            case .alreadyQueued: return (here, "This statement was already sent today.")
+            case .noCustomer: throw ReportInputError("no customer \(code) at this hub")
+            case .noPhone: throw ReportInputError("this customer has no mobile number: import one with their invoices")
+            case .optedOut: throw ReportInputError("this customer opted out of messages")
+            case .capped: throw ReportInputError("this customer already had their reminders and statements for today")
+            }
         }
     }
 
@@ -749,6 +784,13 @@ private struct CustomerPage: Sendable {
     let phone, language, channel: String
     let optedOut: String?
     let messages: [MessageLine]
+    let yearStart: String
+}
+
+private struct StatementForm: DashboardForm {
+    let from: String?
+    let to: String?
+    let back: String?
 }
 
 private struct CustomerMessagingForm: DashboardForm {

@@ -120,6 +120,12 @@ enum DashboardTemplates {
         <th>Receipt</th><th>Method</th><th>Rep</th><th>Status</th><th class="num">Amount</th><th>Against</th></tr></thead><tbody>\
         {{#payments}}<tr><td>{{day}}</td><td>{{receipt}}</td><td>{{method}}</td><td>{{rep}}</td><td>{{status}}</td><td class="num">{{amount}}</td>\
         <td>{{against}}</td></tr>{{/payments}}</tbody></table>{{/empty(payments)}}
+        <h3>Statement of account</h3>
+        <form method="get" action="{{here}}/statement" class="panel"><label>From <input type="date" name="from" value="{{yearStart}}"></label>\
+        <label>To <input type="date" name="to" value="{{asOf}}"></label><button>Show statement</button></form>
+        <form method="post" action="{{here}}/statement" class="panel"><input type="hidden" name="back" value="{{here}}">\
+        <input type="hidden" name="from" value="{{yearStart}}"><input type="hidden" name="to" value="{{asOf}}">\
+        <button>Send this year's statement to the customer</button></form>
         <h3>Messages</h3>
         <p>Phone {{phone}} · language {{language}} · channel {{channel}}{{#optedOut}} · <span class="tag">opted out</span> {{optedOut}}{{/optedOut}}</p>
         <form method="post" action="{{here}}/messaging" class="panel"><input type="hidden" name="back" value="{{here}}">

@@ -32,9 +32,11 @@ public struct MessagingConfiguration: Sendable {
         channel == .whatsapp && fallBackToSMS && sms != nil ? .sms : nil
     }
 
-    public func link(_ token: String?) -> String? {
+    /// A receipt's link (`public_url/r/<token>`) or a statement's (`public_url/s/<token>`).
+    public func link(_ token: String?, kind: MessageKind = .receipt) -> String? {
         guard let token, let publicURL else { return nil }
-        return publicURL.hasSuffix("/") ? publicURL + "r/" + token : publicURL + "/r/" + token
+        let path = (kind == .statement ? "s/" : "r/") + token
+        return publicURL.hasSuffix("/") ? publicURL + path : publicURL + "/" + path
     }
 
     /// A reminder's `upi://pay` link for what is overdue: the merchant's VPA, the amount and a reference that
@@ -101,7 +103,7 @@ public struct MessageSender: Service {
                 continue
             }
             if message.kind == .reminder { message.values.upiLink = configuration.upiLink(message) }
-            let outcome = await channel.send(message, link: configuration.link(message.values.token))
+            let outcome = await channel.send(message, link: configuration.link(message.values.token, kind: message.kind))
             var retryAt = now() + backoff(after: message.attempt, hint: nil)
             switch outcome {
             case .accepted: break

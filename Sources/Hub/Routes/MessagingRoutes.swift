@@ -78,7 +78,7 @@ func messagingRoutes(_ configuration: HubConfiguration, store: some HubStorage, 
     routes.get("/r/:token") { _, context -> Response in
         let token = try context.parameters.require("token")
         guard let receipt = try store.receipt(token: token) else { throw ProblemError(status: .notFound, detail: "no such receipt") }
-        return ReceiptPage.html(receipt)
+        return ReceiptPage.html(receipt, pdfLink: "\(token)/receipt.pdf")
     }
     routes.get("/r/:token/receipt.pdf") { _, context -> Response in
         let token = try context.parameters.require("token")
@@ -89,6 +89,18 @@ func messagingRoutes(_ configuration: HubConfiguration, store: some HubStorage, 
                 .contentType: "application/pdf", .cacheControl: "no-store", HTTPField.Name("Content-Disposition")!: "inline; filename=\"receipt.pdf\"",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             ], body: .init(byteBuffer: ByteBuffer(bytes: ReceiptPage.pdf(receipt))))
+    }
+
+    routes.get("/s/:token") { _, context -> Response in
+        let token = try context.parameters.require("token")
+        guard let statement = try store.statement(token: token) else { throw ProblemError(status: .notFound, detail: "no such statement") }
+        return StatementPage.html(statement, pdfLink: "\(token)/statement.pdf")
+    }
+    routes.get("/s/:token/statement.pdf") { _, context -> Response in
+        guard let statement = try store.statement(token: try context.parameters.require("token")) else {
+            throw ProblemError(status: .notFound, detail: "no such statement")
+        }
+        return StatementPage.pdf(statement)
     }
 
     routes.get("/v1/messages") { request, _ -> Response in
@@ -158,7 +170,8 @@ enum ReceiptPage {
         return String(format: "%02d:%02d IST", minutes / 60, minutes % 60)
     }
 
-    static func html(_ receipt: ReceiptView) -> Response {
+    /// `pdfLink` is relative to the page (`<token>/receipt.pdf` from `/r/<token>`).
+    static func html(_ receipt: ReceiptView, pdfLink: String) -> Response {
         let table = rows(receipt).map { "<tr><td>\($0.0.markupEscaped)</td><td>\($0.1.markupEscaped)</td></tr>" }.joined()
         let verdict =
             receipt.signatureVerified
@@ -169,7 +182,7 @@ enum ReceiptPage {
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">\
             <meta name="robots" content="noindex"><title>Receipt \(receipt.receiptNumber.markupEscaped)</title><style>\(style)</style></head><body>\
             <h1>Payment receipt</h1><table>\(table)</table>\(verdict)<div class="qr">\(qr)</div>\
-            <p><a href="receipt.pdf" download>Download PDF</a></p></body></html>
+            <p><a href="\(pdfLink.markupEscaped)" download>Download PDF</a></p></body></html>
             """
         return Response(
             status: .ok,
@@ -180,39 +193,63 @@ enum ReceiptPage {
             ], body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 
-    /// A one-page A5 PDF: the same lines and the verification QR drawn as rectangles (PDF 1.4, Helvetica, no
-    /// fonts embedded; "Rs." for the rupee sign, which the standard fonts lack).
     static func pdf(_ receipt: ReceiptView) -> [UInt8] {
-        func text(_ value: String) -> String {
-            let plain = value.replacingOccurrences(of: "₹", with: "Rs. ")
-            let ascii = String(String.UnicodeScalarView(plain.unicodeScalars.map { $0.isASCII ? $0 : "?" }))
-            return ascii.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "(", with: "\\(").replacingOccurrences(of: ")", with: "\\)")
-        }
-        var content = "BT /F1 16 Tf 40 560 Td (Payment receipt) Tj ET\n"
+        OnePagePDF.make(
+            title: "Payment receipt", rows: rows(receipt),
+            note: receipt.signatureVerified ? "Signature verified by the hub." : "Signature NOT verified.",
+            qr: receipt.verificationPayload.flatMap { try? QRCode($0, correction: .low) })
+    }
+}
+
+/// A one-page A5 PDF of labelled lines and, below them, a QR code drawn as rectangles (PDF 1.4, Helvetica,
+/// no fonts embedded; "Rs." for the rupee sign, which the standard fonts lack). Lines past the page are left
+/// out with a line saying how many.
+public enum OnePagePDF {
+    /// A statement of account as a PDF.
+    public static func statement(_ statement: AccountStatement) -> [UInt8] {
+        make(title: "Statement of account", rows: StatementPage.rows(statement), note: nil, qr: nil)
+    }
+
+    static func text(_ value: String) -> String {
+        let plain = value.replacingOccurrences(of: "₹", with: "Rs. ").replacingOccurrences(of: "–", with: "-")
+        let ascii = String(String.UnicodeScalarView(plain.unicodeScalars.map { $0.isASCII ? $0 : "?" }))
+        return ascii.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "(", with: "\\(").replacingOccurrences(of: ")", with: "\\)")
+    }
+
+    static func make(title: String, rows: [(String, String)], note: String?, qr: QRCode?) -> [UInt8] {
+        var content = "BT /F1 16 Tf 40 560 Td (\(text(title))) Tj ET\n"
         var y = 530
-        for (label, value) in rows(receipt) {
-            content += "BT /F1 10 Tf 40 \(y) Td (\(text(label))) Tj ET\nBT /F1 10 Tf 200 \(y) Td (\(text(value))) Tj ET\n"
-            y -= 16
+        let room = qr == nil ? 30 : 18
+        for (label, value) in rows.prefix(room) {
+            content += "BT /F1 9 Tf 40 \(y) Td (\(text(String(label.prefix(40))))) Tj ET\nBT /F1 9 Tf 230 \(y) Td (\(text(String(value.prefix(34))))) Tj ET\n"
+            y -= 15
         }
-        content += "BT /F1 9 Tf 40 \(y - 6) Td (\(receipt.signatureVerified ? "Signature verified by the hub." : "Signature NOT verified.")) Tj ET\n"
-        if let payload = receipt.verificationPayload, let code = try? QRCode(payload, correction: .low) {
-            let module = max(1.0, min(3.0, 200.0 / Double(code.size)))
-            let top = Double(y - 30)
+        if rows.count > room {
+            content += "BT /F1 9 Tf 40 \(y) Td (\(rows.count - room) more lines: see the page) Tj ET\n"
+            y -= 15
+        }
+        if let note {
+            content += "BT /F1 9 Tf 40 \(y - 6) Td (\(text(note))) Tj ET\n"
+            y -= 20
+        }
+        if let qr {
+            let module = max(1.0, min(3.0, 200.0 / Double(qr.size)))
+            let top = Double(y - 10)
             content += "0 g\n"
-            for row in 0..<code.size {
-                for column in 0..<code.size where code[column, row] {
+            for row in 0..<qr.size {
+                for column in 0..<qr.size where qr[column, row] {
                     content += String(format: "%.2f %.2f %.2f %.2f re\n", 40 + Double(column) * module, top - Double(row + 1) * module, module, module)
                 }
             }
             content += "f\n"
         }
-        var objects = [
+        let objects = [
             "<< /Type /Catalog /Pages 2 0 R >>",
             "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            "<< /Length \(content.utf8.count) >>\nstream\n\(content)endstream",
         ]
-        objects.append("<< /Length \(content.utf8.count) >>\nstream\n\(content)endstream")
         var out = "%PDF-1.4\n"
         var offsets: [Int] = []
         for (index, object) in objects.enumerated() {
@@ -224,5 +261,47 @@ enum ReceiptPage {
         for offset in offsets { out += String(format: "%010d 00000 n \n", offset) }
         out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
         return Array(out.utf8)
+    }
+}
+
+/// A customer's statement of account as a page and a PDF: opening balance, each invoice, payment and
+/// adjustment of the period, closing balance and its aging.
+enum StatementPage {
+    static func rows(_ statement: AccountStatement) -> [(String, String)] {
+        var rows: [(String, String)] = [
+            ("Customer", "\(statement.customerName) (\(statement.customerCode))"),
+            ("Period", "\(statement.from.indianString) to \(statement.to.indianString)"),
+            ("Opening balance", statement.opening.displayString),
+        ]
+        for line in statement.lines {
+            rows.append(("\(line.day.indianString) \(line.kind) \(line.reference)", line.amount.displayString))
+        }
+        rows.append(("Closing balance", statement.closing.displayString))
+        for (bucket, amount) in statement.aging where amount.isPositive { rows.append(("Owed: \(bucket) days past due".replacingOccurrences(of: "current days past due", with: "not yet due"), amount.displayString)) }
+        return rows
+    }
+
+    static func html(_ statement: AccountStatement, pdfLink: String?) -> Response {
+        let table = rows(statement).map { "<tr><td>\($0.0.markupEscaped)</td><td>\($0.1.markupEscaped)</td></tr>" }.joined()
+        let download = pdfLink.map { "<p><a href=\"\($0.markupEscaped)\" download>Download PDF</a></p>" } ?? ""
+        let page = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">\
+            <meta name="robots" content="noindex"><title>Statement of account</title><style>\(ReceiptPage.style)</style></head><body>\
+            <h1>Statement of account</h1><table>\(table)</table>\(download)</body></html>
+            """
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'none'; style-src '\(ReceiptPage.styleHash)'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                HTTPField.Name("Referrer-Policy")!: "no-referrer", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ], body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    static func pdf(_ statement: AccountStatement) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/pdf", .cacheControl: "no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+            body: .init(byteBuffer: ByteBuffer(bytes: OnePagePDF.statement(statement))))
     }
 }

@@ -273,7 +273,7 @@ extension SQLiteHubStore: MessageOutbox {
         ).map { MessageAttemptEntry(channel: $0[0], at: $0[1], outcome: $0[2], providerId: $0[3], detail: $0[4]) }
         let values = (try? JSONDecoder().decode(MessageValues.self, from: Data((row[11] as String).utf8)))
         let kind = MessageKind(rawValue: row[2]) ?? .receipt
-        let text = values.map { MessageText.render(kind, $0, language: MessageLanguage(rawValue: row[6]) ?? .en, link: $0.token.map { "/r/" + $0 }) } ?? ""
+        let text = values.map { MessageText.render(kind, $0, language: MessageLanguage(rawValue: row[6]) ?? .en, link: $0.token.map { (kind == .statement ? "/s/" : "/r/") + $0 }) } ?? ""
         return MessageEntry(
             id: id, key: row[1], kind: row[2], customerCode: row[3], phone: row[4], channel: row[5], language: row[6], state: row[7], attempts: row[8],
             failure: row[9], providerId: row[10], text: text, createdAt: row[12], updatedAt: row[13], history: history)

@@ -103,6 +103,7 @@ extension SQLiteHubStore {
         migrator.registerMigration("v8-handovers", migrate: SQLiteHubStore.migrateHandovers)
         migrator.registerMigration("v9-sessions", migrate: SQLiteHubStore.migrateSessions)
         migrator.registerMigration("v10-messaging", migrate: SQLiteHubStore.migrateMessaging)
+        migrator.registerMigration("v11-statement-links", migrate: SQLiteHubStore.migrateStatementLinks)
         return migrator
     }
 

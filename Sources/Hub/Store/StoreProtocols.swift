@@ -141,6 +141,12 @@ public protocol MessageOutbox: Sendable {
     func customerMessaging(_ code: String) throws -> CustomerMessaging?
     /// The receipt behind a link token, its signature checked now; nil for any other text.
     func receipt(token: String) throws -> ReceiptView?
+    /// A customer's statement of account for a period (nil: no such customer).
+    func statement(_ code: String, from: LocalDate, to: LocalDate) throws -> AccountStatement?
+    /// Queues a statement message with its own link, under the daily cap.
+    func queueStatement(_ code: String, from: LocalDate, to: LocalDate, now: Int64) throws -> StatementSend
+    /// The statement behind a link token, as the books stand now.
+    func statement(token: String) throws -> AccountStatement?
 }
 
 /// Everything the hub stores: what `buildRouter` and the hub's services are given.
