@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             C loop over libzbar, say), so a noisy machine moves both sides. Build with `-c release` for real \
             figures (`make bench`).
             """,
-        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, CollectionsBench.self, KioskBench.self, DaemonBench.self]
+        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, CollectionsBench.self, MessagingBench.self, KioskBench.self, DaemonBench.self]
     )
 }
 
@@ -263,6 +263,45 @@ struct CollectionsBench: ParsableCommand {
         emit("aging totals as of today \(report.reconciles ? "equal" : "DIFFER FROM") the outstanding over live invoices")
         if !keep { try? FileManager.default.removeItem(atPath: folder) }
         if !report.reconciles { throw ExitCode(1) }
+    }
+}
+
+struct MessagingBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messaging",
+        abstract: "What customer messaging costs the hub: the receipt in the upload's transaction, the reminder run, the sender.",
+        discussion: """
+            Uploads for customers with a mobile number (a receipt message queued in the same transaction) against \
+            customers without one, alternating rounds in the same run; the daily collections run on --customers \
+            customers of --invoices-per-customer overdue invoices each, with phones (one reminder message each) \
+            against the same book without; and the sender draining --sends receipts through a WhatsApp Cloud \
+            API-shaped responder on 127.0.0.1 (one at a time, as it sends).
+            """)
+
+    @Option(help: "Uploads a side.") var uploads = 4_000
+    @Option(help: "Customers in the reminder run's book.") var customers = 20_000
+    @Option(help: "Overdue invoices each.") var invoicesPerCustomer = 5
+    @Option(help: "Receipts the sender drains.") var sends = 2_000
+    @Option(help: "Scratch folder (removed afterwards).") var folder = ".build/bench-messaging"
+
+    func validate() throws {
+        guard uploads > 0, customers > 0, invoicesPerCustomer > 0, sends > 0 else { throw ValidationError("every count must be positive") }
+    }
+
+    func run() async throws {
+        let started = monotonicNanos()
+        let report = try await MessagingBenchmark(
+            folder: folder, uploads: uploads, customers: customers, invoicesPerCustomer: invoicesPerCustomer, sends: sends
+        ).run { step in printError("[\(fmt(Double(monotonicNanos() - started) / 1e9, 1)) s] \(step)") }
+        emit(
+            "upload, customer with a phone (receipt queued): \(fmt(report.uploadMicrosWithPhone, 0)) µs; without: \(fmt(report.uploadMicrosWithoutPhone, 0)) µs; "
+                + "ratio \(fmt(report.uploadMicrosWithPhone / max(report.uploadMicrosWithoutPhone, 0.001), 2)) (\(report.uploads) uploads a side)")
+        emit(
+            "collections run, \(report.runInvoices) overdue invoices: \(fmt(report.runSecondsWithMessages, 2)) s with \(report.runMessages) reminder messages, "
+                + "\(fmt(report.runSecondsWithout, 2)) s without phones; ratio \(fmt(report.runSecondsWithMessages / max(report.runSecondsWithout, 0.001), 2))")
+        emit(
+            "sender: \(report.sent) receipts in \(fmt(report.sendSeconds, 2)) s, \(fmt(Double(report.sent) / max(report.sendSeconds, 0.001), 0)) messages/s "
+                + "(\(fmt(report.sendSeconds * 1000 / Double(max(report.sent, 1)), 2)) ms each: claim, HTTP to 127.0.0.1, record)")
     }
 }
 
