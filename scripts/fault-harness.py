@@ -3,6 +3,7 @@
 
     fault-harness.py payments --bin DIR [--payments 1000] [--devices 2] [--seed N]
     fault-harness.py sync     --bin DIR [--invoices 1000000] [--interruptions 20] [--seed N]
+    fault-harness.py messaging --bin DIR [--payments 300] [--seed N]
 
 `payments`: a real hub on 127.0.0.1, scripts/fault-proxy.py in front of it (drops 15% of requests, drops 15%
 of replies after the hub applied them, duplicates 5%, delays some), and per device two processes through the
@@ -14,6 +15,13 @@ directly: it must hold exactly the devices' payments, each once, with receipt nu
 `sync`: a hub holding --invoices invoices (plus deletions and changes made while the device syncs), a device
 syncing with `fieldpay sync --once` SIGKILLed --interruptions times at random moments, then run to the end;
 the device's `fieldpay invoices digest` must equal the hub's.
+
+`messaging`: a real hub sending receipts to scripts/fake-whatsapp.py (which records every message it takes
+before it answers, and answers a tenth of them only after the hub's 2 s timeout), SIGKILLed every 0.3-1.5 s and
+restarted while --payments cash payments are uploaded to it. Then the hub runs to an empty outbox, the fake's
+status webhooks for everything it took are posted to it (signed), and a manager's retry is made for every
+message still unconfirmed. The checks: one receipt message per payment; the fake took no message twice, and
+took every payment's receipt once in the end; every message delivered.
 
 Exit status 0 when every check holds, 1 with the failed checks printed. Standard library only; every wait is
 bounded.
@@ -354,6 +362,152 @@ def interrupted_sync(args):
     return finish(failures, work, args.keep)
 
 
+
+def messaging(args):
+    import hashlib
+    import hmac
+    import urllib.request
+    import uuid as uuidlib
+    rng = random.Random(args.seed)
+    work = tempfile.mkdtemp(prefix="fieldpay-harness-")
+    hub = Hub(args.bin, work)
+    os.makedirs(hub.data)
+    secrets = os.path.join(work, "secrets")
+    os.makedirs(secrets)
+    for name, value in (("token", "EAAG-harness"), ("app-secret", "app-secret-harness")):
+        path = os.path.join(secrets, name)
+        with open(path, "w") as f:
+            f.write(value + "\n")
+        os.chmod(path, 0o600)
+    fake_port = free_port()
+    fake_log = os.path.join(work, "whatsapp.jsonl")
+    fake = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "fake-whatsapp.py"), str(fake_port), "--token", "EAAG-harness", "--phone-number-id", "1065403522",
+         "--log", fake_log, "--slow", "0.1", "--seed", str(args.seed)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    if "listening" not in fake.stdout.readline():
+        raise SystemExit("the WhatsApp fake did not start")
+    config = os.path.join(work, "hub.toml")
+    with open(config, "w") as f:
+        f.write(f'[hub]\ndata = "hub"\n\n[messaging]\npublic_url = "https://pay.example.in"\nquiet_start = 0\nquiet_end = 0\n\n'
+                f'[messaging.whatsapp]\napi_url = "http://127.0.0.1:{fake_port}"\nphone_number_id = "1065403522"\n'
+                f'access_token_file = "secrets/token"\napp_secret_file = "secrets/app-secret"\ntimeout_seconds = 2\n')
+    invoices = os.path.join(work, "invoices.csv")
+    with open(invoices, "w") as f:
+        f.write("invoice_number,invoice_date,due_date,customer_code,customer_name,total,phone\n")
+        for n in range(20):
+            f.write(f"MSG/{n},2026-11-01,2026-12-31,C{n},Harness shop {n},10000000.00,+9198220{n:05d}\n")
+    hub.cli("invoices", "import", invoices)
+    code = hub.cli("devices", "enroll", "--rep", "Harness").stdout.strip()
+    failures = []
+
+    def start():
+        hub.port = free_port()
+        hub.log = open(os.path.join(hub.data, "serve.log"), "ab")
+        hub.process = subprocess.Popen([hub.bin, "serve", "--config", config, "--port", str(hub.port)],
+                                       stdin=subprocess.DEVNULL, stdout=hub.log, stderr=hub.log)
+        wait_listening(hub.port, hub.process)
+
+    def request(method, path, body=None, headers=None, timeout=5):
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        req = urllib.request.Request(f"http://127.0.0.1:{hub.port}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read()
+
+    try:
+        start()
+        _, body = request("POST", "/v1/devices/enroll", {"code": code, "device_name": "harness"})
+        enrolled = json.loads(body)
+        auth = {"Authorization": f"Bearer {enrolled['device_id']}.{enrolled['secret']}"}
+        payments = [(str(uuidlib.UUID(int=rng.getrandbits(128))), n) for n in range(args.payments)]
+        kills = 0
+        next_kill = time.monotonic() + rng.uniform(0.3, 1.5)
+        started = time.monotonic()
+        index = 0
+        pending = lambda: hub.query("SELECT COUNT(*) FROM message WHERE state IN ('queued', 'sending')")[0][0]
+        # Uploads a few a second, and on until the outbox is empty: the hub is killed all the while.
+        while index < len(payments) or pending():
+            if time.monotonic() - started > args.max_seconds:
+                raise SystemExit(f"not done in {args.max_seconds} s: {index} of {len(payments)} uploaded, {pending()} messages to send")
+            if time.monotonic() >= next_kill:
+                kill(hub.process)
+                kills += 1
+                start()
+                next_kill = time.monotonic() + rng.uniform(0.3, 1.5)
+            if index == len(payments):
+                time.sleep(0.05)
+                continue
+            time.sleep(rng.uniform(0, 0.04))
+            payment_id, n = payments[index]
+            upload = {"receipt_number": f"H-{n + 1:06d}", "method": "cash", "amount": "1.00",
+                      "allocations": [{"invoice": f"MSG/{n % 20}", "amount": "1.00"}], "advance": "0.00",
+                      "customer_code": f"C{n % 20}", "recorded_at_ms": int(time.time() * 1000), "signature": "unsigned"}
+            try:
+                status, _ = request("PUT", f"/v1/payments/{payment_id}", upload, auth)
+                if status in (200, 201):
+                    index += 1
+            except Exception:
+                time.sleep(0.05)  # the hub was killed, or is starting: the same upload again
+        log(f"{len(payments)} payments uploaded and their receipts sent, with {kills} SIGKILLs of the hub in {time.monotonic() - started:.1f} s")
+        time.sleep(3.5)  # the fake's slow answers are written by now
+        with open(fake_log) as f:
+            taken = [json.loads(line) for line in f if line.strip()]
+        keys = [t["key"] for t in taken]
+        states = dict(hub.query("SELECT state, COUNT(*) FROM message GROUP BY state"))
+        log(f"after the kills: the fake took {len(taken)} messages; hub states {states}")
+        if len(keys) != len(set(keys)):
+            failures.append(f"the fake took {len(keys) - len(set(keys))} messages twice")
+        # Meta's status webhooks for everything the fake took, signed; then a manager's retry for what is still
+        # unconfirmed (the fake never took it); again until nothing is unconfirmed (a retry may time out too).
+        manager = hub.cli("managers", "add", "--name", "Harness").stdout.strip()
+        reported = set()
+        retried = 0
+        for _ in range(20):
+            with open(fake_log) as f:
+                taken = [json.loads(line) for line in f if line.strip()]
+            for t in taken:
+                if t["id"] in reported:
+                    continue
+                reported.add(t["id"])
+                body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+                    "messaging_product": "whatsapp", "statuses": [{"id": t["id"], "status": "delivered", "timestamp": "1",
+                                                                   "recipient_id": t["to"], "biz_opaque_callback_data": t["key"]}]}}]}]}).encode()
+                signature = "sha256=" + hmac.new(b"app-secret-harness", body, hashlib.sha256).hexdigest()
+                request("POST", "/v1/messaging/whatsapp", body, {"X-Hub-Signature-256": signature})
+            unsettled = [row[0] for row in hub.query("SELECT id FROM message WHERE state = 'unconfirmed'")]
+            if not unsettled:
+                break
+            for message_id in unsettled:
+                request("POST", f"/v1/messages/{message_id}/retry", b"", {"Authorization": f"Bearer {manager}"})
+            retried += len(unsettled)
+            deadline = time.monotonic() + 120
+            while pending() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(3.5)
+        with open(fake_log) as f:
+            taken = [json.loads(line) for line in f if line.strip()]
+        keys = [t["key"] for t in taken]
+        expected = {f"receipt:{payment_id}" for payment_id, _ in payments}
+        receipts = hub.query("SELECT COUNT(*), COUNT(DISTINCT key) FROM message WHERE kind = 'receipt'")[0]
+        if receipts != (len(payments), len(payments)):
+            failures.append(f"the hub holds {receipts[0]} receipt messages ({receipts[1]} keys), expected {len(payments)}")
+        if len(keys) != len(set(keys)):
+            failures.append(f"in the end the fake took {len(keys) - len(set(keys))} messages twice")
+        if set(keys) != expected:
+            failures.append(f"the fake took {len(set(keys) & expected)} of the {len(expected)} receipts, and {len(set(keys) - expected)} others")
+        states = dict(hub.query("SELECT state, COUNT(*) FROM message GROUP BY state"))
+        log(f"after the status webhooks and {retried} manager retries: the fake took {len(taken)} messages; hub states {states}")
+        if states != {"delivered": len(payments)}:
+            failures.append(f"not every receipt is delivered: {states}")
+        if not failures:
+            log(f"ok: {len(payments)} receipts, each taken by WhatsApp exactly once through {kills} SIGKILLs; the {retried} left unconfirmed by a kill or a timeout were sent again by a person, never by the hub")
+    finally:
+        hub.stop()
+        fake.terminate()
+        fake.wait(timeout=10)
+    return finish(failures, work, args.keep)
+
 def finish(failures, work, keep):
     for failure in failures:
         print(f"FAIL: {failure}", flush=True)
@@ -376,13 +530,16 @@ def main():
     s.add_argument("--interruptions", type=int, default=20)
     s.add_argument("--kill-window", type=float, default=3.0, help="kill the sync after 0.2 to this many seconds")
     s.add_argument("--max-seconds", type=float, default=1800)
-    for each in (p, s):
+    m = sub.add_parser("messaging", help="receipts sent by a hub SIGKILLed while it sends: none twice, none lost")
+    m.add_argument("--payments", type=int, default=300)
+    m.add_argument("--max-seconds", type=float, default=600)
+    for each in (p, s, m):
         each.add_argument("--bin", required=True, help="folder holding fieldpay and fieldpay-hub")
         each.add_argument("--seed", type=int, default=int(time.time()))
         each.add_argument("--keep", action="store_true", help="keep the work folder even when every check holds")
     args = parser.parse_args()
     log(f"{args.harness} harness, seed {args.seed}")
-    sys.exit(payments(args) if args.harness == "payments" else interrupted_sync(args))
+    sys.exit({"payments": payments, "sync": interrupted_sync, "messaging": messaging}[args.harness](args))
 
 
 if __name__ == "__main__":

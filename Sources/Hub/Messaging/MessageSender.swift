@@ -68,6 +68,9 @@ public struct MessageSender: Service {
         self.channels = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// How long a channel that is down rests before its messages are tried again (milliseconds).
+    static let channelPause: Int64 = 60_000
+
     /// The channels the configuration names, over `client`.
     public static func channels(_ configuration: MessagingConfiguration) -> [any MessageChannel] {
         var channels: [any MessageChannel] = []
@@ -88,17 +91,20 @@ public struct MessageSender: Service {
     /// One pass: sends what is due now. Returns how many messages were attempted.
     @discardableResult
     public func sendDue(limit: Int = 50, pausedChannels: inout Set<ChannelName>) async throws -> Int {
-        let start = now()
-        let promotional = !configuration.quietHours.contains(start)
-        let batch = try store.claimMessages(now: start, promotional: promotional, limit: limit)
-        for var message in batch {
+        var attempted = 0
+        // One message claimed at a time, just before it is sent: a hub killed mid-send leaves one message
+        // unconfirmed, not a whole batch it never got to.
+        while attempted < limit {
+            let start = now()
+            guard var message = try store.claimMessages(now: start, promotional: !configuration.quietHours.contains(start), limit: 1).first else { break }
+            attempted += 1
             let time = now()
             guard let channel = channels[message.channel], !pausedChannels.contains(message.channel) else {
                 // No such channel configured (or it is down): on to the fall-back, else wait.
                 let reason = channels[message.channel] == nil ? "no \(message.channel.rawValue) channel is configured" : "the \(message.channel.rawValue) channel is down"
                 let outcome: SendOutcome = channels[message.channel] == nil ? .rejected(reason, fallBack: true) : .channelDown(reason)
                 try store.recordSend(
-                    message.id, channel: message.channel, outcome: outcome, now: time, retryAt: time + backoff(after: message.attempt, hint: nil),
+                    message.id, channel: message.channel, outcome: outcome, now: time, retryAt: time + max(Self.channelPause, backoff(after: message.attempt, hint: nil)),
                     fallback: configuration.fallback(from: message.channel), maxAttempts: configuration.maxAttempts)
                 continue
             }
@@ -113,6 +119,7 @@ public struct MessageSender: Service {
             case .rejected(let reason, _): logger.warning("message \(message.key) on \(message.channel.rawValue) refused: \(reason)")
             case .unknown(let reason): logger.warning("message \(message.key) on \(message.channel.rawValue) unconfirmed: \(reason)")
             case .channelDown(let reason):
+                retryAt = now() + max(Self.channelPause, backoff(after: message.attempt, hint: nil))
                 pausedChannels.insert(message.channel)
                 logger.error("the \(message.channel.rawValue) channel is down: \(reason); its messages wait")
             }
@@ -121,7 +128,7 @@ public struct MessageSender: Service {
                 message.id, channel: message.channel, outcome: outcome, now: now(), retryAt: retryAt,
                 fallback: configuration.fallback(from: message.channel), maxAttempts: configuration.maxAttempts)
         }
-        return batch.count
+        return attempted
     }
 
     public func run() async throws {
@@ -132,7 +139,7 @@ public struct MessageSender: Service {
             var pausedAt = now()
             while !Task.isCancelled {
                 // A channel that was down is tried again after a minute.
-                if !paused.isEmpty, now() - pausedAt > 60_000 { paused.removeAll() }
+                if !paused.isEmpty, now() - pausedAt > Self.channelPause { paused.removeAll() }
                 do {
                     let before = paused
                     let sent = try await sendDue(pausedChannels: &paused)

@@ -22,7 +22,7 @@ extension MessagingConfiguration {
     static let settings = ["public_url", "upi_vpa", "payee_name", "fallback_to_sms", "quiet_start", "quiet_end", "max_attempts", "whatsapp", "sms"]
     static let whatsappSettings = [
         "api_url", "api_version", "phone_number_id", "access_token_file", "app_secret_file", "verify_token_file", "receipt_template", "reminder_template",
-        "statement_template",
+        "statement_template", "timeout_seconds",
     ]
     static let smsSettings: [String] = {
         var keys = ["api_url", "userid", "password_file", "entity_id", "sender", "report_token_file"]
@@ -95,6 +95,7 @@ extension MessagingConfiguration {
                 guard version.hasPrefix("v"), Double(version.dropFirst()) != nil else { throw section.fail("api_version", "a Graph API version like \"v21.0\"") }
                 settings.apiVersion = version
             }
+            if let seconds = try section.integer("timeout_seconds", 1...120) { settings.timeout = .seconds(seconds) }
             settings.appSecret = try section.secret("app_secret", variable: "FIELDPAY_WHATSAPP_APP_SECRET", environment: environment, required: false)
             settings.verifyToken = try section.secret("verify_token", variable: "FIELDPAY_WHATSAPP_VERIFY_TOKEN", environment: environment, required: false)
             for kind in MessageKind.allCases {
