@@ -15,8 +15,8 @@ extension SQLiteHubStore {
     /// 128 random bits, base64url: the receipt link's secret.
     static func receiptToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Base64URL.encode(bytes)
+        var words = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeBytes(of: &words) { Base64URL.encode(Data($0)) }
     }
 
     /// Queues the receipt of a payment the hub has just stored (in its transaction), unless it waits for a UPI
@@ -27,13 +27,13 @@ extension SQLiteHubStore {
     static func queueReceipt(paymentID: String, now: Int64, _ db: Database) throws -> Bool {
         guard
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT payment.receiptNumber, payment.amountPaise, payment.status, payment.receiptToken, customer.code, customer.name, customer.phone,
-                        customer.channel, customer.language, customer.optedOutAt, device.rep
-                    FROM payment JOIN customer ON customer.code = payment.customerCode JOIN device ON device.id = payment.deviceId
-                    WHERE payment.id = ?
-                    """, arguments: [paymentID])
+                db.cachedStatement(
+                    sql: """
+                        SELECT payment.receiptNumber, payment.amountPaise, payment.status, payment.receiptToken, customer.code, customer.name, customer.phone,
+                            customer.channel, customer.language, customer.optedOutAt, device.rep
+                        FROM payment JOIN customer ON customer.code = payment.customerCode JOIN device ON device.id = payment.deviceId
+                        WHERE payment.id = ?
+                        """), arguments: [paymentID])
         else { return false }
         guard (row[2] as String) != PaymentStatus.awaitingConfirmation.rawValue, let phone = (row[6] as String?).flatMap(PhoneNumber.init) else { return false }
         var token: String? = row[3]
@@ -42,7 +42,7 @@ extension SQLiteHubStore {
             try db.execute(sql: "UPDATE payment SET receiptToken = ? WHERE id = ?", arguments: [token, paymentID])
         }
         let invoices = try String.fetchAll(
-            db, sql: "SELECT DISTINCT invoiceNumber FROM allocation WHERE paymentId = ? AND paise > 0 ORDER BY invoiceNumber", arguments: [paymentID])
+            db.cachedStatement(sql: "SELECT DISTINCT invoiceNumber FROM allocation WHERE paymentId = ? AND paise > 0 ORDER BY invoiceNumber"), arguments: [paymentID])
         var values = MessageValues(customer: row[5], amount: Money(paise: row[1]), invoices: invoices, receiptNumber: row[0], token: token, rep: row[10])
         if values.invoices.isEmpty { values.invoices = ["your account"] }
         return try queueMessage(
@@ -57,12 +57,13 @@ extension SQLiteHubStore {
         values: MessageValues, held: Bool, now: Int64, day: LocalDate? = nil, _ db: Database
     ) throws -> Bool {
         let body = String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO message (key, kind, customerCode, phone, channel, language, paymentId, day, body, state, failure, nextAttemptAt, expiresAt,
                     createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 key, kind.rawValue, customer, phone.e164, channel.rawValue, language.rawValue, paymentID, (day ?? HubTime.day(ofMillis: now)).dayNumber, body,
                 held ? MessageState.held.rawValue : MessageState.queued.rawValue, held ? "the customer opted out: sent only if a manager sends it" : nil,

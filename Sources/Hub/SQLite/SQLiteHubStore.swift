@@ -328,12 +328,13 @@ public final class SQLiteHubStore: Sendable {
             try db.execute(
                 sql: """
                     INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt,
-                        recordedAt, customerCode)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        recordedAt, customerCode, receiptToken)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     paymentID, deviceID, bodyHash, payment.receiptNumber, valid.method.rawValue, amount.paise, payment.upiReference, utr, status.rawValue, flagged,
                     String(decoding: body, as: UTF8.self), Date().millisecondsSince1970, payment.recordedAtMillis, payment.customerCode,
+                    SQLiteHubStore.receiptToken(),
                 ])
             // The customer's receipt message, in this transaction: a payment stored is a receipt that will be sent.
             queued = try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: HubTime.nowMillis(), db)
