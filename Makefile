@@ -25,7 +25,7 @@ FUZZ_SECONDS ?= 30
 # The fault harness: payments through the faulty proxy (1,000 in make test, 10,000 in make fault-long); receipts sent by a killed hub.
 FAULT_PAYMENTS ?= 1000
 SYNC_INVOICES ?= 1000000
-MESSAGING_PAYMENTS ?= 300
+MESSAGING_PAYMENTS ?= 500
 
 .PHONY: all deps tool-deps build release release-all demo-cli demo-hub demo-collections test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
@@ -39,7 +39,7 @@ help:
 	@echo "make demo-collections  the managers' dashboard on a demo book (aging, allocation, follow-ups, reports) at http://127.0.0.1:8090/manage"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
 	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
-	@echo "make fault    the fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times; 300 receipts sent by a hub SIGKILLed while it sends"
+	@echo "make fault    the fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times; 500 receipts sent by a hub SIGKILLed while it sends"
 	@echo "make fault-long  the same with 10,000 payments"
 	@echo "make schemathesis  property-based tests of the hub against Sources/HubAPI/openapi.yaml"
 	@echo "make bench    decode, live-scan, invoice-cache, payment and sync benchmarks (cache and sync build 1M-invoice books)"

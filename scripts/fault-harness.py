@@ -3,7 +3,7 @@
 
     fault-harness.py payments --bin DIR [--payments 1000] [--devices 2] [--seed N]
     fault-harness.py sync     --bin DIR [--invoices 1000000] [--interruptions 20] [--seed N]
-    fault-harness.py messaging --bin DIR [--payments 300] [--seed N]
+    fault-harness.py messaging --bin DIR [--payments 500] [--seed N]
 
 `payments`: a real hub on 127.0.0.1, scripts/fault-proxy.py in front of it (drops 15% of requests, drops 15%
 of replies after the hub applied them, duplicates 5%, delays some), and per device two processes through the
@@ -390,7 +390,7 @@ def messaging(args):
     config = os.path.join(work, "hub.toml")
     with open(config, "w") as f:
         f.write(f'[hub]\ndata = "hub"\n\n[messaging]\npublic_url = "https://pay.example.in"\nquiet_start = 0\nquiet_end = 0\n\n'
-                f'[messaging.whatsapp]\napi_url = "http://127.0.0.1:{fake_port}"\nphone_number_id = "1065403522"\n'
+                f'[messaging.whatsapp]\napi_base = "http://127.0.0.1:{fake_port}"\nphone_number_id = "1065403522"\n'
                 f'access_token_file = "secrets/token"\napp_secret_file = "secrets/app-secret"\ntimeout_seconds = 2\n')
     invoices = os.path.join(work, "invoices.csv")
     with open(invoices, "w") as f:
@@ -531,7 +531,7 @@ def main():
     s.add_argument("--kill-window", type=float, default=3.0, help="kill the sync after 0.2 to this many seconds")
     s.add_argument("--max-seconds", type=float, default=1800)
     m = sub.add_parser("messaging", help="receipts sent by a hub SIGKILLed while it sends: none twice, none lost")
-    m.add_argument("--payments", type=int, default=300)
+    m.add_argument("--payments", type=int, default=500)
     m.add_argument("--max-seconds", type=float, default=600)
     for each in (p, s, m):
         each.add_argument("--bin", required=True, help="folder holding fieldpay and fieldpay-hub")

@@ -23,6 +23,10 @@ public struct MessagingBenchmark: Sendable {
         public var runInvoices = 0
         public var sent = 0
         public var sendSeconds = 0.0
+        /// Payment uploaded → its receipt taken by the responder, with the sender running as the hub runs it.
+        public var latencyP50Millis = 0.0
+        public var latencyP99Millis = 0.0
+        public var latencySamples = 0
     }
 
     public let folder: String
@@ -30,6 +34,7 @@ public struct MessagingBenchmark: Sendable {
     public let customers: Int
     public let invoicesPerCustomer: Int
     public let sends: Int
+    public var latencySamples = 200
 
     public init(folder: String, uploads: Int, customers: Int, invoicesPerCustomer: Int, sends: Int) {
         self.folder = folder
@@ -125,8 +130,15 @@ public struct MessagingBenchmark: Sendable {
         }
         let router = Router()
         let counter = Atomic<Int>(0)
+        let arrivals = Mutex<[String: UInt64]>([:])
         router.post("/:version/:phone/messages") { request, _ -> Response in
-            _ = try await request.body.collect(upTo: 1 << 20)
+            var buffer = try await request.body.collect(upTo: 1 << 20)
+            let arrived = monotonicNanos()
+            if let object = try? JSONSerialization.jsonObject(with: Data(buffer.readBytes(length: buffer.readableBytes) ?? [])) as? [String: Any],
+                let key = object["biz_opaque_callback_data"] as? String
+            {
+                arrivals.withLock { $0[key] = arrived }
+            }
             let id = counter.wrappingAdd(1, ordering: .relaxed).newValue
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -157,6 +169,27 @@ public struct MessagingBenchmark: Sendable {
         while try await drain.sendDue(limit: 50, pausedChannels: &paused) > 0 {}
         report.sendSeconds = Self.seconds(since: start)
         report.sent = counter.load(ordering: .relaxed)
+
+        // 4. Latency: payments uploaded 20 ms apart while the sender runs (woken by each upload's commit).
+        let running = Task { try await drain.run() }
+        var uploaded: [String: UInt64] = [:]
+        for n in 0..<latencySamples {
+            let customer = n % max(1, sends / 2)
+            let id = UUID().uuidString.lowercased()
+            let upload = PaymentUpload(
+                receiptNumber: "L-\(n)", method: "cash", amount: "1.00", allocations: [AllocationBody(invoice: "INV/\(customer)/0", amount: "1.00")],
+                advance: "0.00", customerCode: "C\(customer)", recordedAtMillis: Date().millisecondsSince1970, signature: "unsigned")
+            uploaded["receipt:\(id)"] = monotonicNanos()
+            _ = try sender.store.upload(paymentID: id, deviceID: sender.device, body: Data(), payment: upload)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for _ in 0..<200 where arrivals.withLock({ seen in uploaded.keys.contains { seen[$0] == nil } }) { try await Task.sleep(for: .milliseconds(25)) }
+        running.cancel()
+        _ = await running.result
+        let latencies = arrivals.withLock { seen in uploaded.compactMap { key, at in seen[key].map { Double($0 - at) / 1e6 } } }
+        report.latencySamples = latencies.count
+        report.latencyP50Millis = percentile(latencies, 0.5)
+        report.latencyP99Millis = percentile(latencies, 0.99)
         server.cancel()
         _ = await server.result
         return report

@@ -302,6 +302,9 @@ struct MessagingBench: AsyncParsableCommand {
         emit(
             "sender: \(report.sent) receipts in \(fmt(report.sendSeconds, 2)) s, \(fmt(Double(report.sent) / max(report.sendSeconds, 0.001), 0)) messages/s "
                 + "(\(fmt(report.sendSeconds * 1000 / Double(max(report.sent, 1)), 2)) ms each: claim, HTTP to 127.0.0.1, record)")
+        emit(
+            "payment uploaded → receipt taken by the responder, the sender running: p50 \(fmt(report.latencyP50Millis, 1)) ms, "
+                + "p99 \(fmt(report.latencyP99Millis, 1)) ms over \(report.latencySamples) payments (target p99 < 2 s)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Crypto
+import GRDB
 import FieldPayCore
 import Foundation
 import HTTPTypes
@@ -587,5 +588,31 @@ struct StatementTests {
             #expect(try { if case .queued = try setup.store.queueStatement("C1", from: day(1), to: day(15), now: now()) { true } else { false } }())
             #expect(try setup.store.queueStatement("C1", from: day(2), to: day(15), now: now()) == .capped)
         }
+    }
+}
+
+@Suite("Messaging: the receipt link")
+struct ReceiptLinkTests {
+    /// The receipt page for a payment, after `tamper` ran on the hub's database.
+    func page(tamper: String?) async throws -> String {
+        let setup = try MessagingHub()
+        let id = try setup.pay("A-000040")
+        let database = try DatabaseQueue(path: setup.hub.folder + "/hub.sqlite")
+        if let tamper { try await database.write { try $0.execute(sql: tamper, arguments: [id]) } }
+        let token = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT receiptToken FROM payment WHERE id = ?", arguments: [id]) })
+        return try await setup.hub.app.test(.router) { hub in
+            try await hub.execute(uri: "/r/\(token)", method: .get) { String(buffer: $0.body) }
+        }
+    }
+
+    @Test("the receipt page checks the signature on the hub: a receipt changed after it was stored is shown as not verified")
+    func tampered() async throws {
+        #expect(try await page(tamper: nil).contains("Signature verified"))
+        // The stored amount changed (the page would show ₹900): the signed text says ₹100.
+        let amount = try await page(tamper: "UPDATE payment SET amountPaise = 90000 WHERE id = ?")
+        #expect(amount.contains("could not be verified") && amount.contains("₹900.00"))
+        // The signed text itself changed: the signature no longer holds.
+        let text = try await page(tamper: "UPDATE payment SET body = replace(body, '|cash|10000|', '|cash|90000|'), amountPaise = 90000 WHERE id = ?")
+        #expect(text.contains("could not be verified"))
     }
 }

@@ -21,11 +21,11 @@ extension ConfigSection {
 extension MessagingConfiguration {
     static let settings = ["public_url", "upi_vpa", "payee_name", "fallback_to_sms", "quiet_start", "quiet_end", "max_attempts", "whatsapp", "sms"]
     static let whatsappSettings = [
-        "api_url", "api_version", "phone_number_id", "access_token_file", "app_secret_file", "verify_token_file", "receipt_template", "reminder_template",
+        "api_base", "api_version", "phone_number_id", "access_token_file", "app_secret_file", "verify_token_file", "receipt_template", "reminder_template",
         "statement_template", "timeout_seconds",
     ]
     static let smsSettings: [String] = {
-        var keys = ["api_url", "userid", "password_file", "entity_id", "sender", "report_token_file"]
+        var keys = ["api_base", "userid", "password_file", "entity_id", "sender", "report_token_file"]
         for kind in MessageKind.allCases {
             keys += ["\(kind.rawValue)_template_id", "\(kind.rawValue)_text", "\(kind.rawValue)_template_id_hi", "\(kind.rawValue)_text_hi"]
         }
@@ -90,7 +90,7 @@ extension MessagingConfiguration {
             }
             let token = try section.secret("access_token", variable: "FIELDPAY_WHATSAPP_TOKEN", environment: environment, required: true)!
             var settings = WhatsAppSettings(phoneNumberID: id, accessToken: token)
-            if let url = try section.string("api_url") { settings.apiURL = url.hasSuffix("/") ? String(url.dropLast()) : url }
+            if let url = try section.string("api_base") { settings.apiURL = url.hasSuffix("/") ? String(url.dropLast()) : url }
             if let version = try section.string("api_version") {
                 guard version.hasPrefix("v"), Double(version.dropFirst()) != nil else { throw section.fail("api_version", "a Graph API version like \"v21.0\"") }
                 settings.apiVersion = version
@@ -118,7 +118,7 @@ extension MessagingConfiguration {
                 throw section.fail("sender", "the DLT sender header: 6 letters")
             }
             var settings = SMSSettings(userID: user, password: password, entityID: entity, sender: sender.uppercased())
-            if let url = try section.string("api_url") { settings.apiURL = url }
+            if let url = try section.string("api_base") { settings.apiURL = url }
             settings.reportToken = try section.secret("report_token", variable: "FIELDPAY_SMS_REPORT_TOKEN", environment: environment, required: false)
             for kind in MessageKind.allCases {
                 for (language, suffix) in [(MessageLanguage.en, ""), (.hi, "_hi")] {

@@ -193,6 +193,13 @@ extension SQLiteHubStore: MessageOutbox {
                 }
             }
             guard let id, let row = try Row.fetchOne(db, sql: "SELECT state, channel FROM message WHERE id = ?", arguments: [id]) else { return false }
+            // Providers repeat their webhooks: the same status for the same provider message is recorded once.
+            if try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM messageAttempt WHERE messageId = ? AND channel = ? AND outcome = ? AND detail IS ?",
+                arguments: [id, report.channel.rawValue, report.status.rawValue, report.error]) == true
+            {
+                return false
+            }
             try db.execute(
                 sql: "INSERT INTO messageAttempt (messageId, channel, at, outcome, providerId, detail) VALUES (?, ?, ?, ?, NULL, ?)",
                 arguments: [id, report.channel.rawValue, now, report.status.rawValue, report.error])
@@ -364,7 +371,12 @@ extension SQLiteHubStore: MessageOutbox {
             var payload: String?
             if let upload, let text = upload.signedText, let signature = Base64URL.decode(upload.signature) {
                 payload = text + "|" + upload.signature
-                if let key = row[9] as Data?, let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key) {
+                // Verified means: the device's key signed this text, and the text states what the page shows.
+                let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+                let states =
+                    fields.count == 10 && fields[0] == "FPR1" && fields[1] == (row[1] as String) && fields[2] == (row[0] as String)
+                    && fields[3] == String(row[7] as Int64) && fields[4] == (row[2] as String) && fields[5] == String(row[3] as Int64)
+                if states, let key = row[9] as Data?, let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key) {
                     verified = publicKey.isValidSignature(signature, for: Data(text.utf8))
                 }
             }
