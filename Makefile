@@ -27,7 +27,7 @@ FAULT_PAYMENTS ?= 1000
 SYNC_INVOICES ?= 1000000
 MESSAGING_PAYMENTS ?= 500
 
-.PHONY: all deps tool-deps build release release-all demo-cli demo-hub demo-collections test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
+.PHONY: all deps tool-deps build release release-all demo-cli demo-hub demo-collections demo-messaging test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
 all: build
 
@@ -37,6 +37,7 @@ help:
 	@echo "make demo-cli the command-line walkthrough: import, lookup, scan the samples, QR, cash/cheque/UPI receipts"
 	@echo "make demo-hub the hub and a device end to end: enroll, sync, pay by UPI, a signed PSP webhook, paid on both sides"
 	@echo "make demo-collections  the managers' dashboard on a demo book (aging, allocation, follow-ups, reports) at http://127.0.0.1:8090/manage"
+	@echo "make demo-messaging    receipts and reminders to the demo book's customers through a WhatsApp fake, on the Messages page at http://127.0.0.1:8091/manage/messages"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
 	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
 	@echo "make fault    the fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times; 500 receipts sent by a hub SIGKILLed while it sends"
@@ -129,12 +130,16 @@ demo-hub: release-all
 demo-collections: release-all
 	scripts/collections-demo.sh
 
+demo-messaging: release-all
+	scripts/messaging-demo.sh
+
 bench: release-all
 	$(BENCH) decode
 	$(BENCH) live
 	$(BENCH) cache
 	$(BENCH) payments
 	$(BENCH) sync
+	$(BENCH) messaging
 	$(BENCH) kiosk
 	$(BENCH) daemon --minutes $(SOAK_MINUTES)
 

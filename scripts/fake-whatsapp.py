@@ -2,6 +2,7 @@
 """A stand-in for Meta's WhatsApp Business Cloud API on 127.0.0.1, for the messaging fault harness.
 
     fake-whatsapp.py PORT --token TOKEN --phone-number-id ID --log FILE [--slow 0.1] [--seed N]
+                     [--webhook URL --app-secret SECRET]
 
 POST /{version}/{phone-number-id}/messages with `Authorization: Bearer TOKEN` and a template message is taken:
 one JSON line per accepted message goes to FILE (`{"id", "to", "template", "key"}`, the key being the
@@ -10,11 +11,16 @@ then may or may not manage to answer for. Its answers are the Graph API's: 200 w
 `{"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id": "wamid..."}]}`; 401 with error 190
 for a wrong token; 400 with 100 for an unknown phone number id, 131009 for a bad `to`, 132000 for a template
 without body parameters. `--slow P`: that share of accepted messages is answered only after 3 s (a client
-with a shorter timeout, or a hub killed meanwhile, never hears of it). Prints "listening PORT" when ready.
+with a shorter timeout, or a hub killed meanwhile, never hears of it). `--webhook URL`: as Meta does, each taken
+message's statuses (sent, then delivered, then read) are POSTed to URL a moment later, signed with
+X-Hub-Signature-256 (HMAC-SHA256 of the body with --app-secret). Prints "listening PORT" when ready.
 Standard library only.
 """
 import argparse
+import hashlib
+import hmac
 import json
+import urllib.request
 import random
 import sys
 import threading
@@ -31,10 +37,30 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--webhook", help="where to POST status webhooks (the hub's /v1/messaging/whatsapp)")
+    parser.add_argument("--app-secret", default="", help="signs the status webhooks")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     lock = threading.Lock()
     log = open(args.log, "a", buffering=1)
+
+    def report(message_id, to, key):
+        for delay, status in ((0.3, "sent"), (0.7, "delivered"), (1.5, "read")):
+            time.sleep(delay)
+            entry = {"id": message_id, "status": status, "timestamp": str(int(time.time())), "recipient_id": to}
+            if key:
+                entry["biz_opaque_callback_data"] = key
+            body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [
+                {"field": "messages", "value": {"messaging_product": "whatsapp",
+                                                "metadata": {"display_phone_number": "15550000000", "phone_number_id": args.phone_number_id},
+                                                "statuses": [entry]}}]}]}).encode()
+            signature = "sha256=" + hmac.new(args.app_secret.encode(), body, hashlib.sha256).hexdigest()
+            request = urllib.request.Request(args.webhook, data=body, method="POST",
+                                             headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
+            try:
+                urllib.request.urlopen(request, timeout=5).read()
+            except Exception:
+                pass  # Meta retries for a day; the demo does not
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -85,6 +111,8 @@ def main():
                 log.write(json.dumps({"id": message_id, "to": to, "template": template.get("name"),
                                       "key": body.get("biz_opaque_callback_data")}) + "\n")
                 slow = rng.random() < args.slow
+            if args.webhook:
+                threading.Thread(target=report, args=(message_id, to, body.get("biz_opaque_callback_data")), daemon=True).start()
             if slow:
                 time.sleep(3)
             self.answer(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
