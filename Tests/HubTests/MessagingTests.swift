@@ -492,7 +492,7 @@ struct MessageDeliveryTests {
             defer { running.cancel() }
             try await Task.sleep(for: .milliseconds(200))
             try setup.pay("A-000016")
-            for _ in 0..<100 where fake.whatsapp.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<200 where fake.whatsapp.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             #expect(fake.whatsapp.count == 1)
             running.cancel()
             _ = await running.result
@@ -614,5 +614,37 @@ struct ReceiptLinkTests {
         // The signed text itself changed: the signature no longer holds.
         let text = try await page(tamper: "UPDATE payment SET body = replace(body, '|cash|10000|', '|cash|90000|'), amountPaise = 90000 WHERE id = ?")
         #expect(text.contains("could not be verified"))
+    }
+}
+
+@Suite("Messaging: the sender's wake-up signal")
+struct MessageSignalTests {
+    @Test("a poke wakes a waiter at once; a poke with nobody waiting is kept for the next wait; cancellation ends a wait")
+    func signal() async throws {
+        let signal = MessageSignal()
+        let clock = ContinuousClock()
+        // Kept: poked first, the wait returns at once.
+        signal.poke()
+        var start = clock.now
+        await signal.wait(timeout: .seconds(30))
+        #expect(clock.now - start < .seconds(10))
+        // A waiter woken by a poke.
+        start = clock.now
+        let waiting = Task { await signal.wait(timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        signal.poke()
+        await waiting.value
+        #expect(clock.now - start < .seconds(10))
+        // Cancelled while waiting.
+        start = clock.now
+        let cancelled = Task { await signal.wait(timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        cancelled.cancel()
+        await cancelled.value
+        #expect(clock.now - start < .seconds(10))
+        // Timed out.
+        start = clock.now
+        await signal.wait(timeout: .milliseconds(200))
+        #expect(clock.now - start >= .milliseconds(200))
     }
 }

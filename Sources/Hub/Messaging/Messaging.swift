@@ -150,38 +150,60 @@ public protocol MessageChannel: Sendable {
     func send(_ message: OutboundMessage, link: String?) async -> SendOutcome
 }
 
-/// Wakes the sender when a message is queued (the upload's or the run's transaction has committed).
+/// Wakes the sender when a message is queued (the upload's or the run's transaction has committed). A poke
+/// with nobody waiting is kept, so the next wait returns at once: a message queued while the sender was busy
+/// is never left for the idle timeout.
 public final class MessageSignal: Sendable {
-    let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
-    let pending = Mutex(false)
+    struct State {
+        var pending = false
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    let state = Mutex(State())
 
     public init() {}
 
     public func poke() {
-        let woken = waiters.withLock { list -> [CheckedContinuation<Void, Never>] in
-            defer { list.removeAll() }
-            return list
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.waiters.isEmpty else {
+                state.pending = true
+                return []
+            }
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
-        if woken.isEmpty { pending.withLock { $0 = true } }
         for waiter in woken { waiter.resume() }
     }
 
-    /// Returns at the next poke (or at once if one came since the last wait), or after `timeout`.
+    /// Returns at the next poke (at once if one came since the last wait), after `timeout`, or when the task
+    /// is cancelled.
     public func wait(timeout: Duration) async {
-        if pending.withLock({ let was = $0; $0 = false; return was }) { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [self] in
-                await withCheckedContinuation { continuation in
-                    waiters.withLock { $0.append(continuation) }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-            // The waiter that did not fire is resumed by the next poke: make that happen now.
-            poke()
-            _ = pending.withLock { $0 = false }
+        let id = UUID()
+        let timer = Task { [self] in
+            try? await Task.sleep(for: timeout)
+            fire(id)
         }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            fire(id)
+        }
+        timer.cancel()
+    }
+
+    /// Resumes one waiter, if it still waits.
+    func fire(_ id: UUID) {
+        state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
     }
 }
 
