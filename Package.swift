@@ -176,6 +176,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "Sync", "Hub", "HubAPI", "DeviceStore", "InvoiceImport", "FieldPayCore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
