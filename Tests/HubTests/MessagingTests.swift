@@ -486,13 +486,14 @@ struct MessageDeliveryTests {
         let fake = FakeMessaging()
         try await fake.application().test(.live) { client in
             var messaging = FakeMessaging.configuration(port: try #require(client.port))
-            messaging.idlePoll = .seconds(30)  // only the signal can wake it in time
+            messaging.idlePoll = .seconds(600)  // only the signal can wake it within the bound below
             let sender = MessageSender(store: setup.store, configuration: messaging, channels: MessageSender.channels(messaging))
             let running = Task { try await sender.run() }
             defer { running.cancel() }
             try await Task.sleep(for: .milliseconds(200))
             try setup.pay("A-000016")
-            for _ in 0..<200 where fake.whatsapp.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            // At most two minutes (a busy test machine stalls tasks for seconds; the idle poll is ten minutes).
+            for _ in 0..<2400 where fake.whatsapp.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             #expect(fake.whatsapp.count == 1)
             running.cancel()
             _ = await running.result
@@ -619,29 +620,34 @@ struct ReceiptLinkTests {
 
 @Suite("Messaging: the sender's wake-up signal")
 struct MessageSignalTests {
-    @Test("a poke wakes a waiter at once; a poke with nobody waiting is kept for the next wait; cancellation ends a wait")
+    /// Waits of 10 minutes that must end long before: a stalled test machine (2 cores, every suite at once)
+    /// may delay a task by many seconds, never by minutes.
+    static let long: Duration = .seconds(600)
+    static let bound: Duration = .seconds(120)
+
+    @Test("a poke wakes a waiter; a poke with nobody waiting is kept for the next wait; cancellation ends a wait")
     func signal() async throws {
         let signal = MessageSignal()
         let clock = ContinuousClock()
         // Kept: poked first, the wait returns at once.
         signal.poke()
         var start = clock.now
-        await signal.wait(timeout: .seconds(30))
-        #expect(clock.now - start < .seconds(10))
+        await signal.wait(timeout: Self.long)
+        #expect(clock.now - start < Self.bound)
         // A waiter woken by a poke.
         start = clock.now
-        let waiting = Task { await signal.wait(timeout: .seconds(30)) }
+        let waiting = Task { await signal.wait(timeout: Self.long) }
         try await Task.sleep(for: .milliseconds(100))
         signal.poke()
         await waiting.value
-        #expect(clock.now - start < .seconds(10))
-        // Cancelled while waiting.
+        #expect(clock.now - start < Self.bound)
+        // Cancelled while waiting (or before it began).
         start = clock.now
-        let cancelled = Task { await signal.wait(timeout: .seconds(30)) }
+        let cancelled = Task { await signal.wait(timeout: Self.long) }
         try await Task.sleep(for: .milliseconds(100))
         cancelled.cancel()
         await cancelled.value
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < Self.bound)
         // Timed out.
         start = clock.now
         await signal.wait(timeout: .milliseconds(200))
