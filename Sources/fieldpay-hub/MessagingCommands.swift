@@ -145,12 +145,6 @@ func refusal(_ message: String) -> ExitCode {
     return ExitCode(4)
 }
 
-/// The first day of the Indian financial year `day` falls in (1 April).
-func financialYearStart(_ day: LocalDate) -> LocalDate {
-    let (year, month, _) = day.components
-    return LocalDate(year: month >= 4 ? year : year - 1, month: 4, day: 1)!
-}
-
 struct CustomerStatement: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "statement", abstract: "A customer's statement of account: opening balance, invoices, payments, closing balance, aging.",
@@ -169,7 +163,7 @@ struct CustomerStatement: ParsableCommand {
 
     func run() throws {
         let last = try parseDate(to, name: "--to", default: LocalDate.today())
-        let first = try parseDate(from, name: "--from", default: financialYearStart(last))
+        let first = try parseDate(from, name: "--from", default: AccountStatement.financialYearStart(last))
         guard first <= last else { throw ValidationError("--from is after --to") }
         let store = try options.store()
         let statement: AccountStatement
@@ -198,12 +192,11 @@ struct CustomerStatement: ParsableCommand {
 }
 
 func statementRows(_ statement: AccountStatement) -> [[String]] {
-    var rows = [["", ""]]
-    rows.removeAll()
+    var rows: [[String]] = []
     rows.append(["\(statement.customerName) (\(statement.customerCode)), \(statement.from.isoString) to \(statement.to.isoString)", ""])
     rows.append(["opening balance", statement.opening.displayString])
     for line in statement.lines { rows.append(["\(line.day.isoString)  \(line.kind)  \(line.reference)", line.amount.displayString]) }
     rows.append(["closing balance", statement.closing.displayString])
-    for (bucket, amount) in statement.aging { rows.append(["  \(bucket == "current" ? "not yet due" : bucket + " days past due")", amount.displayString]) }
+    for (bucket, amount) in statement.aging { rows.append(["  " + AccountStatement.bucketLabel(bucket), amount.displayString]) }
     return rows
 }

@@ -272,10 +272,7 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestConte
                 channel: settings?.channel ?? "the reminder policy's",
                 optedOut: settings?.optedOutAt.map { "\(MessageLine.time($0)) by \(settings?.optedOutBy ?? "?")" },
                 messages: try store.messages(state: nil, customer: code, limit: 50).map { MessageLine($0, back: "/manage/customers/\(q(code))") },
-                yearStart: {
-                    let (year, month, _) = asOf.components
-                    return LocalDate(year: month >= 4 ? year : year - 1, month: 4, day: 1)!.isoString
-                }())
+                yearStart: AccountStatement.financialYearStart(asOf).isoString)
             return DashboardPages.render(
                 "customer", title: "\(history.customerName) (\(code))", manager: who.name, notice: notice, error: error, page)
         }
@@ -308,8 +305,7 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestConte
             let code = try context.parameters.require("code")
             let query = ReportQuery(request)
             let to = try query.date("to", default: LocalDate.today())
-            let (year, month, _) = to.components
-            let from = try query.date("from", default: LocalDate(year: month >= 4 ? year : year - 1, month: 4, day: 1)!)
+            let from = try query.date("from", default: AccountStatement.financialYearStart(to))
             guard from <= to else { throw ProblemError(status: .badRequest, detail: "the statement's first day is after its last") }
             guard let statement = try store.statement(code, from: from, to: to) else { throw ProblemError(status: .notFound, detail: "no customer \(code) at this hub") }
             return StatementPage.html(statement, pdfLink: nil)

@@ -35,8 +35,7 @@ public struct MessagingConfiguration: Sendable {
     /// A receipt's link (`public_url/r/<token>`) or a statement's (`public_url/s/<token>`).
     public func link(_ token: String?, kind: MessageKind = .receipt) -> String? {
         guard let token, let publicURL else { return nil }
-        let path = (kind == .statement ? "s/" : "r/") + token
-        return publicURL.hasSuffix("/") ? publicURL + path : publicURL + "/" + path
+        return (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + kind.linkPath(token)
     }
 
     /// A reminder's `upi://pay` link for what is overdue: the merchant's VPA, the amount and a reference that

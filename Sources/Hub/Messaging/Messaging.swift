@@ -15,6 +15,9 @@ public enum MessageKind: String, Codable, Sendable, CaseIterable {
 
     /// Reminders and statements wait out quiet hours and count against the daily cap.
     public var isPromotional: Bool { self != .receipt }
+
+    /// The hub path of a message's link: `/r/<token>` for a receipt, `/s/<token>` for a statement.
+    public func linkPath(_ token: String) -> String { (self == .statement ? "/s/" : "/r/") + token }
 }
 
 /// A channel a message can go on.
@@ -218,7 +221,7 @@ public struct QuietHours: Sendable, Equatable {
     }
 
     /// The India hour of a timestamp.
-    static func istHour(_ millis: Int64) -> Int { Int(((millis + 19_800_000) % 86_400_000) / 3_600_000) }
+    static func istHour(_ millis: Int64) -> Int { Int(((millis + HubTime.istOffsetMillis) % HubTime.dayMillis) / 3_600_000) }
 
     public func contains(_ millis: Int64) -> Bool {
         let hour = Self.istHour(millis)
@@ -228,11 +231,11 @@ public struct QuietHours: Sendable, Equatable {
     /// The first moment after `millis` outside quiet hours (`millis` itself when it is outside).
     public func end(after millis: Int64) -> Int64 {
         guard contains(millis) else { return millis }
-        let ist = millis + 19_800_000
-        let dayStart = ist - ist % 86_400_000
+        let ist = millis + HubTime.istOffsetMillis
+        let dayStart = ist - ist % HubTime.dayMillis
         var end = dayStart + Int64(endHour) * 3_600_000
-        if end <= ist { end += 86_400_000 }
-        return end - 19_800_000
+        if end <= ist { end += HubTime.dayMillis }
+        return end - HubTime.istOffsetMillis
     }
 }
 

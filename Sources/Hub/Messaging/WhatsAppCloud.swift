@@ -98,7 +98,11 @@ public struct WhatsAppCloud: MessageChannel {
                 ? .retry("WhatsApp answered \(status)", after: nil) : .rejected("WhatsApp answered \(status) with no Graph error", fallBack: true)
         }
         let details = ((error["error_data"] as? [String: Any])?["details"] as? String) ?? (error["message"] as? String) ?? ""
-        let reason = "WhatsApp error \(code): \(details.prefix(200))"
+        return outcome(code: code, reason: "WhatsApp error \(code): \(details.prefix(200))", status: status)
+    }
+
+    /// What a Graph error code means for the message.
+    static func outcome(code: Int, reason: String, status: Int) -> SendOutcome {
         switch code {
         case 4, 80007, 130429, 613: return .retry(reason, after: .seconds(60))
         case 131056: return .retry(reason, after: .seconds(90))  // pair rate limit: this number, wait
@@ -154,7 +158,7 @@ public struct WhatsAppCloud: MessageChannel {
                         let code = (error?["code"] as? NSNumber)?.intValue ?? 0
                         let details = ((error?["error_data"] as? [String: Any])?["details"] as? String) ?? (error?["title"] as? String) ?? "failed"
                         report.error = "WhatsApp error \(code): \(details.prefix(200))"
-                        if case .rejected(_, let fallBack) = outcome(status: 400, body: Data("{\"error\":{\"code\":\(code)}}".utf8)) {
+                        if case .rejected(_, let fallBack) = outcome(code: code, reason: "", status: 400) {
                             report.fallBack = fallBack
                         }
                     }

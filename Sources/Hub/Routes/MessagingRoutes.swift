@@ -277,7 +277,7 @@ enum StatementPage {
             rows.append(("\(line.day.indianString) \(line.kind) \(line.reference)", line.amount.displayString))
         }
         rows.append(("Closing balance", statement.closing.displayString))
-        for (bucket, amount) in statement.aging where amount.isPositive { rows.append(("Owed: \(bucket) days past due".replacingOccurrences(of: "current days past due", with: "not yet due"), amount.displayString)) }
+        for (bucket, amount) in statement.aging where amount.isPositive { rows.append(("Owed: " + AccountStatement.bucketLabel(bucket), amount.displayString)) }
         return rows
     }
 

@@ -31,6 +31,17 @@ public struct AccountStatement: Sendable, Equatable {
     }
 }
 
+extension AccountStatement {
+    /// The first day of the Indian financial year `day` falls in (1 April): a statement's default start.
+    public static func financialYearStart(_ day: LocalDate) -> LocalDate {
+        let (year, month, _) = day.components
+        return LocalDate(year: month >= 4 ? year : year - 1, month: 4, day: 1)!
+    }
+
+    /// A bucket's label: "not yet due" or "31–60 days past due".
+    public static func bucketLabel(_ bucket: String) -> String { bucket == "current" ? "not yet due" : bucket + " days past due" }
+}
+
 /// What sending a statement came to.
 public enum StatementSend: Sendable, Equatable {
     case queued(token: String)
@@ -143,7 +154,7 @@ extension SQLiteHubStore {
 
     /// The statement behind a link: the period it was drawn for, as the books stand now.
     public func statement(token: String) throws -> AccountStatement? {
-        guard token.utf8.count == 22, Base64URL.decode(token)?.count == 16 else { return nil }
+        guard Self.isLinkToken(token) else { return nil }
         return try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT customerCode, fromDay, toDay, token FROM statementLink WHERE token = ?", arguments: [token]),
                 constantTimeEqual(Array(token.utf8), Array((row[3] as String).utf8))

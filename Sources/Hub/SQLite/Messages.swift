@@ -239,6 +239,11 @@ extension SQLiteHubStore: MessageOutbox {
         }
     }
 
+    static let entryColumns = "id, key, kind, customerCode, phone, channel, language, state, attempts, failure, providerId, body, createdAt, updatedAt"
+
+    /// A link token's shape (16 bytes, base64url): anything else names nothing and is not looked up.
+    static func isLinkToken(_ token: String) -> Bool { token.utf8.count == 22 && Base64URL.decode(token)?.count == 16 }
+
     public func messages(state: String?, customer: String?, limit: Int) throws -> [MessageEntry] {
         try pool.read { db in
             var conditions: [String] = []
@@ -255,7 +260,7 @@ extension SQLiteHubStore: MessageOutbox {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, key, kind, customerCode, phone, channel, language, state, attempts, failure, providerId, body, createdAt, updatedAt
+                    SELECT \(Self.entryColumns)
                     FROM message \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?
                     """, arguments: arguments)
             return try rows.map { try Self.entry($0, db) }
@@ -266,10 +271,7 @@ extension SQLiteHubStore: MessageOutbox {
         try pool.read { db in
             try Row.fetchOne(
                 db,
-                sql: """
-                    SELECT id, key, kind, customerCode, phone, channel, language, state, attempts, failure, providerId, body, createdAt, updatedAt
-                    FROM message WHERE id = ?
-                    """, arguments: [id]
+                sql: "SELECT \(Self.entryColumns) FROM message WHERE id = ?", arguments: [id]
             ).map { try Self.entry($0, db) }
         }
     }
@@ -281,7 +283,7 @@ extension SQLiteHubStore: MessageOutbox {
         ).map { MessageAttemptEntry(channel: $0[0], at: $0[1], outcome: $0[2], providerId: $0[3], detail: $0[4]) }
         let values = (try? JSONDecoder().decode(MessageValues.self, from: Data((row[11] as String).utf8)))
         let kind = MessageKind(rawValue: row[2]) ?? .receipt
-        let text = values.map { MessageText.render(kind, $0, language: MessageLanguage(rawValue: row[6]) ?? .en, link: $0.token.map { (kind == .statement ? "/s/" : "/r/") + $0 }) } ?? ""
+        let text = values.map { MessageText.render(kind, $0, language: MessageLanguage(rawValue: row[6]) ?? .en, link: $0.token.map(kind.linkPath)) } ?? ""
         return MessageEntry(
             id: id, key: row[1], kind: row[2], customerCode: row[3], phone: row[4], channel: row[5], language: row[6], state: row[7], attempts: row[8],
             failure: row[9], providerId: row[10], text: text, createdAt: row[12], updatedAt: row[13], history: history)
@@ -347,8 +349,8 @@ extension SQLiteHubStore: MessageOutbox {
     }
 
     public func receipt(token: String) throws -> ReceiptView? {
-        // The token is looked up by its hash's index only when it has the shape of one: nothing else is a key.
-        guard token.utf8.count == 22, Base64URL.decode(token)?.count == 16 else { return nil }
+        // Only a token of the right shape is looked up: nothing else is a key.
+        guard Self.isLinkToken(token) else { return nil }
         return try pool.read { db in
             guard
                 let row = try Row.fetchOne(
