@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "KioskTests",
             dependencies: [
-                "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", "QRRender", "Imaging", "Hub", "Sync",
+                "Kiosk", "DeviceApp", "DeviceStore", "InvoiceImport", "FieldPayCore", "QRRender", "Imaging", "Hub", "HubAPI", "Sync",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

@@ -39,6 +39,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from fieldpay_receipts import DeviceKey  # noqa: E402 (next to this script)
 
 
 def log(message):
@@ -144,7 +146,7 @@ class Device:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def enroll(self, hub, direct_url, via_url):
-        code = hub.cli("devices", "enroll", "--rep", f"Rep {self.code}").stdout.strip()
+        code = hub.cli("devices", "enroll", "--rep", f"Rep {self.code}", "--scope", "all").stdout.strip()
         self.cli("enroll", "--hub", direct_url, "--code", code)
         # Enrolled directly; from now on every request goes through the fault proxy.
         credentials_path = os.path.join(self.dir, "hub.json")
@@ -417,10 +419,13 @@ def messaging(args):
 
     try:
         start()
-        _, body = request("POST", "/v1/devices/enroll", {"code": code, "device_name": "harness"})
+        key = DeviceKey()  # the harness is the device: it signs every receipt it uploads, as fieldpay does
+        _, body = request("POST", "/v1/devices/enroll", {"code": code, "device_name": "harness", "public_key": key.public,
+                                                           "device_code": "HARNESS1"})
         enrolled = json.loads(body)
         auth = {"Authorization": f"Bearer {enrolled['device_id']}.{enrolled['secret']}"}
         payments = [(str(uuidlib.UUID(int=rng.getrandbits(128))), n) for n in range(args.payments)]
+        bodies = {}
         kills = 0
         next_kill = time.monotonic() + rng.uniform(0.3, 1.5)
         started = time.monotonic()
@@ -440,9 +445,12 @@ def messaging(args):
                 continue
             time.sleep(rng.uniform(0, 0.04))
             payment_id, n = payments[index]
-            upload = {"receipt_number": f"H-{n + 1:06d}", "method": "cash", "amount": "1.00",
-                      "allocations": [{"invoice": f"MSG/{n % 20}", "amount": "1.00"}], "advance": "0.00",
-                      "customer_code": f"C{n % 20}", "recorded_at_ms": int(time.time() * 1000), "signature": "unsigned"}
+            if index not in bodies:  # made once: a retry after a kill sends the same signed receipt
+                upload = {"receipt_number": f"H-{n + 1:06d}", "method": "cash", "amount": "1.00",
+                          "allocations": [{"invoice": f"MSG/{n % 20}", "amount": "1.00"}], "advance": "0.00",
+                          "customer_code": f"C{n % 20}", "recorded_at_ms": int(time.time() * 1000)}
+                bodies[index] = key.sign(upload, payment_id)
+            upload = bodies[index]
             try:
                 status, _ = request("PUT", f"/v1/payments/{payment_id}", upload, auth)
                 if status in (200, 201):

@@ -21,7 +21,7 @@ export FIELDPAY_RAZORPAY_SECRET=whsec_demo
 
 echo "== The hub: the sample invoices, a one-time code for Ravi's handheld, then serve on $url"
 hub invoices import samples/invoices.csv --data "$work/hub"
-code=$(hub devices enroll --rep Ravi --no-qr --data "$work/hub")
+code=$(hub devices enroll --rep Ravi --scope all --no-qr --data "$work/hub")
 echo "$code"
 "$bin/fieldpay-hub" serve --data "$work/hub" --port "$port" >"$work/hub.log" 2>&1 </dev/null &
 hub_pid=$!

@@ -31,9 +31,11 @@ checks+=,response_schema_conformance,negative_data_rejection,positive_data_accep
 checks+=,ignored_auth,use_after_free,ensure_resource_availability
 
 # The venv, once (quiet; a pinned version so that runs compare).
-if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$version')" 2>/dev/null; then
+# It sees Debian's python3-cryptography (the hooks sign payment receipts with it).
+if ! "$venv/bin/python" -c "import cryptography, importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$version')" 2>/dev/null; then
     echo "schemathesis: installing schemathesis $version into $venv"
-    python3 -m venv "$venv"
+    rm -rf "$venv"
+    python3 -m venv --system-site-packages "$venv"
     timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
 fi
 
@@ -75,8 +77,12 @@ for attempt in 1 2 3; do
 done
 base=http://127.0.0.1:$port
 
+# The device's receipt key: enrolled here, and the hooks sign the payments they make valid with it.
+FIELDPAY_DEVICE_KEY=$(cd "$root/scripts" && python3 -c 'import base64; from fieldpay_receipts import DeviceKey; print(base64.b64encode(DeviceKey().seed).decode())')
+export FIELDPAY_DEVICE_KEY
+public_key=$(cd "$root/scripts" && python3 -c 'import base64, os; from fieldpay_receipts import DeviceKey; print(DeviceKey(base64.b64decode(os.environ["FIELDPAY_DEVICE_KEY"])).public)')
 enrolled=$(curl -fsS --max-time 10 -X POST "$base/v1/devices/enroll" -H 'Content-Type: application/json' \
-    -d "{\"code\":\"$code\",\"device_name\":\"schemathesis\"}")
+    -d "{\"code\":\"$code\",\"device_name\":\"schemathesis\",\"public_key\":\"$public_key\",\"device_code\":\"SCHEMA1\"}")
 token=$(python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["device_id"] + "." + r["secret"])' <<<"$enrolled")
 export FIELDPAY_DEVICE_TOKEN=$token  # and this one to the rest
 

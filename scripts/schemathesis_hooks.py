@@ -12,12 +12,14 @@ negative as it was generated.
 
 Makes schema-valid PUT /v1/payments/{uuid} bodies valid for the hub too, outside the coverage phase: the
 allocations and advance are made to add up to the amount, a cheque gets a cheque number and bank, a utr is
-dropped from a method other than upi, receipt_number is cut to 64 UTF-8 bytes. Generated bodies break those
+dropped from a method other than upi, receipt_number is cut to 64 UTF-8 bytes, a upi_reference that is not
+the enrolled device's is dropped, and the body is signed with the device's receipt key (FPR2). Generated bodies break those
 rules nearly always, so without this the fuzzing and stateful phases would only ever see 422 and never store
 a payment for GET /v1/payments/{uuid} and PUT .../utr to find. The coverage phase's bodies go as generated and
 keep testing the 422s.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -25,6 +27,8 @@ import os
 import re
 
 import schemathesis
+
+from fieldpay_receipts import DeviceKey
 
 SECRET = os.environ.get("FIELDPAY_RAZORPAY_SECRET", "")
 EVENTS_PATH = "/v1/events"
@@ -34,6 +38,10 @@ SWIFT_INT = re.compile(r"[+-]?[0-9]+")
 
 
 PAYMENT_PATH = "/v1/payments/{uuid}"
+# The enrolled device's receipt key and code (scripts/schemathesis.sh): a consistent payment is also signed, as a
+# device signs it, and names only a QR reference of its own.
+DEVICE_KEY = DeviceKey(base64.b64decode(os.environ["FIELDPAY_DEVICE_KEY"])) if os.environ.get("FIELDPAY_DEVICE_KEY") else None
+DEVICE_CODE = "SCHEMA1"
 MONEY = re.compile(r"0?[0-9]{1,16}[.][0-9]{2}")
 RECEIPT_BYTES = 64
 
@@ -92,6 +100,15 @@ def _make_payment_consistent(case):
     receipt = body.get("receipt_number")
     if isinstance(receipt, str) and len(receipt.encode("utf-8")) > RECEIPT_BYTES:
         body["receipt_number"] = receipt.encode("utf-8")[:RECEIPT_BYTES].decode("utf-8", "ignore")
+    reference = body.get("upi_reference")
+    if reference is not None and not (isinstance(reference, str) and reference.startswith(DEVICE_CODE)):
+        body["upi_reference"] = None
+    uuid = (case.path_parameters or {}).get("uuid")
+    if DEVICE_KEY is not None and isinstance(uuid, str):
+        try:
+            DEVICE_KEY.sign(body, uuid)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a field of the wrong type: left unsigned, the hub answers 422
 
 
 def _clamp_wait(value):

@@ -82,7 +82,10 @@ public final class DemoHub: Service, Sendable {
         guard let url = await url() else { return nil }
         let key = try DeviceKey.loadOrCreate(path: profile.resolvedKeyPath)
         let code = try store.createEnrollmentCode(rep: "Demo rep", hours: 1)
-        let response = try await HubClient(baseURL: url).enroll(code: code, deviceName: profile.deviceName, publicKey: key.publicKeyBase64)
+        // The kiosk is a depot's: it carries the whole book (a new rep's scope is only what is assigned).
+        _ = try store.setRep("Demo rep", RepSettings(scope: "all"))
+        let response = try await HubClient(baseURL: url).enroll(
+            code: code, deviceName: profile.deviceName, publicKey: key.publicKeyBase64, deviceCode: profile.deviceCode)
         return HubCredentials(hubURL: url, deviceID: response.deviceID, secret: response.secret)
     }
 }

@@ -100,7 +100,7 @@ public enum KeyErrors: ErrorDomain {
 
 public typealias KeyError = CodedError<KeyErrors>
 
-/// Checks a receipt's verification payload (`FPR1|…|signature`) against a device's public key.
+/// Checks a receipt's verification payload (`FPR2|…|signature`, or an older `FPR1|…`) against a device's public key.
 public enum ReceiptVerifier {
     public struct Verified: Sendable, Equatable {
         public let receiptNumber: String
@@ -111,6 +111,8 @@ public enum ReceiptVerifier {
         /// (invoice, amount, balance after)
         public let allocations: [(String, Money, Money)]
         public let advance: Money
+        /// Signed from version 2 on.
+        public let customerCode: String?
 
         public static func == (lhs: Verified, rhs: Verified) -> Bool {
             lhs.receiptNumber == rhs.receiptNumber && lhs.paymentID == rhs.paymentID && lhs.amount == rhs.amount
@@ -129,35 +131,23 @@ public enum ReceiptVerifier {
             throw KeyError(.badPublicKey, "\(publicKey.count) bytes (an Ed25519 public key is 32)")
         }
         let text = String(payload.trimmingSpaces)
-        guard text.hasPrefix("FPR1|"), let bar = text.lastIndex(of: "|") else {
-            return .malformed("not a FieldPay receipt (FPR1)")
+        guard text.hasPrefix("FPR1|") || text.hasPrefix("FPR2|"), let bar = text.lastIndex(of: "|") else {
+            return .malformed("not a FieldPay receipt (FPR1 or FPR2)")
         }
         let signedText = String(text[..<bar])
         guard let signature = Base64URL.decode(text[text.index(after: bar)...]), signature.count == 64 else {
             return .malformed("the signature is not 64 bytes of base64url")
         }
-        let fields = signedText.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 10, let millis = Int64(fields[3]), let amount = Int64(fields[5]),
-            let advance = Int64(fields[7])
-        else {
-            return .malformed("the receipt has \(fields.count) fields, not 10")
-        }
-        var allocations: [(String, Money, Money)] = []
-        for part in fields[6].split(separator: ",") {
-            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
-            guard pieces.count == 3, let paid = Int64(pieces[1]), let balance = Int64(pieces[2]) else {
-                return .malformed("an allocation is not invoice:amount:balance")
-            }
-            allocations.append(
-                (
-                    String(pieces[0]).removingPercentEncoding ?? String(pieces[0]), Money(paise: paid),
-                    Money(paise: balance)
-                ))
+        guard let fields = SignedReceiptText.parse(signedText) else {
+            let count = signedText.split(separator: "|", omittingEmptySubsequences: false).count
+            return .malformed("the receipt's \(count) fields are not a version 1 (10 fields) or version 2 (14 fields) receipt")
         }
         guard key.isValidSignature(signature, for: Data(signedText.utf8)) else { return .invalidSignature }
         return .valid(
             Verified(
-                receiptNumber: fields[1], paymentID: fields[2], recordedAtMillis: millis, method: fields[4],
-                amount: Money(paise: amount), allocations: allocations, advance: Money(paise: advance)))
+                receiptNumber: fields.receiptNumber, paymentID: fields.paymentID, recordedAtMillis: fields.recordedAtMillis,
+                method: fields.method, amount: Money(paise: fields.amountPaise),
+                allocations: fields.allocations.map { ($0.invoice, Money(paise: $0.amountPaise), Money(paise: $0.balanceAfterPaise)) },
+                advance: Money(paise: fields.advancePaise), customerCode: fields.customerCode))
     }
 }

@@ -207,7 +207,8 @@ extension AppDatabase {
                     allocations: allocations, recordedAtMillis: draft.recordedAtMillis, utr: draft.utr,
                     chequeNumber: draft.chequeNumber, bank: draft.bank, chequeDate: draft.chequeDate,
                     upiReference: draft.upiReference)
-                let signature = try sign(payment.signedText)
+                let signedText = payment.signedText
+                let signature = try sign(signedText)
                 try db.execute(
                     sql: """
                         INSERT INTO payment (id, receiptSeq, receiptNumber, deviceCode, method, status, amountPaise, advancePaise,
@@ -219,7 +220,7 @@ extension AppDatabase {
                         payment.method.rawValue,
                         payment.status.rawValue, payment.amount.paise, payment.advance.paise, payment.customerCode,
                         payment.customerName, payment.recordedAtMillis, payment.utr, payment.chequeNumber, payment.bank,
-                        payment.chequeDate?.dayNumber, payment.upiReference, signature, payment.signedText,
+                        payment.chequeDate?.dayNumber, payment.upiReference, signature, signedText,
                     ])
                 for (position, allocation) in allocations.enumerated() {
                     try db.execute(
@@ -236,7 +237,7 @@ extension AppDatabase {
                 try db.execute(
                     sql: "INSERT INTO outbox (paymentId, kind, createdAt) VALUES (?, 'payment', ?)",
                     arguments: [payment.id.uuidString.lowercased(), payment.recordedAtMillis])
-                return Receipt(payment: payment, signature: signature)
+                return Receipt(payment: payment, signature: signature, signedText: signedText)
             }
         } catch let error as LedgerError {
             throw error
@@ -282,7 +283,7 @@ extension AppDatabase {
 
     static let paymentColumns = """
         id, receiptNumber, deviceCode, method, status, amountPaise, advancePaise, customerCode, customerName, recordedAt,
-        utr, chequeNumber, bank, chequeDate, upiReference, signature
+        utr, chequeNumber, bank, chequeDate, upiReference, signature, signedText
         """
 
     static func receipt(_ row: Row, db: Database) throws -> Receipt {
@@ -301,7 +302,11 @@ extension AppDatabase {
             utr: row[10],
             chequeNumber: row[11], bank: row[12], chequeDate: (row[13] as Int32?).map { LocalDate(dayNumber: $0) },
             upiReference: row[14])
-        return Receipt(payment: payment, signature: row[15])
+        // A receipt recorded before signed texts were kept was signed as version 1, without a UTR typed later.
+        var unsignedUTR = payment
+        unsignedUTR.utr = nil
+        let signedText: String = row[16] ?? SignedReceiptText(unsignedUTR, version: 1).text
+        return Receipt(payment: payment, signature: row[15], signedText: signedText)
     }
 
     /// A receipt by number (`DEMO01-000042`), or nil.

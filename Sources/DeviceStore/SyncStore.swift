@@ -148,8 +148,7 @@ extension AppDatabase {
                     }
                 }
                 if let text = signed?[0] as String? {
-                    let fields = text.split(separator: "|", omittingEmptySubsequences: false)
-                    if fields.count == 10 { receipt.payment.utr = fields[8] == "-" ? nil : String(fields[8]) }
+                    if let fields = SignedReceiptText.parse(text) { receipt.payment.utr = fields.utr }
                 } else if signed?[1] == true {
                     receipt.payment.utr = nil  // recorded before signed texts were kept: the UTR came with its own entry
                 }

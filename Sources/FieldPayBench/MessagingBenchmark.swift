@@ -35,6 +35,8 @@ public struct MessagingBenchmark: Sendable {
     public let invoicesPerCustomer: Int
     public let sends: Int
     public var latencySamples = 200
+    /// The bench device's receipt key: every upload is signed, as a handheld's is, and checked by the hub.
+    let signer = UploadSigner()
 
     public init(folder: String, uploads: Int, customers: Int, invoicesPerCustomer: Int, sends: Int) {
         self.folder = folder
@@ -61,7 +63,10 @@ public struct MessagingBenchmark: Sendable {
         }
         try lines.joined(separator: "\n").write(toFile: path + "/book.csv", atomically: true, encoding: .utf8)
         _ = try store.importInvoices(from: InvoiceFileReader(path: path + "/book.csv"))
-        guard case .enrolled(let device) = try store.enroll(code: try store.createEnrollmentCode(rep: "Bench", hours: 1), deviceName: "bench", publicKey: nil) else {
+        guard
+            case .enrolled(let device) = try store.enroll(
+                code: try store.createEnrollmentCode(rep: "Bench", hours: 1), deviceName: "bench", publicKey: signer.publicKeyBase64, deviceCode: "BENCH1")
+        else {
             throw ReportInputError("the benchmark could not enroll its device")
         }
         return (store, device.deviceID)
@@ -83,16 +88,20 @@ public struct MessagingBenchmark: Sendable {
         for round in 0..<rounds {
             for phones in round % 2 == 0 ? [true, false] : [false, true] {
                 let target = phones ? with : without
-                let start = monotonicNanos()
-                for n in 0..<perRound {
+                // Signed before the clock starts: the device's work is not the hub's.
+                let signed = (0..<perRound).map { n in
                     let number = sequence + n
                     let customer = number % uploadCustomers
-                    var upload = PaymentUpload(
+                    let upload = PaymentUpload(
                         receiptNumber: "B-\(number)", method: "cash", amount: "10.00",
                         allocations: [AllocationBody(invoice: "INV/\(customer)/\(number / uploadCustomers % 4)", amount: "10.00")], advance: "0.00",
-                        customerCode: "C\(customer)", recordedAtMillis: Date().millisecondsSince1970, signature: "unsigned")
-                    upload.signedText = nil
-                    _ = try target.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: target.device, body: Data(), payment: upload)
+                        customerCode: "C\(customer)", recordedAtMillis: Date().millisecondsSince1970, signature: "")
+                    let id = UUID().uuidString.lowercased()
+                    return (id, signer.sign(upload, paymentID: id))
+                }
+                let start = monotonicNanos()
+                for (id, upload) in signed {
+                    _ = try target.store.upload(paymentID: id, deviceID: target.device, body: Data(), payment: upload)
                 }
                 let elapsed = Self.seconds(since: start)
                 if phones { spent.with += elapsed } else { spent.without += elapsed }
@@ -125,8 +134,9 @@ public struct MessagingBenchmark: Sendable {
             let customer = n % max(1, sends / 2)
             let upload = PaymentUpload(
                 receiptNumber: "S-\(n)", method: "cash", amount: "1.00", allocations: [AllocationBody(invoice: "INV/\(customer)/\(n / max(1, sends / 2) % 2)", amount: "1.00")],
-                advance: "0.00", customerCode: "C\(customer)", recordedAtMillis: Date().millisecondsSince1970, signature: "unsigned")
-            _ = try sender.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: sender.device, body: Data(), payment: upload)
+                advance: "0.00", customerCode: "C\(customer)", recordedAtMillis: Date().millisecondsSince1970, signature: "")
+            let id = UUID().uuidString.lowercased()
+            _ = try sender.store.upload(paymentID: id, deviceID: sender.device, body: Data(), payment: signer.sign(upload, paymentID: id))
         }
         let router = Router()
         let counter = Atomic<Int>(0)
@@ -178,9 +188,10 @@ public struct MessagingBenchmark: Sendable {
             let id = UUID().uuidString.lowercased()
             let upload = PaymentUpload(
                 receiptNumber: "L-\(n)", method: "cash", amount: "1.00", allocations: [AllocationBody(invoice: "INV/\(customer)/0", amount: "1.00")],
-                advance: "0.00", customerCode: "C\(customer)", recordedAtMillis: Date().millisecondsSince1970, signature: "unsigned")
+                advance: "0.00", customerCode: "C\(customer)", recordedAtMillis: Date().millisecondsSince1970, signature: "")
+            let signed = signer.sign(upload, paymentID: id)
             uploaded["receipt:\(id)"] = monotonicNanos()
-            _ = try sender.store.upload(paymentID: id, deviceID: sender.device, body: Data(), payment: upload)
+            _ = try sender.store.upload(paymentID: id, deviceID: sender.device, body: Data(), payment: signed)
             try await Task.sleep(for: .milliseconds(20))
         }
         for _ in 0..<200 where arrivals.withLock({ seen in uploaded.keys.contains { seen[$0] == nil } }) { try await Task.sleep(for: .milliseconds(25)) }

@@ -100,8 +100,18 @@ public struct SyncBenchmark: Sendable {
         guard let server else { throw SyncError(message: "the benchmark hub did not start", refused: false) }
         defer { server.cancel() }
 
+        // Every bench device signs its receipts with one key; each has its own code (the first BENCH1, its QRs'
+        // references BENCH1…), and the bench rep's devices carry the whole book.
+        let signer = UploadSigner()
+        _ = try store.setRep("Bench", RepSettings(scope: "all"))
+        var enrolled = 0
         func enroll() throws -> HubCredentials {
-            guard case .enrolled(let response) = try store.enroll(code: try store.createEnrollmentCode(rep: "Bench"), deviceName: "bench") else {
+            enrolled += 1
+            let code = enrolled == 1 ? "BENCH1" : "BN" + String(format: "%05d", enrolled)
+            guard
+                case .enrolled(let response) = try store.enroll(
+                    code: try store.createEnrollmentCode(rep: "Bench", hours: 1), deviceName: "bench", publicKey: signer.publicKeyBase64, deviceCode: code)
+            else {
                 throw SyncError(message: "enrollment failed", refused: true)
             }
             return HubCredentials(hubURL: url, deviceID: response.deviceID, secret: response.secret)
@@ -146,7 +156,8 @@ public struct SyncBenchmark: Sendable {
                         let body = PaymentUpload(
                             receiptNumber: "B\(index)-\(n)", method: "cash", amount: "1.00", allocations: [AllocationBody(invoice: invoice, amount: "1.00")],
                             advance: "0.00", customerCode: "C\(index % 5000)", recordedAtMillis: 1_796_000_000_000, signature: "bench")
-                        _ = try await deviceClient.upload(UUID(), body)
+                        let id = UUID()
+                        _ = try await deviceClient.upload(id, signer.sign(body, paymentID: id.uuidString))
                     }
                 }
             }
@@ -164,7 +175,7 @@ public struct SyncBenchmark: Sendable {
                 receiptNumber: "W-\(n)", method: "upi", amount: "1.00", allocations: [AllocationBody(invoice: "INV/0000001", amount: "1.00")],
                 advance: "0.00", customerCode: "C1", recordedAtMillis: 1_796_000_000_000, signature: "bench")
             body.upiReference = reference
-            _ = try await client.upload(paymentID, body)
+            _ = try await client.upload(paymentID, signer.sign(body, paymentID: paymentID.uuidString))
             let since = try database.eventCursor()
             let listener = Task { try await client.events(since: since, wait: 10) }
             try await Task.sleep(for: .milliseconds(20))  // the poll is parked at the hub

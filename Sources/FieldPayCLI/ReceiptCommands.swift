@@ -201,7 +201,7 @@ struct VerifyReceipt: ParsableCommand {
         commandName: "verify",
         abstract: "Check a receipt's signature: its verification text, a file holding it, or a photo of its QR.",
         discussion: """
-            RECEIPT is the text of the receipt's QR (FPR1|…), a file holding it (an SVG receipt from `receipts \
+            RECEIPT is the text of the receipt's QR (FPR2|…, or FPR1|… from before), a file holding it (an SVG receipt from `receipts \
             show --out`, or a text file), or an image (PNG, JPEG) of the QR, which is scanned. The signature is \
             checked against --public-key (base64, or a file holding it, such as DEVICE.key.pub), else this \
             device's own key. Exit 0 valid; 1 the signature does not match (altered, or another device's); 2 \
@@ -217,14 +217,17 @@ struct VerifyReceipt: ParsableCommand {
 
     @OptionGroup var device: DeviceOptions
 
+    /// A receipt's text starts `FPR2|` (or `FPR1|`, made before version 2).
+    static func isReceiptText(_ text: some StringProtocol) -> Bool { text.hasPrefix("FPR2|") || text.hasPrefix("FPR1|") }
+
     func payload() throws -> String {
-        if receipt.hasPrefix("FPR1|") { return receipt }
+        if Self.isReceiptText(receipt) { return receipt }
         guard FileManager.default.fileExists(atPath: receipt) else {
-            printError("\(receipt) is neither a receipt's text (FPR1|…) nor a file")
+            printError("\(receipt) is neither a receipt's text (FPR2|…) nor a file")
             throw ExitCode(ExitStatus.badInput)
         }
         if let data = FileManager.default.contents(atPath: receipt), let text = String(data: data, encoding: .utf8) {
-            if let range = text.range(of: "FPR1|") {
+            if let range = text.range(of: "FPR2|") ?? text.range(of: "FPR1|") {
                 let rest = text[range.lowerBound...]
                 let end = rest.firstIndex(where: { $0 == "<" || $0.isNewline }) ?? rest.endIndex
                 return String(rest[..<end])
@@ -233,7 +236,7 @@ struct VerifyReceipt: ParsableCommand {
         do {
             let frame = try ImageLoader().load(path: receipt)
             let symbols = StillImageScanner(options: DecoderOptions(symbologies: [.qr])).scan(frame, exhaustive: true).symbols
-            if let found = symbols.first(where: { $0.text.hasPrefix("FPR1|") }) { return found.text }
+            if let found = symbols.first(where: { Self.isReceiptText($0.text) }) { return found.text }
         } catch {}
         printError("no FieldPay receipt found in \(receipt)")
         throw ExitCode(ExitStatus.badInput)

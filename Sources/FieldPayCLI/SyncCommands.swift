@@ -24,9 +24,11 @@ struct EnrollCommand: AsyncParsableCommand {
     func run() async throws {
         let profile = try device.loadProfile()
         do {
-            // The hub checks every receipt this device uploads against its receipt key: send the public half.
+            // The hub checks every receipt this device uploads against its receipt key, and every QR reference
+            // against its code: send both.
             let key = try receiptKey(profile)
-            let response = try await HubClient(baseURL: hub).enroll(code: code, deviceName: name ?? profile.deviceName, publicKey: key.publicKeyBase64)
+            let response = try await HubClient(baseURL: hub).enroll(
+                code: code, deviceName: name ?? profile.deviceName, publicKey: key.publicKeyBase64, deviceCode: profile.deviceCode)
             let credentials = HubCredentials(hubURL: hub, deviceID: response.deviceID, secret: response.secret)
             try FileManager.default.createDirectory(
                 atPath: (profile.credentialsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -29,6 +29,24 @@ public struct DemoBook {
     let store: any HubStorage
     let today: LocalDate
     var random: SeededRandom
+    /// The demo handhelds' receipt key (one for all four: they are the demo's, not a rep's).
+    let signer = UploadSigner()
+
+    /// A demo rep's device code: the prefix of their receipt numbers (`RAV01-00042`).
+    static func deviceCode(_ rep: String) -> String { rep.uppercased().prefix(3) + "01" }
+
+    /// Uploads a payment signed by the rep's handheld; a UPI payment's typed UTR is confirmed by a bank
+    /// statement line when `confirm`, and stays a claim otherwise. Whether the hub stored it.
+    func pay(_ payment: PaymentUpload, device: String, confirm: Bool) throws -> Bool {
+        let id = UUID().uuidString.lowercased()
+        guard case .created = try store.upload(paymentID: id, deviceID: device, body: Data(), payment: signer.sign(payment, paymentID: id)) else {
+            return false
+        }
+        if confirm, let utr = payment.utr, let amount = wireMoney(payment.amount) {
+            _ = try store.applyCredit(CreditNotice(provider: "demo-bank", providerPaymentID: utr, amount: amount, utr: utr, reference: nil, source: "statement"))
+        }
+        return true
+    }
 
     public init(store: any HubStorage, today: LocalDate = LocalDate.today(), seed: UInt64 = 20_261_130) {
         self.store = store
@@ -61,9 +79,13 @@ public struct DemoBook {
         summary.customers = Self.shops.count
         summary.invoices = invoices.count
 
-        // Reps, each with an enrolled handheld; each rep covers a region.
+        // Reps, each with an enrolled handheld (its receipt key and code); each rep covers a region.
         for (index, rep) in Self.reps.enumerated() {
-            guard case .enrolled(let device) = try store.enroll(code: try store.createEnrollmentCode(rep: rep, hours: 72), deviceName: "\(rep)'s handheld", publicKey: nil) else {
+            guard
+                case .enrolled(let device) = try store.enroll(
+                    code: try store.createEnrollmentCode(rep: rep, hours: 72), deviceName: "\(rep)'s handheld", publicKey: signer.publicKeyBase64,
+                    deviceCode: Self.deviceCode(rep))
+            else {
                 throw ReportInputError("the demo could not enroll \(rep)'s device")
             }
             summary.devices.append((rep, device.deviceID, device.secret))
@@ -87,7 +109,7 @@ public struct DemoBook {
             receipt += 1
             let method = methods[random.next(methods.count)]
             var payment = PaymentUpload(
-                receiptNumber: "\(device.rep.uppercased().prefix(3))-\(String(format: "%05d", receipt))", method: method,
+                receiptNumber: "\(Self.deviceCode(device.rep))-\(String(format: "%05d", receipt))", method: method,
                 amount: Money(paise: amount).plainString, allocations: [AllocationBody(invoice: invoice.number, amount: Money(paise: amount).plainString)],
                 advance: "0.00", customerCode: invoice.customer,
                 recordedAtMillis: HubTime.endOfDay(day.adding(days: -1)) + Int64(10 * 3_600_000 + random.next(8 * 3_600_000)), signature: "demo")
@@ -96,9 +118,7 @@ public struct DemoBook {
                 payment.bank = ["SBI", "HDFC Bank", "Bank of Maharashtra"][random.next(3)]
             }
             if method == "upi" { payment.utr = String(format: "6%011d", receipt) }
-            if case .created = try store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device.id, body: Data(), payment: payment) {
-                summary.payments += 1
-            }
+            if try pay(payment, device: device.id, confirm: true) { summary.payments += 1 }
         }
 
         // Allocation: each region's overdue invoices to its rep; large ones (over ₹50,000) to Kavita.
@@ -115,7 +135,7 @@ public struct DemoBook {
                 let amount = Money(paise: max(100_00, invoice.outstanding.paise / 2 / 100 * 100))
                 receipt += 1
                 var payment = PaymentUpload(
-                    receiptNumber: "\(device.rep.uppercased().prefix(3))-\(String(format: "%05d", receipt))", method: method, amount: amount.plainString,
+                    receiptNumber: "\(Self.deviceCode(device.rep))-\(String(format: "%05d", receipt))", method: method, amount: amount.plainString,
                     allocations: [AllocationBody(invoice: invoice.number, amount: amount.plainString)], advance: "0.00", customerCode: invoice.customerCode,
                     recordedAtMillis: HubTime.endOfDay(day.adding(days: -1)) + Int64((10 + k) * 3_600_000), signature: "demo")
                 if method == "cheque" {
@@ -123,9 +143,8 @@ public struct DemoBook {
                     payment.bank = "SBI"
                 }
                 if method == "upi" { payment.utr = String(format: "6%011d", receipt) }
-                if case .created = try store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device.id, body: Data(), payment: payment) {
-                    summary.payments += 1
-                }
+                // Today's UPI payments keep the UTR their rep typed as a claim: the bank's statement is not in yet.
+                if try pay(payment, device: device.id, confirm: day < today) { summary.payments += 1 }
             }
         }
 

@@ -60,6 +60,7 @@ extension HubConfiguration {
     ///     upload_past_days = 400             # payments recorded up to this long ago are taken
     ///     upload_future_days = 1             # … and up to this far ahead of the hub's clock
     ///     max_payment = "10000000.00"        # the most one payment may be
+    ///     max_advance = "100000.00"          # the most of it no invoice absorbs
     ///
     ///     [messaging]                        # receipts and reminders to customers (see MessagingConfiguration.load)
     ///
@@ -103,7 +104,7 @@ extension HubConfiguration {
             ?? (folder.isEmpty ? "hub-data" : (folder as NSString).appendingPathComponent("hub-data"))
         var configuration = HubConfiguration(dataDirectory: defaultData)
         if let hub = try section(
-            "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment", "webhook_max_age_days"])
+            "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment", "max_advance", "webhook_max_age_days"])
         {
             if let data = try hub.string("data") { configuration.dataDirectory = hub.resolve(data) }
             if let host = try hub.string("host") { configuration.host = host }
@@ -118,6 +119,12 @@ extension HubConfiguration {
                     throw hub.fail("max_payment", "an amount like \"10000000.00\" (at most 1000000000.00)")
                 }
                 configuration.uploadLimits.maximumPayment = amount
+            }
+            if let text = try hub.string("max_advance") {
+                guard let amount = wireMoney(text), amount <= Money(rupees: 1_000_000_000) else {
+                    throw hub.fail("max_advance", "an amount like \"100000.00\" (0.00 takes no advance)")
+                }
+                configuration.uploadLimits.maximumAdvance = amount
             }
         }
         if let messaging = try section("messaging", table["messaging"], MessagingConfiguration.settings) {

@@ -7,20 +7,33 @@ public struct EnrollRequest: Codable, Sendable, Equatable {
     public var code: String
     public var deviceName: String
     /// The device's Ed25519 receipt key (32 bytes, base64): the hub checks every uploaded receipt with it.
+    /// Required (optional in the type only so that a request without it is answered in words).
     public var publicKey: String?
+    /// The profile's `[device] code`: the prefix of the device's receipt numbers and of its QRs' `tr`. Required.
+    public var deviceCode: String?
 
-    public init(code: String, deviceName: String, publicKey: String? = nil) {
+    public init(code: String, deviceName: String, publicKey: String? = nil, deviceCode: String? = nil) {
         self.code = code
         self.deviceName = deviceName
         self.publicKey = publicKey
+        self.deviceCode = deviceCode
     }
 
     enum CodingKeys: String, CodingKey {
         case code
         case deviceName = "device_name"
         case publicKey = "public_key"
+        case deviceCode = "device_code"
     }
 }
+
+/// A device code as profiles write it: 2 to 16 capital letters and digits.
+public func isDeviceCode(_ text: String) -> Bool {
+    (2...16).contains(text.utf8.count) && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }
+}
+
+/// The part of a device code that starts its QRs' `tr` (`PaymentDesk.transactionReference` keeps 8 characters).
+public func transactionPrefix(ofDeviceCode code: String) -> String { String(code.prefix(8)) }
 
 public struct EnrollResponse: Codable, Sendable, Equatable {
     public var deviceID: String
@@ -116,7 +129,8 @@ public struct PaymentUpload: Codable, Sendable, Equatable {
     public var upiReference: String?
     /// The receipt's Ed25519 signature (base64url) over its signed text.
     public var signature: String
-    /// The text the device signed (`FPR1|…`); the hub checks it states what the upload says.
+    /// The text the device signed (`FPR2|…`, `SignedReceiptText`); the hub checks it states what the upload
+    /// says, every field of it (an older device's `FPR1|…` states fewer, and is checked as far as it goes).
     public var signedText: String?
 
     public init(

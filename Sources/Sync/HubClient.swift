@@ -86,8 +86,9 @@ public struct HubClient: Sendable {
         return SyncError(message: "hub answered \(status): \(detail)", refused: (400..<500).contains(status))
     }
 
-    public func enroll(code: String, deviceName: String, publicKey: String? = nil) async throws -> EnrollResponse {
-        let request = EnrollRequest(code: code, deviceName: deviceName, publicKey: publicKey)
+    /// Enrolls with a one-time code, sending the device's receipt key and its code, which the hub binds to it.
+    public func enroll(code: String, deviceName: String, publicKey: String, deviceCode: String) async throws -> EnrollResponse {
+        let request = EnrollRequest(code: code, deviceName: deviceName, publicKey: publicKey, deviceCode: deviceCode)
         let (status, body) = try await send(.POST, "/v1/devices/enroll", body: try JSONEncoder().encode(request))
         guard status == 201 else { throw HubClient.problem(status, body) }
         return try JSONDecoder().decode(EnrollResponse.self, from: body)
@@ -300,7 +301,7 @@ public struct SyncService: Sendable {
         body.bank = payment.bank
         body.chequeDate = payment.chequeDate?.isoString
         body.upiReference = payment.upiReference
-        body.signedText = payment.signedText
+        body.signedText = receipt.signedText
         return body
     }
 }

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import FieldPayCore
 import Foundation
 import Hub
+import HubAPI
 import Hummingbird
 import InvoiceImport
 import Logging
@@ -186,20 +187,29 @@ struct HubDevices: ParsableCommand {
 struct HubEnroll: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll", abstract: "Print a one-time enrollment code for a rep's device (valid 72 hours).",
-        discussion: "On a terminal the code is also drawn as a QR for a handheld to scan; --qr forces it, --no-qr leaves it out.")
+        discussion: """
+            On a terminal the code is also drawn as a QR for a handheld to scan; --qr forces it, --no-qr leaves it out. \
+            A rep new to the hub gets the scope "assigned" (their devices carry only the invoices allocated to them); \
+            --scope sets the rep's scope as PUT /v1/reps/{name} does: "region" for their regions' customers, "all" for \
+            the whole book (a depot kiosk).
+            """)
 
     @Option(help: "The rep the device belongs to.") var rep: String
     @Option(help: "Hours the code stays valid.") var hours = 72
+    @Option(help: ArgumentHelp("Set the rep's scope: assigned, region or all.", valueName: "scope")) var scope: String?
     @Flag(inversion: .prefixedNo, help: "Draw the code as a QR too.") var qr: Bool?
     @OptionGroup var options: HubOptions
 
     func validate() throws {
         if rep.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--rep must name the rep") }
         if !(1...24 * 30).contains(hours) { throw ValidationError("--hours must be 1 to 720") }
+        if let scope, !["assigned", "region", "all"].contains(scope) { throw ValidationError("--scope must be assigned, region or all") }
     }
 
     func run() throws {
-        let code = try options.store().createEnrollmentCode(rep: rep, hours: hours)
+        let store = try options.store()
+        let code = try store.createEnrollmentCode(rep: rep, hours: hours)
+        if let scope { _ = try store.setRep(rep, RepSettings(scope: scope)) }
         print(code)
         if qr ?? (isatty(STDOUT_FILENO) == 1) {
             print(try QRCode(code).terminal())

@@ -147,7 +147,7 @@ struct DaemonTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let data = folder + "/hub"
         #expect(try hub(["invoices", "import", repository + "/samples/invoices.csv", "--data", data]).status == 0)
-        let code = try hub(["devices", "enroll", "--rep", "Ravi", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = try hub(["devices", "enroll", "--rep", "Ravi", "--scope", "all", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         func startHub(_ port: Int) throws -> Process? {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: hubBinary)

@@ -43,7 +43,7 @@ struct HubEndToEndTests {
         let data = NSTemporaryDirectory() + "fieldpay-hubdata-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: data) }
         #expect(try hub(["invoices", "import", repository + "/samples/invoices.csv", "--data", data]).status == 0)
-        let code = try hub(["devices", "enroll", "--rep", "Ravi", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = try hub(["devices", "enroll", "--rep", "Ravi", "--scope", "all", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(code.count == 19)
 
         let server = try HubServer(data: data)

@@ -95,7 +95,7 @@ struct KioskEndToEndTests {
             text = try await page.waitFor(screen: "paid", timeout: 30)
             #expect(text.contains("Receipt E2E01-"))
             #expect(text.contains("₹6,725.25"))
-            #expect(try await page.evaluate("document.getElementById('receiptQR').dataset.text").hasPrefix("FPR1|"))
+            #expect(try await page.evaluate("document.getElementById('receiptQR').dataset.text").hasPrefix("FPR2|"))
             try await page.screenshot(artifacts + "/2-paid.png")
 
             // 3. The next invoice's QR is left unpaid: the rep takes cash, by keyboard only (C, then Enter).

@@ -51,7 +51,7 @@ struct UploadValidationTests {
         let hub = try TestHub()
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let body = Self.edited(edits)
-        let outcome = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: body)
+        let outcome = try hub.store.uploadSigned(deviceID: device, body: Data(), payment: body)
         guard case .invalid(let detail) = outcome else {
             Issue.record("accepted: \(outcome)")
             return
@@ -68,8 +68,9 @@ struct UploadValidationTests {
             for (index, expected) in [HTTPResponse.Status.created, .conflict].enumerated() {
                 var body = upload("A-000001")
                 body.recordedAtMillis += Int64(index)
+                let id = UUID().uuidString.lowercased()
                 try await client.execute(
-                    uri: "/v1/payments/\(UUID().uuidString.lowercased())", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(body)
+                    uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(testSigner.sign(body, paymentID: id))
                 ) { response in
                     #expect(response.status == expected, "\(String(buffer: response.body))")
                     if expected == .conflict { #expect(response.headers[.contentType] == "application/problem+json") }
@@ -85,7 +86,7 @@ struct UploadValidationTests {
         let other = try hub.enrolledToken()
         let id = UUID().uuidString.lowercased()
         try await hub.app.test(.router) { client in
-            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(mine)"], body: json(upload("A-1"))) {
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(mine)"], body: json(testSigner.sign(upload("A-1"), paymentID: id))) {
                 #expect($0.status == .created)
             }
             try await client.execute(uri: "/v1/payments/\(id)", method: .get, headers: [.authorization: "Bearer \(mine)"]) { #expect($0.status == .ok) }
@@ -114,7 +115,7 @@ struct ConfirmationTests {
         try await hub.app.test(.router) { client in
             #expect(try await deliver(client, RazorpayWebhookTests.event(amount: 25_000, tr: "DEMO01INV3TPAUOU"), eventID: "e1").contains("credited-invoice"))
             #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
-            let body = upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU")
+            let body = testSigner.sign(upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), paymentID: id)
             try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(body)) { response in
                 #expect(String(buffer: response.body).contains("\"status\":\"confirmed\""), "\(String(buffer: response.body))")
             }
@@ -130,8 +131,14 @@ struct ConfirmationTests {
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let typed = UUID().uuidString.lowercased()
         _ = try hub.store.upload(
-            paymentID: typed, deviceID: device, body: Data(), payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
-        #expect(try hub.store.confirmUTR(paymentID: typed, deviceID: device, utr: "499999999999") == .confirmed)
+            paymentID: typed, deviceID: device, body: Data(), payment: testSigner.sign(upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), paymentID: typed))
+        // The rep typed a UTR (mistyped): a claim. The bank's credit for this very QR, with its own UTR, is the proof:
+        // it confirms the payment with the bank's UTR and never lowers the invoice again.
+        #expect(try hub.store.confirmUTR(paymentID: typed, deviceID: device, utr: "499999999999") == .claimed)
+        let bank = RazorpayWebhookTests.event(paymentID: "pay_8", amount: 25_000, rrn: "412345678900", tr: "DEMO01INV3TPAUOU")
+        #expect(try hub.store.receiveRazorpay(body: bank, signature: Razorpay.signature(body: bank, secret: TestHub.secret), eventID: "e0", secret: TestHub.secret) == .confirmedPayment)
+        #expect(try hub.store.paymentStatus(typed)?.status == "confirmed" && hub.store.paymentStatus(typed)?.utr == "412345678900")
+        // A second credit for the same QR: the payment holds a proven UTR now, so it waits for a person.
         let other = RazorpayWebhookTests.event(paymentID: "pay_9", amount: 25_000, rrn: "412345678901", tr: "DEMO01INV3TPAUOU")
         #expect(try hub.store.receiveRazorpay(body: other, signature: Razorpay.signature(body: other, secret: TestHub.secret), eventID: "e1", secret: TestHub.secret) == .duplicateUTR)
         #expect(try hub.store.invoiceOutstanding("INV/3") == .zero)
@@ -140,7 +147,7 @@ struct ConfirmationTests {
 
         let short = UUID().uuidString.lowercased()
         _ = try hub.store.upload(
-            paymentID: short, deviceID: device, body: Data(), payment: upload("A-2", amount: "100.00", invoice: "INV/1", method: "upi", reference: "DEMO01INV1TPAUOU"))
+            paymentID: short, deviceID: device, body: Data(), payment: testSigner.sign(upload("A-2", amount: "100.00", invoice: "INV/1", method: "upi", reference: "DEMO01INV1TPAUOU"), paymentID: short))
         let paidLess = RazorpayWebhookTests.event(paymentID: "pay_10", amount: 1_000, rrn: "412345678902", tr: "DEMO01INV1TPAUOU")
         #expect(try hub.store.receiveRazorpay(body: paidLess, signature: Razorpay.signature(body: paidLess, secret: TestHub.secret), eventID: "e2", secret: TestHub.secret) == .confirmedPayment)
         #expect(try hub.store.recentPayments().first { $0.receiptNumber == "A-2" }?.flagged == true)
@@ -152,10 +159,10 @@ struct ConfirmationTests {
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let id = UUID().uuidString.lowercased()
         _ = try hub.store.upload(
-            paymentID: id, deviceID: device, body: Data(), payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+            paymentID: id, deviceID: device, body: Data(), payment: testSigner.sign(upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), paymentID: id))
         var held = upload("A-2", amount: "10.00", invoice: "INV/1", method: "upi", reference: "DEMO01INV1TPAAAA")
         held.utr = "499999999999"
-        _ = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: held)
+        _ = try hub.store.uploadSigned(deviceID: device, body: Data(), payment: held)
         let file = hub.folder + "/statement.csv"
         try """
             Txn Date,Narration,Chq./Ref.No.,Withdrawal Amt.,Deposit Amt.,Closing Balance
@@ -210,7 +217,7 @@ struct ConfirmationTests {
         let myDevice = String(mine.split(separator: ".")[0])
         let id = UUID().uuidString.lowercased()
         _ = try hub.store.upload(
-            paymentID: id, deviceID: myDevice, body: Data(), payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+            paymentID: id, deviceID: myDevice, body: Data(), payment: testSigner.sign(upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), paymentID: id))
         try await hub.app.test(.live) { client in
             func page(_ token: String, _ query: String) async throws -> EventsPage {
                 try await client.execute(uri: "/v1/events?\(query)", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
@@ -238,6 +245,34 @@ struct ConfirmationTests {
         }
     }
 
+    @Test(
+        "security: a device cannot take over the credit for another device's QR: an upload naming a QR reference that is not its own is refused",
+        arguments: StoreBackend.allCases)
+    func creditTakeover(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        _ = try hub.enrolledToken(deviceCode: "DEMO01")
+        let thief = try hub.enrolledToken(rep: "Mallory", deviceCode: "MAL1")
+        // The kiosk DEMO01's QR is paid; the credit goes on the invoice (DEMO01 has not uploaded yet).
+        let credit = RazorpayWebhookTests.event(amount: 25_000, tr: "DEMO01INV3TPAUOU")
+        #expect(try hub.store.receiveRazorpay(body: credit, signature: Razorpay.signature(body: credit, secret: TestHub.secret), eventID: "e1", secret: TestHub.secret) == .creditedInvoice)
+        // Another device claims it: a UPI payment with that QR's reference would take the credit (and its UTR) over.
+        let id = UUID().uuidString.lowercased()
+        try await hub.app.test(.router) { client in
+            let body = testSigner.sign(upload("M-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), paymentID: id)
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(thief)"], body: json(body)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("was not made by this device"))
+            }
+        }
+        #expect(try hub.store.paymentCount() == 0)
+        // The credit still waits for its own device, which takes it over.
+        let mine = UUID().uuidString.lowercased()
+        let own = try hub.store.uploadSigned(
+            deviceID: String(try hub.enrolledToken(deviceCode: "DEMO01").split(separator: ".")[0]),
+            payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), id: mine)
+        #expect(own == .created(PaymentResult(paymentID: mine, status: "confirmed", flaggedForReview: false)))
+    }
+
     @Test("events: a credit put straight on an invoice reaches the devices whose rep may hold it, not another region's", arguments: StoreBackend.allCases)
     func eventsFollowScope(backend: StoreBackend) async throws {
         let hub = try TestHub(backend: backend)
@@ -247,22 +282,32 @@ struct ConfirmationTests {
             S/1,2026-10-01,2026-10-31,CS,South Stores,1000.00,South
             """.write(toFile: hub.folder + "/regions.csv", atomically: true, encoding: .utf8)
         _ = try hub.store.importInvoices(from: InvoiceFileReader(path: hub.folder + "/regions.csv"))
-        func device(_ rep: String) throws -> String {
-            guard case .enrolled(let response) = try hub.store.enroll(code: try hub.store.createEnrollmentCode(rep: rep), deviceName: rep) else {
+        func device(_ rep: String, code: String) throws -> String {
+            guard case .enrolled(let response) = try hub.store.enroll(code: try hub.store.createEnrollmentCode(rep: rep), deviceName: rep, deviceCode: code)
+            else {
                 throw ReportInputError("enrollment failed")
             }
             return response.deviceID
         }
-        let north = try device("Nita")
-        let south = try device("Suresh")
-        let everywhere = try device("Office")
+        let north = try device("Nita", code: "NITA1")
+        let south = try device("Suresh", code: "SURESH1")
+        let everywhere = try device("Office", code: "OFFICE1")
+        let kiosk = try device("Depot", code: "KIOSK9")
         _ = try hub.store.setRep("Nita", RepSettings(scope: "region", regions: ["North"]))
         _ = try hub.store.setRep("Suresh", RepSettings(scope: "assigned", regions: ["South"]))
+        _ = try hub.store.setRep("Office", RepSettings(scope: "all"))
+        // A QR made by a device none of these are (its code DEMO01).
         let body = RazorpayWebhookTests.event(paymentID: "pay_n", amount: 100_000, rrn: "412345678903", tr: "DEMO01N1TPAUOU")
         #expect(try hub.store.receiveRazorpay(body: body, signature: Razorpay.signature(body: body, secret: TestHub.secret), eventID: "n", secret: TestHub.secret) == .creditedInvoice)
         #expect(try hub.store.events(deviceID: north, since: 0, limit: 100).map(\.invoice) == ["N/1"])
         #expect(try hub.store.events(deviceID: south, since: 0, limit: 100).isEmpty)  // South's rep may not hold N/1
         #expect(try hub.store.events(deviceID: everywhere, since: 0, limit: 100).map(\.invoice) == ["N/1"])  // a rep with scope all
+        #expect(try hub.store.events(deviceID: kiosk, since: 0, limit: 100).isEmpty)  // an assigned rep with nothing assigned
+        // The kiosk's own QR for S/1: the kiosk hears its credit (its screen waits for it), the assigned South rep does not.
+        let own = RazorpayWebhookTests.event(paymentID: "pay_s", amount: 100_000, rrn: "412345678904", tr: "KIOSK9S1TPAUOU")
+        #expect(try hub.store.receiveRazorpay(body: own, signature: Razorpay.signature(body: own, secret: TestHub.secret), eventID: "s", secret: TestHub.secret) == .creditedInvoice)
+        #expect(try hub.store.events(deviceID: kiosk, since: 0, limit: 100).map(\.invoice) == ["S/1"])
+        #expect(try hub.store.events(deviceID: south, since: 0, limit: 100).isEmpty)
     }
 
     @Test("events: the SSE stream replays from Last-Event-ID and then delivers live credits", arguments: StoreBackend.allCases)

@@ -17,7 +17,7 @@ func pay(_ hub: TestHub, device: String, _ receipt: String, _ invoice: String, _
         body.chequeNumber = "000\(receipt)"
         body.bank = "SBI"
     }
-    guard case .created = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: body) else {
+    guard case .created = try hub.store.uploadSigned(deviceID: device, body: Data(), payment: body) else {
         throw ReportInputError("payment \(receipt) was not stored")
     }
 }
@@ -30,7 +30,7 @@ func jsonBody(_ value: some Encodable) -> ByteBuffer { ByteBuffer(bytes: try! Re
 
 @Suite("Follow-ups, promises, disputes, reminders, escalations")
 struct FollowUpTests {
-    @Test("a follow-up from a device goes to the invoice's rep, is recorded once per id, and shows on the due list", arguments: StoreBackend.allCases)
+    @Test("a follow-up from a device is its own rep's, is recorded once per id, and shows on the due list", arguments: StoreBackend.allCases)
     func followUpsOverHTTP(backend: StoreBackend) async throws {
         let hub = try TestHub(backend: backend)
         let device = try hub.enrolledToken()
@@ -45,7 +45,8 @@ struct FollowUpTests {
             try await client.execute(uri: uri, method: .put, headers: [.authorization: "Bearer \(device)"], body: jsonBody(visit)) { response in
                 #expect(response.status == .created)
                 let followUp = try reportBody(FollowUp.self, response)
-                #expect(followUp.rep == "Meena" && followUp.customerCode == "C1" && followUp.source == "device" && followUp.outstanding == "500.00")
+                // INV/2 is Meena's, but the visit was this device's rep's.
+                #expect(followUp.rep == "Ravi" && followUp.customerCode == "C1" && followUp.source == "device" && followUp.outstanding == "500.00")
             }
             try await client.execute(uri: uri, method: .put, headers: [.authorization: "Bearer \(device)"], body: jsonBody(visit)) {
                 #expect($0.status == .ok)
@@ -64,12 +65,12 @@ struct FollowUpTests {
                 let followUp = try reportBody(FollowUp.self, response)
                 #expect(followUp.rep == "Ravi")
             }
-            try await client.execute(uri: "/v1/followups?list=due&rep=Meena", method: .get, headers: [.authorization: "Bearer \(manager)"]) { response in
+            // The visit is due today; the call not until three days from now.
+            try await client.execute(uri: "/v1/followups?list=due&rep=Ravi", method: .get, headers: [.authorization: "Bearer \(manager)"]) { response in
                 let list = try reportBody(FollowUpList.self, response)
                 #expect(list.followups.map(\.id) == [id])
             }
-            // Not due until three days from now.
-            try await client.execute(uri: "/v1/followups?list=due&rep=Ravi", method: .get, headers: [.authorization: "Bearer \(manager)"]) { response in
+            try await client.execute(uri: "/v1/followups?list=due&rep=Meena", method: .get, headers: [.authorization: "Bearer \(manager)"]) { response in
                 let list = try reportBody(FollowUpList.self, response)
                 #expect(list.followups.isEmpty)
             }
@@ -101,6 +102,49 @@ struct FollowUpTests {
             }
             try await client.execute(uri: "/v1/followups/\(UUID().uuidString)", method: .put, body: jsonBody(visit)) { #expect($0.status == .unauthorized) }
         }
+    }
+
+    @Test(
+        "security: a device acts for its own rep only, on what its scope holds, and its refusals reveal nothing of the rest of the book",
+        arguments: StoreBackend.allCases)
+    func deviceStaysInScope(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        // Ravi may hold only what is assigned to him: INV/1. INV/3 (Gupta Medicals) and customer C2 are outside.
+        let device = try hub.enrolledToken(scope: "assigned")
+        _ = try hub.store.assign(["INV/1"], to: "Ravi", actor: "mgr", reason: nil)
+        let meena = try hub.store.putFollowUp(
+            id: UUID().uuidString.lowercased(), FollowUpRequest(invoice: "INV/3", action: "call", dueDate: "2026-12-01", rep: "Meena"), actor: "mgr",
+            deviceRep: nil)
+        guard case .created(let meenas) = meena else { throw ReportInputError("\(meena)") }
+        let today = LocalDate.today().isoString
+        try await hub.app.test(.router) { client in
+            func put(_ request: FollowUpRequest) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(
+                    uri: "/v1/followups/\(UUID().uuidString)", method: .put, headers: [.authorization: "Bearer \(device)"], body: jsonBody(request)
+                ) { ($0.status, String(buffer: $0.body)) }
+            }
+            // For another rep (creating one on the way): refused, and no rep is made.
+            let forOther = try await put(FollowUpRequest(invoice: "INV/1", action: "visit", dueDate: today, rep: "Mallory"))
+            #expect(forOther.0 == .unprocessableContent && forOther.1.contains("its own rep"))
+            #expect(try hub.store.reps().contains { $0.name == "Mallory" } == false)
+            // An invoice and a customer outside its scope answer exactly as ones that do not exist: no name, no balance.
+            let outside = try await put(FollowUpRequest(invoice: "INV/3", action: "visit", dueDate: today))
+            let missing = try await put(FollowUpRequest(invoice: "INV/999", action: "visit", dueDate: today))
+            func detail(_ text: String) throws -> String { try JSONDecoder().decode(Problem.self, from: Data(text.utf8)).detail }
+            let (outsideDetail, missingDetail) = (try detail(outside.1), try detail(missing.1))
+            #expect(outside.0 == .unprocessableContent && outsideDetail == missingDetail.replacingOccurrences(of: "999", with: "3"))
+            #expect(!outside.1.contains("Gupta") && !outside.1.contains("250"))
+            let customer = try await put(FollowUpRequest(customerCode: "C2", action: "call", dueDate: today))
+            #expect(customer.0 == .unprocessableContent && customer.1.contains("no customer C2 in this device's scope"))
+            // Its own invoice is fine.
+            #expect(try await put(FollowUpRequest(invoice: "INV/1", action: "visit", dueDate: today)).0 == .created)
+            // Another rep's follow-up cannot be closed by it: unknown, as for any id.
+            try await client.execute(
+                uri: "/v1/followups/\(meenas.id)/close", method: .post, headers: [.authorization: "Bearer \(device)"],
+                body: jsonBody(FollowUpClose(state: "cancelled", outcome: "closed by a stranger"))
+            ) { #expect($0.status == .notFound) }
+        }
+        #expect(try hub.store.followUp(meenas.id, asOf: LocalDate.today())?.state == "open")
     }
 
     @Test("a promise is kept when what was promised is paid by its day; missed twice escalates", arguments: StoreBackend.allCases)
@@ -230,7 +274,7 @@ struct PerformanceTests {
             HandoverRequest(rep: "Ravi", day: day.isoString, cash: "450.00", cheques: 1, chequeAmount: "200.00"), receivedBy: "mgr_cashier")
         _ = try hub.store.recordDeposit(handover: handover.id, reference: "SBI slip 0042")
         let sheet = try #require(try hub.store.daySheet(rep: "Ravi", day: day))
-        #expect(sheet.collected.map(\.amount) == ["500.00", "200.00", "100.00"])
+        #expect(sheet.collected.map(\.amount) == ["500.00", "200.00", "100.00", "0.00"])  // no UPI claim
         #expect(sheet.collectedTotal == "800.00" && sheet.chequeCount == 1)
         #expect(sheet.cashInHand == "500.00" && sheet.cashHandedOver == "450.00" && sheet.cashVariance == "50.00")
         #expect(sheet.chequesInHand == "200.00" && sheet.chequeVariance == "0.00" && sheet.deposited == "650.00")

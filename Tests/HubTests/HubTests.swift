@@ -38,9 +38,12 @@ final class TestHub: Sendable {
 
     var app: any ApplicationProtocol { buildApplication(configuration, store: store) }
 
-    func enrolledToken() throws -> String {
-        let code = try store.createEnrollmentCode(rep: "Ravi")
-        guard case .enrolled(let response) = try store.enroll(code: code, deviceName: "handheld-1") else { fatalError() }
+    /// A device of `rep` enrolled with the test key and `deviceCode`; the rep sees the whole book (`scope`) unless
+    /// the test says otherwise (a rep new to the hub gets `assigned`).
+    func enrolledToken(rep: String = "Ravi", deviceCode: String = "DEMO01", scope: String? = "all") throws -> String {
+        let code = try store.createEnrollmentCode(rep: rep)
+        guard case .enrolled(let response) = try store.enroll(code: code, deviceName: "handheld-1", deviceCode: deviceCode) else { fatalError() }
+        if let scope { _ = try store.setRep(rep, RepSettings(scope: scope)) }
         return "\(response.deviceID).\(response.secret)"
     }
 }
@@ -50,7 +53,7 @@ func json(_ value: some Encodable) -> ByteBuffer { ByteBuffer(bytes: try! JSONEn
 func upload(_ receipt: String, amount: String = "100.00", invoice: String = "INV/1", method: String = "cash", reference: String? = nil) -> PaymentUpload {
     var body = PaymentUpload(
         receiptNumber: receipt, method: method, amount: amount, allocations: [AllocationBody(invoice: invoice, amount: amount)],
-        advance: "0.00", customerCode: "C1", recordedAtMillis: 1_796_000_000_000, signature: "sig")
+        advance: "0.00", customerCode: invoice == "INV/3" ? "C2" : "C1", recordedAtMillis: 1_796_000_000_000, signature: "sig")
     body.upiReference = reference
     return body
 }
@@ -63,13 +66,27 @@ struct HubProtocolTests {
         let code = try hub.store.createEnrollmentCode(rep: "Ravi")
         try await hub.app.test(.router) { client in
             var token = ""
-            try await client.execute(uri: "/v1/devices/enroll", method: .post, body: json(EnrollRequest(code: code.lowercased(), deviceName: "h1"))) { response in
+            // Without its receipt key, or without its code, a device cannot enroll (and the code is not spent).
+            for (request, words) in [
+                (EnrollRequest(code: code, deviceName: "h1", deviceCode: "DEMO01"), "public_key is missing"),
+                (EnrollRequest(code: code, deviceName: "h1", publicKey: testSigner.publicKeyBase64), "device_code is missing"),
+                (EnrollRequest(code: code, deviceName: "h1", publicKey: testSigner.publicKeyBase64, deviceCode: "demo-1"), "2 to 16 capital letters"),
+            ] {
+                try await client.execute(uri: "/v1/devices/enroll", method: .post, body: json(request)) { response in
+                    #expect(response.status == .badRequest && String(buffer: response.body).contains(words), "\(words)")
+                }
+            }
+            let enroll = EnrollRequest(code: code.lowercased(), deviceName: "h1", publicKey: testSigner.publicKeyBase64, deviceCode: "DEMO01")
+            try await client.execute(uri: "/v1/devices/enroll", method: .post, body: json(enroll)) { response in
                 #expect(response.status == .created)
                 let body = try JSONDecoder().decode(EnrollResponse.self, from: Data(buffer: response.body))
                 #expect(body.rep == "Ravi")
                 token = "\(body.deviceID).\(body.secret)"
             }
-            try await client.execute(uri: "/v1/devices/enroll", method: .post, body: json(EnrollRequest(code: code, deviceName: "h2"))) { response in
+            try await client.execute(
+                uri: "/v1/devices/enroll", method: .post,
+                body: json(EnrollRequest(code: code, deviceName: "h2", publicKey: testSigner.publicKeyBase64, deviceCode: "DEMO02"))
+            ) { response in
                 #expect(response.status == .forbidden)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 #expect(String(buffer: response.body).contains("already used"))
@@ -125,15 +142,15 @@ struct HubProtocolTests {
         try await hub.app.test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
             var first = ""
-            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(upload("D1-000001"))) { response in
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(testSigner.sign(upload("D1-000001"), paymentID: id))) { response in
                 #expect(response.status == .created)
                 first = String(buffer: response.body)
             }
-            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(upload("D1-000001"))) { response in
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(testSigner.sign(upload("D1-000001"), paymentID: id))) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == first)
             }
-            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(upload("D1-000001", amount: "101.00"))) { response in
+            try await client.execute(uri: "/v1/payments/\(id)", method: .put, headers: headers, body: json(testSigner.sign(upload("D1-000001", amount: "101.00"), paymentID: id))) { response in
                 #expect(response.status == .conflict)
             }
             try await client.execute(uri: "/v1/payments/not-a-uuid", method: .put, headers: headers, body: json(upload("D1-000002"))) { response in
@@ -155,8 +172,8 @@ struct HubProtocolTests {
         let hub = try TestHub(backend: backend)
         let deviceA = String(try hub.enrolledToken().split(separator: ".")[0])
         let deviceB = String(try hub.enrolledToken().split(separator: ".")[0])
-        let a = try hub.store.upload(paymentID: UUID().uuidString, deviceID: deviceA, body: Data("a".utf8), payment: upload("A-000001", amount: "250.00", invoice: "INV/3"))
-        let b = try hub.store.upload(paymentID: UUID().uuidString, deviceID: deviceB, body: Data("b".utf8), payment: upload("B-000001", amount: "250.00", invoice: "INV/3"))
+        let a = try hub.store.uploadSigned(deviceID: deviceA, body: Data("a".utf8), payment: upload("A-000001", amount: "250.00", invoice: "INV/3"))
+        let b = try hub.store.uploadSigned(deviceID: deviceB, body: Data("b".utf8), payment: upload("B-000001", amount: "250.00", invoice: "INV/3"))
         guard case .created(let first) = a, case .created(let second) = b else {
             Issue.record("\(a) \(b)")
             return
@@ -199,7 +216,7 @@ struct RazorpayWebhookTests {
         let hub = try TestHub(backend: backend)
         let id = UUID().uuidString.lowercased()
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
-        _ = try hub.store.upload(paymentID: id, deviceID: device, body: Data("x".utf8), payment: upload("A-000001", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+        _ = try hub.store.upload(paymentID: id, deviceID: device, body: Data("x".utf8), payment: testSigner.sign(upload("A-000001", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), paymentID: id))
         #expect(try hub.store.paymentStatus(id)?.status == "awaiting-confirmation")
         #expect(try await deliver(hub, Self.event(tr: "DEMO01INV3TPAUOU"), eventID: "evt_9").1.contains("confirmed-payment"))
         #expect(try hub.store.paymentStatus(id)?.status == "confirmed" && hub.store.paymentStatus(id)?.utr == "412345678901")
@@ -267,21 +284,63 @@ struct WebhookFloodTests {
 
 @Suite("UTR entered on the device")
 struct UTRTests {
-    @Test("a UTR confirms an uploaded UPI payment once; the same UTR for another payment is refused", arguments: StoreBackend.allCases)
+    @Test("a typed UTR is a claim held by one payment; the same UTR for another payment is refused", arguments: StoreBackend.allCases)
     func utr(backend: StoreBackend) throws {
         let hub = try TestHub(backend: backend)
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let a = UUID().uuidString.lowercased()
         let b = UUID().uuidString.lowercased()
-        _ = try hub.store.upload(paymentID: a, deviceID: device, body: Data(), payment: upload("A-1", amount: "10.00", invoice: "INV/1", method: "upi"))
-        _ = try hub.store.upload(paymentID: b, deviceID: device, body: Data(), payment: upload("A-2", amount: "10.00", invoice: "INV/1", method: "upi"))
-        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "412345678901") == .confirmed)
-        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "412345678901") == .confirmed)
-        #expect(try hub.store.confirmUTR(paymentID: b, deviceID: device, utr: "412345678901") == .claimed("UTR 412345678901 belongs to another payment"))
-        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "999999999999") == .claimed("payment \(a) already has UTR 412345678901"))
+        _ = try hub.store.upload(paymentID: a, deviceID: device, body: Data(), payment: testSigner.sign(upload("A-1", amount: "10.00", invoice: "INV/1", method: "upi"), paymentID: a))
+        _ = try hub.store.upload(paymentID: b, deviceID: device, body: Data(), payment: testSigner.sign(upload("A-2", amount: "10.00", invoice: "INV/1", method: "upi"), paymentID: b))
+        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "412345678901") == .claimed)
+        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "412345678901") == .claimed)
+        #expect(try hub.store.confirmUTR(paymentID: b, deviceID: device, utr: "412345678901") == .conflict("UTR 412345678901 belongs to another payment"))
+        #expect(try hub.store.confirmUTR(paymentID: a, deviceID: device, utr: "999999999999") == .conflict("payment \(a) already has UTR 412345678901"))
         #expect(try hub.store.confirmUTR(paymentID: b, deviceID: "dev_other", utr: "111111111111") == .notFound)
-        #expect(try hub.store.paymentStatus(a)?.status == "confirmed")
+        #expect(try hub.store.paymentStatus(a)?.status == "utr-claimed")
         #expect(try hub.store.paymentStatus(b)?.status == "awaiting-confirmation")
+    }
+
+    @Test(
+        "security: a UTR typed on a device never confirms by itself; a credit with that UTR and amount does, another amount goes to reconciliation",
+        arguments: StoreBackend.allCases)
+    func claimNeedsProof(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        let token = try hub.enrolledToken()
+        let device = String(token.split(separator: ".")[0])
+        let a = UUID().uuidString.lowercased()
+        let b = UUID().uuidString.lowercased()
+        _ = try hub.store.uploadSigned(deviceID: device, payment: upload("A-1", amount: "100.00", invoice: "INV/1", method: "upi"), id: a)
+        _ = try hub.store.uploadSigned(deviceID: device, payment: upload("A-2", amount: "50.00", invoice: "INV/2", method: "upi"), id: b)
+        // The attack: twelve digits typed on the device, over HTTP as a device sends them.
+        try await hub.app.test(.router) { client in
+            try await client.execute(
+                uri: "/v1/payments/\(a)/utr", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(UTRBody(utr: "412345678901"))
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("\"status\":\"utr-claimed\""))
+            }
+        }
+        _ = try hub.store.confirmUTR(paymentID: b, deviceID: device, utr: "412345678902")
+        #expect(try hub.store.paymentStatus(a)?.status == "utr-claimed")
+        // Counted apart from confirmed money in the register and the day sheet.
+        let day = HubTime.day(ofMillis: 1_796_000_000_000)
+        let register = try hub.store.register(from: day, to: day)
+        #expect(register.rows.map(\.method) == ["upi-claimed"] && register.rows.first?.amount == "150.00")
+        let sheet = try #require(try hub.store.daySheet(rep: "Ravi", day: day))
+        #expect(sheet.collected.first { $0.method == "upi-claimed" }?.amount == "150.00")
+        #expect(sheet.collected.first { $0.method == "upi" }?.amount == "0.00")
+        // No receipt goes to the customer on a claim.
+        #expect(try hub.store.messages(state: nil, customer: nil, limit: 10).isEmpty)
+        // A bank statement line with that UTR and the payment's amount is the proof.
+        let statement = hub.folder + "/statement.csv"
+        try "date,narration,utr,credit\n2026-12-01,UPI/412345678901,412345678901,100.00\n2026-12-01,UPI/412345678902,412345678902,5.00\n"
+            .write(toFile: statement, atomically: true, encoding: .utf8)
+        _ = try hub.store.importStatement(path: statement)
+        #expect(try hub.store.paymentStatus(a)?.status == "confirmed")
+        // Five rupees for a claimed fifty: it proves nothing; the credit waits on the reconciliation list.
+        #expect(try hub.store.paymentStatus(b)?.status == "utr-claimed")
+        #expect(try hub.store.unreconciledCredits().map(\.state) == ["amount-mismatch"])
     }
 
     @Test("an upload whose UTR another payment holds is kept without it, awaiting confirmation and flagged", arguments: StoreBackend.allCases)
@@ -291,9 +350,9 @@ struct UTRTests {
         var first = upload("A-1", amount: "10.00", invoice: "INV/1", method: "upi")
         first.utr = "412345678901"
         let second = first
-        let a = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: first)
-        let b = try hub.store.upload(paymentID: UUID().uuidString.lowercased(), deviceID: device, body: Data(), payment: { var p = second; p.receiptNumber = "A-2"; return p }())
-        #expect(a == .created(PaymentResult(paymentID: aID(a), status: "confirmed", flaggedForReview: false)))
+        let a = try hub.store.uploadSigned(deviceID: device, body: Data(), payment: first)
+        let b = try hub.store.uploadSigned(deviceID: device, body: Data(), payment: { var p = second; p.receiptNumber = "A-2"; return p }())
+        #expect(a == .created(PaymentResult(paymentID: aID(a), status: "utr-claimed", flaggedForReview: false)))
         guard case .created(let result) = b else {
             Issue.record("\(b)")
             return

@@ -31,7 +31,7 @@ struct MessagingHub: Sendable {
             """.write(toFile: csv, atomically: true, encoding: .utf8)
         _ = try hub.store.importInvoices(from: InvoiceFileReader(path: csv))
         let code = try hub.store.createEnrollmentCode(rep: "Ravi")
-        guard case .enrolled(let response) = try hub.store.enroll(code: code, deviceName: "h1", publicKey: signing.publicKey.rawRepresentation.base64EncodedString())
+        guard case .enrolled(let response) = try hub.store.enroll(code: code, deviceName: "h1", publicKey: signing.publicKey.rawRepresentation.base64EncodedString(), deviceCode: "DEMO01")
         else { throw CancellationError() }
         device = response.deviceID
     }

@@ -37,7 +37,7 @@ struct PollingAndConfigTests {
         let device = String(try hub.enrolledToken().split(separator: ".")[0])
         let id = UUID().uuidString.lowercased()
         _ = try hub.store.upload(
-            paymentID: id, deviceID: device, body: Data(), payment: upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"))
+            paymentID: id, deviceID: device, body: Data(), payment: testSigner.sign(upload("A-1", amount: "250.00", invoice: "INV/3", method: "upi", reference: "DEMO01INV3TPAUOU"), paymentID: id))
         let items = [
             Self.payment("pay_polled", paise: 25_000, rrn: "412345678901", tr: "DEMO01INV3TPAUOU"),
             Self.payment("pay_other", paise: 700, rrn: "412345678999", tr: nil),  // no tr: to reconcile

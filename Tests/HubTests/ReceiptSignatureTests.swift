@@ -1,6 +1,7 @@
 import Crypto
 import FieldPayCore
 import Foundation
+import GRDB
 import Hub
 import HubAPI
 import Testing
@@ -70,5 +71,86 @@ struct ReceiptSignatureTests {
         let code = try hub.store.createEnrollmentCode(rep: "Ravi")
         #expect(try hub.store.enroll(code: code, deviceName: "h1", publicKey: "bm90IGEga2V5") == .invalidKey)
         #expect(try hub.store.enroll(code: code, deviceName: "h1", publicKey: key.publicKey.rawRepresentation.base64EncodedString()) != .invalidKey)
+    }
+
+    @Test(
+        "security: every field a version 2 receipt carries is signed: another customer, QR reference, bank or cheque date in the upload is refused",
+        arguments: ["customer", "reference", "bank", "cheque date"])
+    func everyFieldSigned(field: String) throws {
+        let hub = try TestHub()
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        let id = UUID().uuidString.lowercased()
+        var body = upload("A-000001", amount: "100.00", invoice: "INV/1", method: field == "reference" ? "upi" : "cheque")
+        if field != "reference" {
+            body.chequeNumber = "000123"
+            body.bank = "SBI"
+            body.chequeDate = "2026-11-30"
+        } else {
+            body.upiReference = "DEMO01INV1TPAUOU"
+        }
+        var altered = testSigner.sign(body, paymentID: id)
+        switch field {
+        case "customer": altered.customerCode = "C2"  // a receipt moved to another customer's account
+        case "reference": altered.upiReference = "DEMO01INV1TQQQQQ"  // pointed at another QR's credit
+        case "bank": altered.bank = "HDFC Bank"
+        default: altered.chequeDate = "2027-03-31"  // a cheque post-dated after the fact
+        }
+        let outcome = try hub.store.upload(paymentID: id, deviceID: device, body: Data(), payment: altered)
+        #expect(outcome == .invalid("the upload does not say what its signed receipt says"), "\(outcome)")
+        #expect(try hub.store.paymentCount() == 0)
+        // Signed as sent, the same upload is taken.
+        guard case .created = try hub.store.uploadSigned(deviceID: device, payment: body, id: id) else {
+            Issue.record("refused when signed")
+            return
+        }
+    }
+
+    @Test("security: a payment allocated to another customer's invoice is refused", arguments: StoreBackend.allCases)
+    func allocationsAreTheCustomers(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        var body = upload("A-000001", amount: "100.00", invoice: "INV/3")  // Gupta Medicals' invoice…
+        body.customerCode = "C1"  // …on Sharma Stores' receipt
+        let outcome = try hub.store.uploadSigned(deviceID: device, payment: body)
+        #expect(outcome == .invalid("invoice INV/3 is not customer C1's"))
+        #expect(try hub.store.invoiceOutstanding("INV/3") == (try? .init(parsing: "250.00")))
+    }
+
+    @Test("security: a device enrolled without a receipt key has its uploads refused until it enrolls again", arguments: StoreBackend.allCases)
+    func keylessDeviceRefused(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        // As a device enrolled before keys were sent is stored.
+        let database = try DatabaseQueue(path: hub.folder + "/hub.sqlite")
+        try database.write { try $0.execute(sql: "UPDATE device SET publicKey = NULL WHERE id = ?", arguments: [device]) }
+        let outcome = try hub.store.uploadSigned(deviceID: device, payment: upload("A-000001"))
+        guard case .invalid(let reason) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(reason.contains("enrolled without a receipt key"))
+        #expect(try hub.store.paymentCount() == 0)
+    }
+
+    @Test("security: a device code is one device's: another key cannot enroll it, nor a code sharing its QR reference prefix", arguments: StoreBackend.allCases)
+    func deviceCodesAreUnique(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
+        _ = try hub.enrolledToken(deviceCode: "DEMO01")
+        let other = UploadSigner().publicKeyBase64
+        for code in ["DEMO01", "DEMO0", "DEMO012"] {
+            let outcome = try hub.store.enroll(code: try hub.store.createEnrollmentCode(rep: "Mallory"), deviceName: "m", publicKey: other, deviceCode: code)
+            guard case .deviceCodeTaken(let reason) = outcome else {
+                Issue.record("\(code): \(outcome)")
+                continue
+            }
+            #expect(reason.contains("clashes with device"))
+        }
+        // The same device enrolling again (its own key) keeps its code; another code is free for another key.
+        guard case .enrolled = try hub.store.enroll(code: try hub.store.createEnrollmentCode(rep: "Ravi"), deviceName: "again", deviceCode: "DEMO01"),
+            case .enrolled = try hub.store.enroll(code: try hub.store.createEnrollmentCode(rep: "Asha"), deviceName: "a", publicKey: other, deviceCode: "ASHA1")
+        else {
+            Issue.record("refused")
+            return
+        }
     }
 }

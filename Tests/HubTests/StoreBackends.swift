@@ -20,9 +20,19 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertible {
 }
 
 // The defaults the tests call the store with, for every backend (protocol requirements take no defaults).
+/// The test devices' receipt key: every test device enrolls with it, so that `uploadSigned` makes uploads the hub
+/// checks as it checks a handheld's.
+let testSigner = UploadSigner()
+
 extension DeviceRegistry {
     func createEnrollmentCode(rep: String) throws -> String { try createEnrollmentCode(rep: rep, hours: 72) }
-    func enroll(code: String, deviceName: String) throws -> EnrollOutcome { try enroll(code: code, deviceName: deviceName, publicKey: nil) }
+    /// Enrolls with the test key; every device shares code DEMO01 unless told (the same key is the same device).
+    func enroll(code: String, deviceName: String, deviceCode: String = "DEMO01") throws -> EnrollOutcome {
+        try enroll(code: code, deviceName: deviceName, publicKey: testSigner.publicKeyBase64, deviceCode: deviceCode)
+    }
+    func enroll(code: String, deviceName: String, publicKey: String) throws -> EnrollOutcome {
+        try enroll(code: code, deviceName: deviceName, publicKey: publicKey, deviceCode: "DEMO01")
+    }
 }
 
 extension InvoiceBook {
@@ -33,6 +43,11 @@ extension InvoiceBook {
 }
 
 extension PaymentLedger {
+    /// Uploads `payment` under `id` (a new one by default), signed by the test key as a device signs it.
+    func uploadSigned(deviceID: String, body: Data = Data(), payment: PaymentUpload, id: String = UUID().uuidString.lowercased()) throws -> UploadOutcome {
+        try upload(paymentID: id, deviceID: deviceID, body: body, payment: testSigner.sign(payment, paymentID: id))
+    }
+
     func paymentStatus(_ id: String) throws -> (status: String, utr: String?)? { try paymentStatus(id, deviceID: nil) }
     func recentPayments() throws -> [PaymentRow] { try recentPayments(limit: 50) }
     func importStatement(path: String) throws -> StatementImport { try importStatement(path: path, bank: "bank") }

@@ -15,9 +15,10 @@ struct UploadLimitTests {
     static let day: Int64 = 86_400_000
 
     func put(_ hub: TestHub, _ app: some ApplicationProtocol, token: String, _ body: PaymentUpload) async throws -> (HTTPResponse.Status, String) {
-        try await app.test(.router) { client in
+        let id = UUID().uuidString.lowercased()
+        return try await app.test(.router) { client in
             try await client.execute(
-                uri: "/v1/payments/\(UUID().uuidString)", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(body)
+                uri: "/v1/payments/\(id)", method: .put, headers: [.authorization: "Bearer \(token)"], body: json(testSigner.sign(body, paymentID: id))
             ) { ($0.status, String(buffer: $0.body)) }
         }
     }
@@ -37,12 +38,21 @@ struct UploadLimitTests {
             body.recordedAtMillis = millis
             return body
         }
+        // ₹100 on INV/1 and ₹1,99,900 unallocated: more advance than the hub takes.
+        func advance(_ millis: Int64, receipt: String) -> PaymentUpload {
+            var body = at(millis, receipt: receipt)
+            body.amount = "200000.00"
+            body.advance = "199900.00"
+            return body
+        }
         for (body, reason) in [
             (at(1_000_000_000_000_000_000, receipt: "R1"), "ahead of the hub's clock"),
             (at(now + 3 * Self.day, receipt: "R2"), "ahead of the hub's clock"),
             (at(now - 401 * Self.day, receipt: "R3"), "more than 400 days ago"),
             (at(-9_000_000_000_000_000_000, receipt: "R4"), "more than 400 days ago"),
             (at(now, amount: "20000000.00", receipt: "R5"), "more than this hub takes in one payment"),
+            (advance(now, receipt: "R7"), "more than this hub takes unallocated"),
+            (at(now, amount: "150000.00", receipt: "R8"), "more than the invoice's total 1000.00 and [hub] max_advance"),
         ] {
             let (status, text) = try await put(hub, app, token: token, body)
             #expect(status == .unprocessableContent && text.contains(reason), "\(body.receiptNumber): \(status) \(text)")

@@ -170,7 +170,7 @@ struct KioskTests {
             #expect(state.screen == "paid")
             #expect(state.paid?.receiptNumber == "KIOSK1-000001")
             #expect(state.paid?.method == "cash")
-            #expect(state.paid?.receiptText.hasPrefix("FPR1|") == true)
+            #expect(state.paid?.receiptText.hasPrefix("FPR2|") == true)
         }
         let receipt = try #require(try fixture.database.receipt(number: "KIOSK1-000001"))
         #expect(receipt.payment.amount == Money(rupees: 1500))

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import DeviceApp
 import DeviceStore
 import FieldPayCore
 import Foundation
 import Hub
+import HubAPI
 import Hummingbird
 import InvoiceImport
 import NIOCore
@@ -37,10 +39,17 @@ struct SyncRaceTests {
             break
         }
         let url = "http://127.0.0.1:\(port)"
-        guard case .enrolled(let enrolled) = try store.enroll(code: try store.createEnrollmentCode(rep: "Ravi"), deviceName: "kiosk") else {
+        // The kiosk enrolls with its own receipt key and code, as `fieldpay enroll` does; a depot kiosk sees the whole book.
+        let key = try DeviceKey.loadOrCreate(path: fixture.profile.resolvedKeyPath)
+        guard
+            case .enrolled(let enrolled) = try store.enroll(
+                code: try store.createEnrollmentCode(rep: "Ravi", hours: 1), deviceName: "kiosk", publicKey: key.publicKeyBase64,
+                deviceCode: fixture.profile.deviceCode)
+        else {
             Issue.record("enrollment failed")
             return
         }
+        _ = try store.setRep("Ravi", RepSettings(scope: "all"))
         let service = SyncService(database: fixture.database, client: HubClient(baseURL: url, token: "\(enrolled.deviceID).\(enrolled.secret)"))
         _ = try await SyncLoop.round(service, desk: fixture.desk)
 

@@ -22,8 +22,10 @@ struct ReceiptMessageSyncTests {
                 """)
         let key = Curve25519.Signing.PrivateKey()
         guard case .enrolled(let enrolled) = try hub.store.enroll(
-            code: try hub.store.createEnrollmentCode(rep: "Ravi", hours: 1), deviceName: "handheld", publicKey: key.publicKey.rawRepresentation.base64EncodedString())
+            code: try hub.store.createEnrollmentCode(rep: "Ravi", hours: 1), deviceName: "handheld", publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
+            deviceCode: "DEV1")
         else { throw ReportInputError("enrollment failed") }
+        _ = try hub.store.setRep("Ravi", RepSettings(scope: "all"))
         let database = try AppDatabase(path: hub.folder + "/device-\(UUID().uuidString).sqlite")
         let sync = SyncService(database: database, client: HubClient(baseURL: hub.url, token: "\(enrolled.deviceID).\(enrolled.secret)"))
         _ = try await sync.runOnce()

@@ -39,11 +39,18 @@ final class LiveHub: Sendable {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    /// A device enrolled for `rep`, with its own database.
-    func device(rep: String) throws -> (database: AppDatabase, sync: SyncService, id: String) {
-        guard case .enrolled(let enrolled) = try store.enroll(code: try store.createEnrollmentCode(rep: rep), deviceName: "\(rep)'s handheld") else {
+    /// A device enrolled for `rep`, with its own database. A rep new to the hub is given `scope` (the whole book
+    /// unless the test says otherwise; the hub's own default for a new rep is `assigned`).
+    func device(rep: String, scope: String? = "all") throws -> (database: AppDatabase, sync: SyncService, id: String) {
+        let known = try store.reps().contains { $0.name == rep }
+        guard
+            case .enrolled(let enrolled) = try store.enroll(
+                code: try store.createEnrollmentCode(rep: rep, hours: 1), deviceName: "\(rep)'s handheld", publicKey: UploadSigner().publicKeyBase64,
+                deviceCode: "D" + String(format: "%07d", Int.random(in: 0..<10_000_000)))
+        else {
             throw ReportInputError("enrollment failed")
         }
+        if !known, let scope { _ = try store.setRep(rep, RepSettings(scope: scope)) }
         let database = try AppDatabase(path: folder + "/\(rep)-\(UUID().uuidString).sqlite")
         return (database, SyncService(database: database, client: HubClient(baseURL: url, token: "\(enrolled.deviceID).\(enrolled.secret)")), enrolled.deviceID)
     }
@@ -71,7 +78,7 @@ struct ScopedSyncTests {
         let ravi = try hub.device(rep: "Ravi")
         let meena = try hub.device(rep: "Meena")
         let all: Set = ["N-1", "N-2", "N-3", "N-4", "S-1", "S-2"]
-        // Before any scope is set, every device gets every invoice (as before reps had scopes).
+        // Under the scope "all", every device gets every invoice.
         _ = try await ravi.sync.runOnce()
         _ = try await meena.sync.runOnce()
         #expect(try cached(ravi.database) == all)
@@ -178,10 +185,11 @@ struct DeviceFollowUpTests {
         #expect(report.followUps == 3 && report.rejected == 1)
         let atHub = try #require(try hub.store.followUp(visit.id.uuidString.lowercased(), asOf: today))
         #expect(atHub.source == "device" && atHub.rep == "Ravi" && atHub.promisedAmount == "500.00" && atHub.note == "shop shut")
-        #expect(try hub.store.followUp(call.id.uuidString.lowercased(), asOf: today)?.rep == "Meena")  // N-2 is Meena's
-        #expect(try hub.store.followUps(list: "due", rep: "Meena", asOf: today).followups.count == 1)
+        // N-2 is Meena's, but the call was Ravi's: a device records follow-ups for its own rep only.
+        #expect(try hub.store.followUp(call.id.uuidString.lowercased(), asOf: today)?.rep == "Ravi")
+        #expect(try hub.store.followUps(list: "due", rep: "Meena", asOf: today).followups.isEmpty)
         let rejected = try #require(try ravi.database.followUps(state: "rejected").first)
-        #expect(rejected.id == gone.id && rejected.lastError?.contains("no invoice S-2") == true)
+        #expect(rejected.id == gone.id && rejected.lastError?.contains("no invoice S-2 in this device's scope") == true)
         // The next round sends nothing again, and the hub holds each once.
         #expect(try await ravi.sync.runOnce().followUps == 0)
         #expect(try hub.store.followUps(list: "open", rep: nil, asOf: today).followups.count == 3)
@@ -190,19 +198,21 @@ struct DeviceFollowUpTests {
 
 @Suite("A device's profile asks for its rep's region")
 struct ProfileScopeTests {
-    @Test("[hub] scope = region adds the rep's whole region to what is assigned; back to rep, the device starts over and drops it")
+    @Test("a device never widens its own feed: [hub] scope = region under a manager's assigned still gets only what is assigned")
     func regionFromProfile() async throws {
         let hub = try await LiveHub(invoices: ScopedSyncTests.book)
-        var ravi = try hub.device(rep: "Ravi")
+        var ravi = try hub.device(rep: "Ravi", scope: nil)
+        #expect(try hub.store.reps().first { $0.name == "Ravi" }?.scope == "assigned")  // a rep new to the hub
         _ = try hub.store.setRep("Ravi", RepSettings(scope: "assigned", regions: ["South"]))
         _ = try hub.store.assign(["N-1"], to: "Ravi", actor: "mgr_test", reason: nil)
         ravi.sync.scope = "region"
         _ = try await ravi.sync.runOnce()
-        #expect(try cached(ravi.database) == ["N-1", "S-1", "S-2"])
-        // The profile goes back to the rep's scope: the next round starts over and keeps only what is assigned.
+        #expect(try cached(ravi.database) == ["N-1"])
+        // The manager widens it: the region arrives, whatever the profile asks.
+        _ = try hub.store.setRep("Ravi", RepSettings(scope: "region", regions: ["South"]))
         ravi.sync.scope = nil
         _ = try await ravi.sync.runOnce()
-        #expect(try cached(ravi.database) == ["N-1"])
+        #expect(try cached(ravi.database) == ["N-1", "S-1", "S-2"])
         // A rep whose devices get everything still gets everything, whatever the profile asks.
         let meena = try hub.device(rep: "Meena")
         var wide = meena.sync

@@ -539,7 +539,7 @@ private func addCollectionPages<Store>(_ routes: RouteCollection<BasicRequestCon
 
     routes.post("/manage/followups/close") { request, _ -> Response in
         try await dashboard.action(request, CloseForm.self) { _, form in
-            guard try store.closeFollowUp(form.id.text, FollowUpClose(state: "done", outcome: form.outcome.given)) != nil else {
+            guard try store.closeFollowUp(form.id.text, FollowUpClose(state: "done", outcome: form.outcome.given), deviceRep: nil) != nil else {
                 throw ReportInputError("no such follow-up")
             }
             return ("/manage/followups", "Follow-up done.")

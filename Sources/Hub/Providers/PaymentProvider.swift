@@ -11,6 +11,9 @@ public enum WebhookOutcome: String, Sendable, Equatable {
     case creditedInvoice = "credited-invoice"
     case duplicateCredit = "duplicate-credit"
     case duplicateUTR = "duplicate-utr"
+    /// The credit carries the UTR a device claimed for a payment, but another amount: it does not confirm the
+    /// payment; both wait on the reconciliation list.
+    case amountMismatch = "amount-mismatch"
     case unmatched
     case malformed
     /// Signed, but made longer ago than the hub's replay window: a replayed delivery, not applied.

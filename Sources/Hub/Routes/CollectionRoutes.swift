@@ -21,10 +21,10 @@ func collectionRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection
     }
 
     routes.post("/v1/followups/:uuid/close") { request, context -> Response in
-        _ = try managerOrDevice(request, store: store)
+        let (_, deviceRep) = try managerOrDevice(request, store: store)
         let id = try uuidParameter(context)
         let close = try decodeReport(FollowUpClose.self, try await body(request, limit: bodyLimit))
-        guard let followUp = try unprocessable({ try store.closeFollowUp(id, close) }) else {
+        guard let followUp = try unprocessable({ try store.closeFollowUp(id, close, deviceRep: deviceRep) }) else {
             throw ProblemError(status: .notFound, detail: "no follow-up \(id) at this hub")
         }
         return try reportJSON(followUp)

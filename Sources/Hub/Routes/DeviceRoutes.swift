@@ -13,13 +13,23 @@ func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> 
     let routes = RouteCollection(context: BasicRequestContext.self)
     routes.post("/v1/devices/enroll") { request, _ -> Response in
         let enroll = try decode(EnrollRequest.self, try await body(request, limit: limit))
-        switch try store.enroll(code: enroll.code, deviceName: enroll.deviceName, publicKey: enroll.publicKey) {
+        // Every receipt a device uploads is checked against the key it enrolled with, and every QR reference
+        // against its code: a device without them cannot enroll (an older fieldpay sends no code: update it).
+        guard let publicKey = enroll.publicKey else {
+            throw ProblemError(status: .badRequest, detail: "public_key is missing: a device enrolls with its Ed25519 receipt key (fieldpay receipts key)")
+        }
+        guard let deviceCode = enroll.deviceCode else {
+            throw ProblemError(status: .badRequest, detail: "device_code is missing: a device enrolls with its profile's [device] code (update fieldpay)")
+        }
+        switch try store.enroll(code: enroll.code, deviceName: enroll.deviceName, publicKey: publicKey, deviceCode: deviceCode) {
         case .enrolled(let response):
             return try json(response, status: .created)
         case .unknownCode: throw ProblemError(status: .forbidden, detail: "unknown enrollment code")
         case .used: throw ProblemError(status: .forbidden, detail: "this enrollment code was already used")
         case .expired: throw ProblemError(status: .forbidden, detail: "this enrollment code has expired; ask for a new one")
         case .invalidKey: throw ProblemError(status: .badRequest, detail: "public_key must be the device's 32-byte Ed25519 key in base64")
+        case .invalidDeviceCode: throw ProblemError(status: .badRequest, detail: "device_code must be 2 to 16 capital letters and digits")
+        case .deviceCodeTaken(let detail): throw ProblemError(status: .conflict, detail: detail)
         }
     }
 
@@ -50,7 +60,11 @@ func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> 
         case .success(let checked): valid = checked
         case .failure(let problem): throw ProblemError(status: .unprocessableContent, detail: problem.message)
         }
-        if let problem = limits.problem(valid, now: Date()) { throw ProblemError(status: .unprocessableContent, detail: problem) }
+        var totals: [String: Money] = [:]
+        for part in valid.allocations {
+            totals[part.invoice] = try store.invoices(number: part.invoice, openOnly: false, limit: 1).first?.total
+        }
+        if let problem = limits.problem(valid, now: Date(), totals: totals) { throw ProblemError(status: .unprocessableContent, detail: problem) }
         switch try store.upload(paymentID: uuid.uuidString.lowercased(), deviceID: device, body: data, valid: valid) {
         case .created(let result): return try json(result, status: .created)
         case .repeated(let result): return try json(result, status: .ok)
@@ -77,9 +91,10 @@ func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> 
             throw ProblemError(status: .unprocessableContent, detail: "a UTR is 12 digits")
         }
         switch try store.confirmUTR(paymentID: id, deviceID: device, utr: body.utr) {
-        case .confirmed: return try json(PaymentResult(paymentID: id, status: "confirmed", flaggedForReview: false), status: .ok)
-        case .notFound: throw ProblemError(status: .notFound, detail: "no payment \(id) from this device; upload it first")
-        case .claimed(let detail): throw ProblemError(status: .conflict, detail: detail)
+        case .confirmed: return try json(PaymentResult(paymentID: id, status: PaymentStatus.confirmed.rawValue, flaggedForReview: false), status: .ok)
+        case .claimed: return try json(PaymentResult(paymentID: id, status: PaymentStatus.utrClaimed.rawValue, flaggedForReview: false), status: .ok)
+        case .notFound: throw ProblemError(status: .notFound, detail: "no UPI payment \(id) from this device; upload it first")
+        case .conflict(let detail): throw ProblemError(status: .conflict, detail: detail)
         }
     }
     return routes

@@ -12,8 +12,10 @@ extension SQLiteHubStore {
         text.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) }
     }
 
+    /// A rep new to the hub carries only what a manager allocates to them: a handheld holds no customer it has
+    /// not been given (a manager widens the scope to `region` or `all`).
     static func ensureRep(_ name: String, _ db: Database) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO rep (name) VALUES (?)", arguments: [name])
+        try db.execute(sql: "INSERT OR IGNORE INTO rep (name, scope) VALUES (?, 'assigned')", arguments: [name])
     }
 
     // MARK: Reps

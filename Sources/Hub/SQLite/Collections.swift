@@ -173,13 +173,17 @@ extension SQLiteHubStore {
 
     // MARK: Register
 
+    /// How a payment is counted in the register and the day sheet: by its method, except that a UPI payment whose
+    /// only proof is a UTR its rep typed is `upi-claimed`, apart from money a credit confirmed.
+    static let reportedMethod = "CASE WHEN payment.status = 'utr-claimed' THEN 'upi-claimed' ELSE payment.method END"
+
     /// Payments recorded by reps from `from` to `to` (India days), per day, rep and method.
     public func register(from: LocalDate, to: LocalDate, page: Int = 1, perPage: Int? = 100) throws -> CollectionRegister {
         try pool.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT (payment.recordedAt + :offset) / :day AS day, device.rep, payment.method, COUNT(*), SUM(payment.amountPaise)
+                    SELECT (payment.recordedAt + :offset) / :day AS day, device.rep, \(SQLiteHubStore.reportedMethod), COUNT(*), SUM(payment.amountPaise)
                     FROM payment JOIN device ON device.id = payment.deviceId
                     WHERE payment.recordedAt >= :start AND payment.recordedAt < :end
                     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
@@ -196,9 +200,14 @@ extension SQLiteHubStore {
                 let day = LocalDate(dayNumber: Int32(clamping: row[0] as Int64))
                 let (n, paise): (Int, Int64) = (row[3], row[4])
                 register.append(RegisterRow(day: day.isoString, rep: row[1], method: row[2], payments: n, amount: Money(paise: paise).plainString))
-                if days.last?.0 == day { days[days.count - 1].1 += n; days[days.count - 1].2 += paise } else { days.append((day, n, paise)) }
+                if days.last?.0 == day {
+                    days[days.count - 1].1 += n
+                    days[days.count - 1].2 = try StoredPaise.add(days[days.count - 1].2, paise)
+                } else {
+                    days.append((day, n, paise))
+                }
                 count += n
-                amount += paise
+                amount = try StoredPaise.add(amount, paise)
             }
             let size = perPage ?? max(register.count, 1)
             return CollectionRegister(

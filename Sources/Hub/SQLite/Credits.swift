@@ -67,9 +67,10 @@ extension SQLiteHubStore {
         return outcome
     }
 
-    /// The confirmation state machine, fed by webhooks and statements (a UTR typed on a device goes through
-    /// `confirmUTR`). A payment only moves awaiting-confirmation → confirmed; a credit is applied once per
-    /// provider id; a UTR belongs to one payment; whatever matches nothing is kept for reconciliation.
+    /// The confirmation state machine, fed by webhooks, polls and statements (a UTR typed on a device goes
+    /// through `confirmUTR` and is only a claim). A payment only moves awaiting-confirmation (or utr-claimed) →
+    /// confirmed, and only on a credit; a credit is applied once per provider id; a UTR belongs to one payment;
+    /// whatever matches nothing, or contradicts a claim, is kept for reconciliation.
     static func apply(_ credit: CreditNotice, _ db: Database, now: Int64) throws -> WebhookOutcome {
         // payment.captured after qr_code.credited, a retried delivery with a new event id, a statement imported
         // twice, a poll that lists what a webhook brought: one credit. Only a credit left unmatched for want of
@@ -97,12 +98,27 @@ extension SQLiteHubStore {
                     credit.source,
                 ])
         }
-        if let utr = credit.utr, let holder = try Row.fetchOne(db, sql: "SELECT id, upiReference FROM payment WHERE utr = ?", arguments: [utr]) {
-            // The UTR is already a payment's: the same payment confirmed again (its rep typed the UTR, or the
-            // statement repeats the webhook) is one credit; any other payment's UTR is a duplicate to reconcile.
+        if let utr = credit.utr,
+            let holder = try Row.fetchOne(db, sql: "SELECT id, upiReference, status, amountPaise FROM payment WHERE utr = ?", arguments: [utr])
+        {
+            let holderID: String = holder[0]
             let holderReference: String? = holder[1]
+            // A UTR a device claimed (typed by its rep): this credit proves it when it names the same QR or none
+            // (a statement line) and carries the payment's amount. Another amount proves nothing: both wait for a
+            // person on the reconciliation list.
+            if (holder[2] as String) == PaymentStatus.utrClaimed.rawValue, credit.reference == nil || credit.reference == holderReference {
+                guard (holder[3] as Int64) == credit.amount.paise else {
+                    try store("amount-mismatch", invoice: nil, paymentID: nil)
+                    return .amountMismatch
+                }
+                try confirmClaimed(holderID, db: db, now: now)
+                try store("matched", invoice: nil, paymentID: holderID)
+                return .confirmedPayment
+            }
+            // The UTR is already a confirmed payment's: the same payment confirmed again (the statement repeats
+            // the webhook) is one credit; any other payment's UTR is a duplicate to reconcile.
             if let reference = credit.reference, reference == holderReference {
-                try store("matched", invoice: nil, paymentID: holder[0])
+                try store("matched", invoice: nil, paymentID: holderID)
                 return .confirmedPayment
             }
             try store("duplicate-utr", invoice: nil, paymentID: nil)
@@ -116,17 +132,27 @@ extension SQLiteHubStore {
         // credit fall through to its invoice (that would lower the invoice twice): if it already holds another
         // UTR, the credit waits for a person on the reconciliation list.
         let holders = try Row.fetchAll(
-            db, sql: "SELECT id, utr, amountPaise FROM payment WHERE upiReference = ? AND method = 'upi' ORDER BY receivedAt", arguments: [reference])
+            db, sql: "SELECT id, utr, amountPaise, status FROM payment WHERE upiReference = ? AND method = 'upi' ORDER BY receivedAt", arguments: [reference])
         if !holders.isEmpty {
-            guard let open = holders.first(where: { ($0[1] as String?) == nil }) else {
+            // Open: no UTR yet, or only one its rep typed (the credit for this very QR is the payer's bank's word
+            // and replaces a mistyped claim).
+            let open = holders.first { ($0[1] as String?) == nil || ($0[3] as String) == PaymentStatus.utrClaimed.rawValue }
+            guard let open else {
                 try store("duplicate-utr", invoice: nil, paymentID: nil)
                 return .duplicateUTR
             }
             let paymentID: String = open[0]
-            // A credit of another amount than the payment says still confirms it, flagged for review.
+            let sameAmount = (open[2] as Int64) == credit.amount.paise
+            // A claim is proven by its amount only; another amount leaves it claimed, for a person to reconcile.
+            if (open[3] as String) == PaymentStatus.utrClaimed.rawValue, !sameAmount {
+                try store("amount-mismatch", invoice: nil, paymentID: nil)
+                return .amountMismatch
+            }
+            // A payment that waited with no UTR is confirmed by the credit for its QR even for another amount
+            // (the payer's app may have let them change it), flagged for review.
             try db.execute(
-                sql: "UPDATE payment SET status = 'confirmed', utr = ?, flagged = flagged OR ? WHERE id = ?",
-                arguments: [credit.utr, (open[2] as Int64) != credit.amount.paise, paymentID])
+                sql: "UPDATE payment SET status = 'confirmed', utr = COALESCE(?, utr), flagged = flagged OR ? WHERE id = ?",
+                arguments: [credit.utr, !sameAmount, paymentID])
             try store("matched", invoice: nil, paymentID: paymentID)
             // The payment waited for this credit: its receipt goes to the customer now.
             try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: now, db)
@@ -149,7 +175,13 @@ extension SQLiteHubStore {
         return .creditedInvoice
     }
 
-    /// Credits that match nothing, or repeat a UTR: the reconciliation list.
+    /// A claimed payment proven by a credit: confirmed, and its receipt goes to the customer now.
+    static func confirmClaimed(_ paymentID: String, db: Database, now: Int64) throws {
+        try db.execute(sql: "UPDATE payment SET status = 'confirmed' WHERE id = ? AND status = 'utr-claimed'", arguments: [paymentID])
+        try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: now, db)
+    }
+
+    /// Credits that match nothing, repeat a UTR or contradict a claimed one: the reconciliation list.
     public func unreconciledCredits() throws -> [(providerPaymentID: String, amount: Money, utr: String?, state: String)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT providerPaymentId, amountPaise, utr, state FROM credit WHERE state != 'matched' ORDER BY receivedAt")

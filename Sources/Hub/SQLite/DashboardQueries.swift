@@ -60,7 +60,7 @@ extension SQLiteHubStore {
                     outstanding: Money(paise: $0[5]), disputed: $0[6])
             }
             let totals = try Row.fetchOne(db, sql: "SELECT COUNT(*), TOTAL(outstandingPaise) FROM invoice WHERE \(condition)", arguments: [asOf.dayNumber])!
-            return (rows, totals[0], Money(paise: Int64(totals[1] as Double)))
+            return (rows, totals[0], Money(paise: StoredPaise.from(totals[1] as Double)))
         }
     }
 

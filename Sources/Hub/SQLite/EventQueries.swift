@@ -18,22 +18,25 @@ extension SQLiteHubStore {
     }
 
     /// The matched credits after event `since` that concern `deviceID`: its own payments, and credits put
-    /// straight on an invoice that the device may hold, by its rep's scope (an assigned-only rep's region too,
-    /// as a device may ask its feed for): a credit on another region's invoice reaches none of this rep's devices.
+    /// straight on an invoice (the device had not uploaded its payment yet) when the QR was this device's (the
+    /// `tr` starts with its code) or the invoice is in its rep's scope: a credit on an invoice outside that scope
+    /// reaches none of the rep's devices.
     public func events(deviceID: String, since: Int64, limit: Int = 1000) throws -> [HubEvent] {
         try pool.read { db in
             var scope = (rep: "", scope: "all", since: Int64(0))
             if let found = try SQLiteHubStore.feedScope(deviceID: deviceID, db) { scope = found }
-            if scope.scope == "assigned" { scope.scope = "region" }
+            // A device enrolled before codes were bound has none: it hears what its scope holds.
+            let prefix = try String.fetchOne(db, sql: "SELECT code FROM device WHERE id = ?", arguments: [deviceID]).map(transactionPrefix(ofDeviceCode:))
             return try Row.fetchAll(
                 db,
                 sql: SQLiteHubStore.eventColumns
                     + """
                      WHERE credit.rowid > :since AND credit.state = 'matched' AND (payment.deviceId = :device OR (credit.paymentId IS NULL
-                        AND EXISTS (SELECT 1 FROM invoice WHERE invoice.number = credit.invoiceNumber AND \(SQLiteHubStore.scopeCondition(scope.scope)))))
+                        AND (substr(credit.reference, 1, length(:prefix)) = :prefix
+                            OR EXISTS (SELECT 1 FROM invoice WHERE invoice.number = credit.invoiceNumber AND \(SQLiteHubStore.scopeCondition(scope.scope))))))
                      ORDER BY credit.rowid LIMIT :limit
                     """,
-                arguments: ["since": since, "device": deviceID, "limit": limit, "rep": scope.rep]
+                arguments: ["since": since, "device": deviceID, "limit": limit, "rep": scope.rep, "prefix": prefix]
             ).map { SQLiteHubStore.event($0).0 }
         }
     }

@@ -31,22 +31,38 @@ extension SQLiteHubStore {
             var customer = request.customerCode
             var rep = request.rep ?? deviceRep
             var owed: Int64
+            // A device acts for its own rep, on what its feed may hold, and its refusals say nothing of the rest of
+            // the book: an invoice or customer outside its scope is answered as one that does not exist.
+            var inScope = "1"
+            var where_ = "this hub"
+            if let deviceRep {
+                if let asked = request.rep, asked != deviceRep { throw ReportInputError("a device records follow-ups for its own rep, \(deviceRep)") }
+                let scope = try String.fetchOne(db, sql: "SELECT scope FROM rep WHERE name = ?", arguments: [deviceRep]) ?? "assigned"
+                inScope = SQLiteHubStore.scopeCondition(scope)
+                where_ = "this device's scope"
+            }
             if let number = request.invoice {
                 guard let invoice = try Row.fetchOne(
-                    db, sql: "SELECT customerCode, assignedRep, outstandingPaise FROM invoice WHERE number = ? AND deleted = 0", arguments: [number])
-                else { throw ReportInputError("no invoice \(number) at this hub") }
+                    db, sql: "SELECT customerCode, assignedRep, outstandingPaise FROM invoice WHERE number = :number AND deleted = 0 AND \(inScope)",
+                    arguments: ["number": number, "rep": deviceRep])
+                else { throw ReportInputError("no invoice \(number) in \(where_)") }
                 if let customer, customer != invoice[0] as String { throw ReportInputError("invoice \(number) is not customer \(customer)'s") }
                 customer = invoice[0]
-                rep = request.rep ?? invoice[1] ?? deviceRep
+                rep = deviceRep ?? request.rep ?? invoice[1]
                 owed = invoice[2]
             } else {
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM customer WHERE code = ?", arguments: [customer]) == true else {
-                    throw ReportInputError("no customer \(customer ?? "") at this hub")
-                }
+                let known =
+                    deviceRep == nil
+                    ? try Bool.fetchOne(db, sql: "SELECT 1 FROM customer WHERE code = ?", arguments: [customer]) == true
+                    : try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM invoice WHERE customerCode = :customer AND deleted = 0 AND \(inScope) LIMIT 1",
+                        arguments: ["customer": customer, "rep": deviceRep]) == true
+                guard known else { throw ReportInputError("no customer \(customer ?? "") in \(where_)") }
                 owed = try Int64.fetchOne(
                     db, sql: "SELECT COALESCE(SUM(outstandingPaise), 0) FROM invoice WHERE customerCode = ? AND deleted = 0", arguments: [customer]) ?? 0
             }
-            if let rep { try SQLiteHubStore.ensureRep(rep, db) }
+            // A manager may name a rep new to the hub; a device's rep exists already.
+            if let rep, deviceRep == nil { try SQLiteHubStore.ensureRep(rep, db) }
             try db.execute(
                 sql: """
                     INSERT INTO followup (id, bodyHash, customerCode, invoiceNumber, rep, action, dueDay, note, promisedDay, promisedPaise, owedAtCreation,
@@ -64,14 +80,18 @@ extension SQLiteHubStore {
         return created ? .created(followUp) : .repeated(followUp)
     }
 
-    public func closeFollowUp(_ id: String, _ close: FollowUpClose) throws -> FollowUp? {
+    public func closeFollowUp(_ id: String, _ close: FollowUpClose, deviceRep: String?) throws -> FollowUp? {
         guard ["done", "cancelled"].contains(close.state) else { throw ReportInputError("state must be done or cancelled") }
         if let outcome = close.outcome, outcome.count > 500 { throw ReportInputError("outcome must be at most 500 characters") }
+        // A device closes its own rep's follow-ups only; another rep's is answered as unknown.
         let found = try pool.write { db in
+            guard try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM followup WHERE id = ? AND (? IS NULL OR rep = ?)", arguments: [id, deviceRep, deviceRep]) == true
+            else { return false }
             try db.execute(
                 sql: "UPDATE followup SET state = ?, outcome = ?, closedAt = ? WHERE id = ? AND state = 'open'",
                 arguments: [close.state, close.outcome, HubTime.nowMillis(), id])
-            return try Bool.fetchOne(db, sql: "SELECT 1 FROM followup WHERE id = ?", arguments: [id]) == true
+            return true
         }
         return found ? try followUp(id, asOf: LocalDate.today()) : nil
     }

@@ -20,7 +20,7 @@ extension SQLiteHubStore {
     }
 
     /// Queues the receipt of a payment the hub has just stored (in its transaction), unless it waits for a UPI
-    /// confirmation (then the confirmation queues it). The customer's channel (WhatsApp unless they chose SMS);
+    /// confirmation or holds only a claimed UTR (then the confirmation queues it). The customer's channel (WhatsApp unless they chose SMS);
     /// a customer who opted out gets it `held`. Nothing for a customer without a mobile number.
     /// Returns whether a message was queued.
     @discardableResult
@@ -35,7 +35,8 @@ extension SQLiteHubStore {
                         WHERE payment.id = ?
                         """), arguments: [paymentID])
         else { return false }
-        guard (row[2] as String) != PaymentStatus.awaitingConfirmation.rawValue, let phone = (row[6] as String?).flatMap(PhoneNumber.init) else { return false }
+        let unproven: Set<String> = [PaymentStatus.awaitingConfirmation.rawValue, PaymentStatus.utrClaimed.rawValue]
+        guard !unproven.contains(row[2] as String), let phone = (row[6] as String?).flatMap(PhoneNumber.init) else { return false }
         var token: String? = row[3]
         if token == nil {
             token = receiptToken()
@@ -374,10 +375,10 @@ extension SQLiteHubStore: MessageOutbox {
             if let upload, let text = upload.signedText, let signature = Base64URL.decode(upload.signature) {
                 payload = text + "|" + upload.signature
                 // Verified means: the device's key signed this text, and the text states what the page shows.
-                let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+                let fields = SignedReceiptText.parse(text)
                 let states =
-                    fields.count == 10 && fields[0] == "FPR1" && fields[1] == (row[1] as String) && fields[2] == (row[0] as String)
-                    && fields[3] == String(row[7] as Int64) && fields[4] == (row[2] as String) && fields[5] == String(row[3] as Int64)
+                    fields?.receiptNumber == (row[1] as String) && fields?.paymentID == (row[0] as String)
+                    && fields?.recordedAtMillis == (row[7] as Int64) && fields?.method == (row[2] as String) && fields?.amountPaise == (row[3] as Int64)
                 if states, let key = row[9] as Data?, let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key) {
                     verified = publicKey.isValidSignature(signature, for: Data(text.utf8))
                 }

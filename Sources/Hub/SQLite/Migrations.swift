@@ -104,6 +104,7 @@ extension SQLiteHubStore {
         migrator.registerMigration("v9-sessions", migrate: SQLiteHubStore.migrateSessions)
         migrator.registerMigration("v10-messaging", migrate: SQLiteHubStore.migrateMessaging)
         migrator.registerMigration("v11-statement-links", migrate: SQLiteHubStore.migrateStatementLinks)
+        migrator.registerMigration("v12-trust", migrate: SQLiteHubStore.migrateTrust)
         return migrator
     }
 
@@ -358,6 +359,34 @@ extension SQLiteHubStore {
                 );
                 CREATE INDEX messageAttempt_message ON messageAttempt(messageId);
                 CREATE UNIQUE INDEX messageAttempt_provider ON messageAttempt(channel, providerId) WHERE providerId IS NOT NULL;
+                """)
+    }
+
+    /// What the hub no longer takes on a device's word: a credit whose UTR a device claimed for another amount is
+    /// kept as `amount-mismatch` (SQLite cannot widen a CHECK, so the table is rebuilt), and a device's code (the
+    /// prefix of its receipt numbers and of its QRs' `tr`) is bound at enrollment.
+    static func migrateTrust(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE credit_v12 (
+                    provider TEXT NOT NULL,
+                    providerPaymentId TEXT NOT NULL,
+                    amountPaise INTEGER NOT NULL,
+                    utr TEXT,
+                    reference TEXT,
+                    invoiceNumber TEXT,
+                    paymentId TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('matched', 'unmatched', 'duplicate-utr', 'amount-mismatch')),
+                    receivedAt INTEGER NOT NULL,
+                    source TEXT NOT NULL DEFAULT 'webhook',
+                    PRIMARY KEY (provider, providerPaymentId)
+                );
+                INSERT INTO credit_v12 (provider, providerPaymentId, amountPaise, utr, reference, invoiceNumber, paymentId, state, receivedAt, source)
+                    SELECT provider, providerPaymentId, amountPaise, utr, reference, invoiceNumber, paymentId, state, receivedAt, source FROM credit;
+                DROP TABLE credit;
+                ALTER TABLE credit_v12 RENAME TO credit;
+                CREATE INDEX credit_utr ON credit(utr) WHERE utr IS NOT NULL;
+                ALTER TABLE device ADD COLUMN code TEXT;
                 """)
     }
 }

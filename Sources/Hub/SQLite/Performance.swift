@@ -27,17 +27,17 @@ extension SQLiteHubStore {
                     FROM invoice WHERE assignedRep IS NOT NULL AND deleted = 0 AND dueDate <= :day AND invoiceDate <= :day
                     """, arguments: ["start": start, "end": end, "day": to.dayNumber])
             while let row = try assigned.next() {
-                let owedAtStart = (row[1] as Int64) + Int64(row[2] as Double)
+                let owedAtStart = try StoredPaise.add(row[1] as Int64, StoredPaise.from(row[2] as Double))
                 guard owedAtStart > 0 else { continue }
                 let rep: String = row[0]
                 if row[4] as Bool {
                     tallies[rep, default: Tally()].disputed += 1
                     continue
                 }
-                let during = Int64(row[3] as Double)
+                let during = StoredPaise.from(row[3] as Double)
                 tallies[rep, default: Tally()].allocated += 1
-                tallies[rep, default: Tally()].toCollect += owedAtStart
-                tallies[rep, default: Tally()].onAllocated += during
+                tallies[rep, default: Tally()].toCollect = try StoredPaise.add(tallies[rep, default: Tally()].toCollect, owedAtStart)
+                tallies[rep, default: Tally()].onAllocated = try StoredPaise.add(tallies[rep, default: Tally()].onAllocated, during)
                 if during > 0 { tallies[rep, default: Tally()].paidInvoices += 1 }
             }
             // The reps' own payments, and a visit per customer and day with a payment.
@@ -50,7 +50,7 @@ extension SQLiteHubStore {
             while let row = try payments.next() {
                 let rep: String = row[0]
                 tallies[rep, default: Tally()].payments += 1
-                tallies[rep, default: Tally()].collected += row[1] as Int64
+                tallies[rep, default: Tally()].collected = try StoredPaise.add(tallies[rep, default: Tally()].collected, row[1] as Int64)
                 tallies[rep, default: Tally()].visits.insert("\(row[2] as String)|\(row[3] as Int64)")
             }
             // Visits done as follow-ups (a visit without a payment still counts).
@@ -75,11 +75,11 @@ extension SQLiteHubStore {
             var visits = 0
             for (_, t) in tallies {
                 total.allocated += t.allocated
-                total.toCollect += t.toCollect
-                total.onAllocated += t.onAllocated
+                total.toCollect = try StoredPaise.add(total.toCollect, t.toCollect)
+                total.onAllocated = try StoredPaise.add(total.onAllocated, t.onAllocated)
                 total.paidInvoices += t.paidInvoices
                 total.payments += t.payments
-                total.collected += t.collected
+                total.collected = try StoredPaise.add(total.collected, t.collected)
                 total.disputed += t.disputed
                 visits += t.visits.count
             }
@@ -166,8 +166,9 @@ extension SQLiteHubStore {
                 for row in try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT payment.method, COUNT(*), SUM(payment.amountPaise) FROM payment JOIN device ON device.id = payment.deviceId
-                        WHERE device.rep = ? AND payment.recordedAt >= ? AND payment.recordedAt < ? GROUP BY payment.method
+                        SELECT \(SQLiteHubStore.reportedMethod) AS method, COUNT(*), SUM(payment.amountPaise)
+                        FROM payment JOIN device ON device.id = payment.deviceId
+                        WHERE device.rep = ? AND payment.recordedAt >= ? AND payment.recordedAt < ? GROUP BY 1
                         """, arguments: [rep, from ?? Int64.min, until])
                 {
                     byMethod[row[0]] = (row[1], row[2])
@@ -191,7 +192,7 @@ extension SQLiteHubStore {
             let collectedTotal = try StoredPaise.sum(today.values.map(\.1))
             let cashVariance = try StoredPaise.subtract(cashInHand, cashHanded)
             let chequeVariance = try StoredPaise.subtract(chequesInHand, chequesHanded)
-            let methods = ["cash", "cheque", "upi"].map { MethodTotal(method: $0, payments: today[$0]?.0 ?? 0, amount: Money(paise: today[$0]?.1 ?? 0).plainString) }
+            let methods = ["cash", "cheque", "upi", "upi-claimed"].map { MethodTotal(method: $0, payments: today[$0]?.0 ?? 0, amount: Money(paise: today[$0]?.1 ?? 0).plainString) }
             return DaySheet(
                 rep: rep, day: day.isoString, toCollectInvoices: invoices, toCollect: Money(paise: toCollect).plainString, collected: methods,
                 collectedTotal: Money(paise: collectedTotal).plainString, cashCarriedIn: Money(paise: cashCarried).plainString,

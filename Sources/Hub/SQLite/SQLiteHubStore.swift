@@ -98,7 +98,8 @@ public final class SQLiteHubStore: Sendable {
     /// device's rep's scope: an invoice in it as it now is, one it may hold from before (deleted, or taken off
     /// its rep) as a tombstone; from cursor 0 only what is in scope. A device whose cursor is older than its
     /// rep's last scope change gets an empty page with `reset`.
-    /// `region`: the device's profile asks for its rep's whole region as well (a rep's `all` stays all).
+    /// `region`: the device's profile asks for its rep's whole region. The scope is the manager's to set: a device
+    /// never widens it by asking (an `assigned` rep's device still gets only what is assigned).
     ///
     /// A pass that starts from 0 under a scope (or after a scope change) hands out cursors of its own,
     /// `passCursorBase + version`, until its last page: a cursor from before the scope change is answered with
@@ -107,7 +108,6 @@ public final class SQLiteHubStore: Sendable {
         try pool.read { db in
             var scope = (rep: "", scope: "all", since: Int64(0))
             if let deviceID, let found = try SQLiteHubStore.feedScope(deviceID: deviceID, db) { scope = found }
-            if region, scope.scope == "assigned" { scope.scope = "region" }
             let inPass = cursor == 0 || cursor >= SQLiteHubStore.passCursorBase
             let position = cursor >= SQLiteHubStore.passCursorBase ? cursor - SQLiteHubStore.passCursorBase : cursor
             if !inPass, position < scope.since { return ChangesPage(changes: [], nextCursor: "0", more: true, reset: true) }
@@ -202,30 +202,43 @@ public final class SQLiteHubStore: Sendable {
         return code
     }
 
-    /// Exchanges a code for a device id and secret, once.
-    public func enroll(code: String, deviceName: String, publicKey: String? = nil) throws -> EnrollOutcome {
+    /// Exchanges a code for a device id and secret, once, binding the device's receipt key and code to it.
+    public func enroll(code: String, deviceName: String, publicKey: String, deviceCode: String) throws -> EnrollOutcome {
         let normalized = code.uppercased().trimmingCharacters(in: .whitespaces)
-        var key: Data?
-        if let publicKey {
-            guard let raw = Data(base64Encoded: publicKey), (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else {
-                return .invalidKey
-            }
-            key = raw
+        guard let key = Data(base64Encoded: publicKey), (try? Curve25519.Signing.PublicKey(rawRepresentation: key)) != nil else {
+            return .invalidKey
         }
+        guard isDeviceCode(deviceCode) else { return .invalidDeviceCode }
         return try pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT rep, expiresAt, deviceId FROM enrollment WHERE codeHash = ?", arguments: [SQLiteHubStore.sha256(normalized)]) else {
                 return .unknownCode
             }
             if (row[2] as String?) != nil { return .used }
             if (row[1] as Int64) < Int64(Date().timeIntervalSince1970) { return .expired }
+            if let holder = try SQLiteHubStore.codeHolder(deviceCode, key: key, db) { return .deviceCodeTaken(holder) }
             let id = "dev_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let secret = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined().lowercased()
             try db.execute(
-                sql: "INSERT INTO device (id, name, rep, secretHash, enrolledAt, publicKey) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [String(id), deviceName, row[0] as String, SQLiteHubStore.sha256(secret), Int64(Date().timeIntervalSince1970), key])
+                sql: "INSERT INTO device (id, name, rep, secretHash, enrolledAt, publicKey, code) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [String(id), deviceName, row[0] as String, SQLiteHubStore.sha256(secret), Int64(Date().timeIntervalSince1970), key, deviceCode])
             try db.execute(sql: "UPDATE enrollment SET deviceId = ? WHERE codeHash = ?", arguments: [String(id), SQLiteHubStore.sha256(normalized)])
             return .enrolled(EnrollResponse(deviceID: String(id), secret: secret, rep: row[0]))
         }
+    }
+
+    /// Why `code` cannot be this device's, or nil: a device not revoked, with another key, holds it or a code whose
+    /// `tr` prefix starts with this one's or is started by it (a `tr` carries no separator after the code, so
+    /// the prefixes of two devices must never overlap). The same key is the same device enrolling again.
+    static func codeHolder(_ code: String, key: Data, _ db: Database) throws -> String? {
+        let prefix = transactionPrefix(ofDeviceCode: code)
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, code, publicKey FROM device WHERE revoked = 0 AND code IS NOT NULL") {
+            let other = transactionPrefix(ofDeviceCode: row[2])
+            guard other.hasPrefix(prefix) || prefix.hasPrefix(other), (row[3] as Data?) != key else { continue }
+            let name: String = row[1]
+            return "device code \(code) clashes with device \(row[0] as String) (\(name), code \(row[2] as String)): their QR references would be "
+                + "mistaken for each other; give this device another [device] code, or revoke the other device first"
+        }
+        return nil
     }
 
     /// Checks `Bearer <device_id>.<secret>` (or a manager's `mgr_<id>.<secret>`), comparing hashes in constant time.
@@ -278,10 +291,36 @@ public final class SQLiteHubStore: Sendable {
                 return .conflict("receipt \(payment.receiptNumber) of this device is already payment \(other)")
             }
             // The receipt must be the device's: signed by the key it enrolled with, stating what the upload says.
-            if let key = try Data.fetchOne(db, sql: "SELECT publicKey FROM device WHERE id = ?", arguments: [deviceID]),
-                let problem = SQLiteHubStore.receiptProblem(valid, paymentID: paymentID, key: key)
-            {
-                return .invalid(problem)
+            guard let device = try Row.fetchOne(db, sql: "SELECT publicKey, code FROM device WHERE id = ?", arguments: [deviceID]),
+                let key = device[0] as Data?
+            else {
+                return .invalid("this device enrolled without a receipt key, so its receipts cannot be checked: enroll it again with a current fieldpay")
+            }
+            if let problem = SQLiteHubStore.receiptProblem(valid, paymentID: paymentID, key: key) { return .invalid(problem) }
+            // A QR's `tr` starts with the code of the device that made it: a device uploads only its own, so no
+            // device can take over the credit for another's QR.
+            if let reference = payment.upiReference {
+                var code: String? = device[1]
+                if code == nil {
+                    // Enrolled before codes were bound: its first upload binds the code its receipt numbers carry.
+                    if let dash = payment.receiptNumber.lastIndex(of: "-"), isDeviceCode(String(payment.receiptNumber[..<dash])),
+                        try SQLiteHubStore.codeHolder(String(payment.receiptNumber[..<dash]), key: key, db) == nil
+                    {
+                        code = String(payment.receiptNumber[..<dash])
+                        try db.execute(sql: "UPDATE device SET code = ? WHERE id = ?", arguments: [code, deviceID])
+                    }
+                }
+                guard let code, reference.hasPrefix(transactionPrefix(ofDeviceCode: code)) else {
+                    return .invalid("upi_reference \(reference) was not made by this device: its QRs' references start with \(device[1] as String? ?? "its device code")")
+                }
+            }
+            // Every invoice the payment is allocated to is its customer's (one the hub does not know is kept, flagged).
+            for part in valid.allocations {
+                if let owner = try String.fetchOne(db, sql: "SELECT customerCode FROM invoice WHERE number = ?", arguments: [part.invoice]),
+                    owner != payment.customerCode
+                {
+                    return .invalid("invoice \(part.invoice) is not customer \(payment.customerCode)'s")
+                }
             }
             var flagged = false
             // A UPI credit for this QR that reached the hub before the payment did was put on its invoice
@@ -324,7 +363,10 @@ public final class SQLiteHubStore: Sendable {
                 utr = nil
                 flagged = true
             }
-            let status: PaymentStatus = valid.method == .upi ? (utr == nil && !creditTaken ? .awaitingConfirmation : .confirmed) : .received
+            // A UTR in the upload is what the payer showed the rep: a claim until a credit proves it. A credit
+            // taken over is the proof.
+            let status: PaymentStatus =
+                valid.method != .upi ? .received : creditTaken ? .confirmed : utr == nil ? .awaitingConfirmation : .utrClaimed
             try db.execute(
                 sql: """
                     INSERT INTO payment (id, deviceId, bodyHash, receiptNumber, method, amountPaise, upiReference, utr, status, flagged, body, receivedAt,
@@ -344,7 +386,8 @@ public final class SQLiteHubStore: Sendable {
 
     /// Why an upload's receipt is not the device's, or nil: the Ed25519 signature over `signed_text` must
     /// verify with the device's key, and the signed text must state this upload's receipt, payment id, time,
-    /// method, amount, allocations, advance, and its UTR and cheque number when it signed them.
+    /// method, amount, allocations, advance, and its UTR and cheque number when it signed them; a version 2
+    /// text also its customer, UPI reference, bank and cheque date, so that no uploaded field is unsigned.
     static func receiptProblem(_ valid: ValidUpload, paymentID: String, key: Data) -> String? {
         let payment = valid.upload
         let refused = "the receipt's signature does not verify with this device's key"
@@ -352,37 +395,53 @@ public final class SQLiteHubStore: Sendable {
         guard let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key), let signature = Base64URL.decode(payment.signature),
             publicKey.isValidSignature(signature, for: Data(text.utf8))
         else { return refused }
-        let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 10, fields[0] == "FPR1" else { return "signed_text is not a version 1 receipt" }
-        let allocations: [[String]] = fields[6].isEmpty ? [] : fields[6].split(separator: ",").map { $0.split(separator: ":").map(String.init) }
-        var stated = fields[1] == payment.receiptNumber && fields[2] == paymentID
-        stated = stated && fields[3] == String(payment.recordedAtMillis) && fields[4] == valid.method.rawValue
-        stated = stated && fields[5] == String(valid.amount.paise) && fields[7] == String(valid.advance.paise)
-        stated = stated && allocations.count == valid.allocations.count
-        for (signed, sent) in zip(allocations, valid.allocations) {
-            stated = stated && signed.count == 3 && signed[0] == Payment.escape(sent.invoice) && signed[1] == String(sent.amount.paise)
+        guard let signed = SignedReceiptText.parse(text) else { return "signed_text is not a version 1 or 2 receipt" }
+        var stated = signed.receiptNumber == payment.receiptNumber && signed.paymentID == paymentID
+        stated = stated && signed.recordedAtMillis == payment.recordedAtMillis && signed.method == valid.method.rawValue
+        stated = stated && signed.amountPaise == valid.amount.paise && signed.advancePaise == valid.advance.paise
+        stated = stated && signed.allocations.count == valid.allocations.count
+        for (part, sent) in zip(signed.allocations, valid.allocations) {
+            stated = stated && part.invoice == sent.invoice && part.amountPaise == sent.amount.paise
         }
-        stated = stated && (fields[8] == "-" || fields[8] == payment.utr)
-        stated = stated && fields[9] == (payment.chequeNumber.map(Payment.escape) ?? "-")
+        // A UTR typed after the receipt was signed travels unsigned in the upload (a claim, never a confirmation).
+        stated = stated && (signed.utr == nil || signed.utr == payment.utr)
+        stated = stated && signed.chequeNumber == payment.chequeNumber
+        if signed.version >= 2 {
+            stated = stated && signed.customerCode == payment.customerCode && signed.upiReference == payment.upiReference
+            stated = stated && signed.bank == payment.bank && signed.chequeDate == valid.chequeDate?.isoString
+        }
         return stated ? nil : "the upload does not say what its signed receipt says"
     }
 
-    /// A UTR the rep typed on the device for a UPI payment: confirms it (a payment never moves backwards; a
-    /// UTR another payment holds is refused). Entering the same UTR again is answered the same.
+    /// A UTR the rep typed on the device for a UPI payment. It is the payer's word, shown on their phone: the
+    /// payment becomes `utr-claimed`, and only a credit with that UTR and the payment's amount confirms it (one
+    /// already here, unmatched, does so now). A payment never moves backwards; a UTR another payment holds is
+    /// refused. Entering the same UTR again is answered the same.
     public func confirmUTR(paymentID: String, deviceID: String, utr: String) throws -> UTROutcome {
         let outcome: UTROutcome = try pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT utr FROM payment WHERE id = ? AND deviceId = ?", arguments: [paymentID, deviceID]) else {
-                return .notFound
-            }
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT utr, status, amountPaise FROM payment WHERE id = ? AND deviceId = ? AND method = 'upi'", arguments: [paymentID, deviceID])
+            else { return .notFound }
             if let existing = row[0] as String? {
-                return existing == utr ? .confirmed : .claimed("payment \(paymentID) already has UTR \(existing)")
+                guard existing == utr else { return .conflict("payment \(paymentID) already has UTR \(existing)") }
+                return (row[1] as String) == PaymentStatus.confirmed.rawValue ? .confirmed : .claimed
             }
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM payment WHERE utr = ?", arguments: [utr]) == true {
-                return .claimed("UTR \(utr) belongs to another payment")
+                return .conflict("UTR \(utr) belongs to another payment")
             }
-            try db.execute(sql: "UPDATE payment SET utr = ?, status = 'confirmed' WHERE id = ?", arguments: [utr, paymentID])
-            try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: HubTime.nowMillis(), db)
-            return .confirmed
+            try db.execute(sql: "UPDATE payment SET utr = ?, status = 'utr-claimed' WHERE id = ?", arguments: [utr, paymentID])
+            // The credit may have come first and matched nothing (a statement line, a webhook without our `tr`).
+            if let credit = try Row.fetchOne(
+                db, sql: "SELECT provider, providerPaymentId, amountPaise FROM credit WHERE utr = ? AND state = 'unmatched'", arguments: [utr]),
+                (credit[2] as Int64) == (row[2] as Int64)
+            {
+                try db.execute(
+                    sql: "UPDATE credit SET state = 'matched', paymentId = ? WHERE provider = ? AND providerPaymentId = ?",
+                    arguments: [paymentID, credit[0] as String, credit[1] as String])
+                try SQLiteHubStore.confirmClaimed(paymentID, db: db, now: HubTime.nowMillis())
+                return .confirmed
+            }
+            return .claimed
         }
         if outcome == .confirmed { messageSignal.poke() }
         return outcome

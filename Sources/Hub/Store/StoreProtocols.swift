@@ -12,7 +12,9 @@ import InvoiceImport
 public protocol DeviceRegistry: Sendable {
     /// A new single-use code for enrolling one device of `rep`, valid `hours`.
     func createEnrollmentCode(rep: String, hours: Int) throws -> String
-    func enroll(code: String, deviceName: String, publicKey: String?) throws -> EnrollOutcome
+    /// Exchanges a code for a device id and secret, once. The device's receipt key and its code (the prefix of its
+    /// receipt numbers and of its QRs' `tr`) are bound to it for good.
+    func enroll(code: String, deviceName: String, publicKey: String, deviceCode: String) throws -> EnrollOutcome
     /// Who a bearer token is: a device, a manager, or nobody.
     func authenticate(_ token: String) throws -> Authentication
     func revoke(deviceID: String) throws -> Bool
@@ -92,7 +94,8 @@ public protocol ReportStore: Sendable {
 /// escalations, and the cash a rep hands over.
 public protocol CollectionsWork: Sendable {
     func putFollowUp(id: String, _ request: FollowUpRequest, actor: String, deviceRep: String?) throws -> FollowUpOutcome
-    func closeFollowUp(_ id: String, _ close: FollowUpClose) throws -> FollowUp?
+    /// `deviceRep`: a device's rep, who may close only their own follow-ups (nil: a manager).
+    func closeFollowUp(_ id: String, _ close: FollowUpClose, deviceRep: String?) throws -> FollowUp?
     func followUp(_ id: String, asOf: LocalDate) throws -> FollowUp?
     func followUps(list: String, rep: String?, asOf: LocalDate, page: Int, perPage: Int) throws -> FollowUpList
     func customerFollowUps(_ code: String, asOf: LocalDate) throws -> [FollowUp]

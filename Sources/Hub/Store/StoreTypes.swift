@@ -55,6 +55,10 @@ public enum EnrollOutcome: Sendable, Equatable {
     case expired
     /// The public key sent is not a 32-byte Ed25519 key in base64.
     case invalidKey
+    /// The device code is not 2 to 16 capital letters and digits.
+    case invalidDeviceCode
+    /// Another device (not revoked, with another key) holds this code, or one that shares its `tr` prefix.
+    case deviceCodeTaken(String)
 }
 
 public enum Authentication: Sendable, Equatable {
@@ -72,10 +76,16 @@ public enum UploadOutcome: Sendable, Equatable {
     case invalid(String)
 }
 
+/// What a UTR typed on a device came to. A typed UTR is a claim: it confirms the payment only when a credit
+/// with that UTR and amount is (or later comes) to the hub.
 public enum UTROutcome: Sendable, Equatable {
+    /// A credit with this UTR and the payment's amount was already here: confirmed.
     case confirmed
+    /// Recorded as the payment's claimed UTR (`utr-claimed`), waiting for a webhook, a poll or a statement.
+    case claimed
     case notFound
-    case claimed(String)
+    /// Another payment holds the UTR, or this one holds another.
+    case conflict(String)
 }
 
 public struct InvoiceRow: Sendable {
@@ -213,11 +223,17 @@ public struct UploadLimits: Sendable, Equatable {
     public var pastDays = 400
     public var futureDays = 1
     public var maximumPayment = Money(rupees: 10_000_000)
+    /// The most of one payment that no invoice absorbs, and the most an allocation may exceed its invoice's
+    /// total by (an ERP credit note the device had not yet seen). A payment is never more than what its invoices
+    /// were billed plus this; more than an invoice's outstanding is kept and flagged (two reps may have collected
+    /// on it offline), not refused: the money is in a rep's hand.
+    public var maximumAdvance = Money(rupees: 100_000)
 
     public init() {}
 
     /// Why `upload` falls outside the limits at `now`, in words for the device's log; nil when it is inside.
-    public func problem(_ upload: ValidUpload, now: Date) -> String? {
+    /// `totals`: what the hub billed for each allocated invoice it knows.
+    public func problem(_ upload: ValidUpload, now: Date, totals: [String: Money] = [:]) -> String? {
         let nowMillis = now.millisecondsSince1970
         let day: Int64 = 86_400_000
         let recorded = upload.upload.recordedAtMillis
@@ -229,6 +245,14 @@ public struct UploadLimits: Sendable, Equatable {
         }
         if upload.amount > maximumPayment {
             return "amount \(upload.amount.plainString) is more than this hub takes in one payment (\(maximumPayment.plainString), [hub] max_payment)"
+        }
+        if upload.advance > maximumAdvance {
+            return "advance \(upload.advance.plainString) is more than this hub takes unallocated in one payment (\(maximumAdvance.plainString), [hub] max_advance)"
+        }
+        for part in upload.allocations {
+            if let total = totals[part.invoice], let limit = total.adding(maximumAdvance), part.amount > limit {
+                return "allocation to \(part.invoice) (\(part.amount.plainString)) is more than the invoice's total \(total.plainString) and [hub] max_advance together"
+            }
         }
         return nil
     }
