@@ -5,7 +5,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # What the package builds against (pkg-config finds each C library), and rsvg-convert, which the tests use
 # to render the SVGs we write.
 BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev librsvg2-bin \
-	curl python3 python3-venv python3-cryptography chromium fonts-noto-core systemd binutils
+	curl openssl python3 python3-venv python3-cryptography chromium fonts-noto-core systemd binutils
 # What regenerating fixtures, samples and the hard corpus needs (not the build or the tests).
 TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-numpy python3-pil
 

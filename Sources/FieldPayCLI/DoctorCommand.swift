@@ -132,9 +132,18 @@ struct DoctorCommand: AsyncParsableCommand {
     /// Reachability and round trip, clock skew from the hub's Date header, and the credentials.
     func checkHub(_ credentials: HubCredentials, cursor: String?) async -> (Level, String) {
         let base = credentials.hubURL.hasSuffix("/") ? String(credentials.hubURL.dropLast()) : credentials.hubURL
+        if let problem = HubClient.addressProblem(base) { return (.fail, problem) }
+        let client: HubClient
+        var health = HTTPClientRequest(url: base + "/healthz")
+        do {
+            client = try credentials.client()
+            health.tlsConfiguration = try credentials.trustedCertificates.map(HubClient.trustConfiguration)
+        } catch {
+            return (.fail, "\(base): \(error)")
+        }
         let started = monotonicNanos()
         let response: HTTPClientResponse
-        do { response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5)) } catch {
+        do { response = try await HTTPClient.shared.execute(health, timeout: .seconds(5)) } catch {
             return (.fail, "\(base): unreachable (\(error)); payments stay queued until it answers")
         }
         let millis = Double(monotonicNanos() - started) / 1e6
@@ -149,7 +158,6 @@ struct DoctorCommand: AsyncParsableCommand {
             }
         }
         guard response.status == .ok else { return (.fail, "\(base): /healthz answered \(response.status.code)") }
-        let client = HubClient(baseURL: base, token: "\(credentials.deviceID).\(credentials.secret)")
         do {
             _ = try await client.changes(after: cursor ?? "0", limit: 1)
         } catch let error as SyncError {

@@ -13,23 +13,37 @@ struct EnrollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
         abstract: "Enroll this device with a hub using the one-time code from `fieldpay-hub devices enroll`.",
-        discussion: "Stores the hub's address, the device id and its secret in hub.json (mode 0600) beside the device key."
+        discussion: """
+            Stores the hub's address, the device id and its secret in hub.json (mode 0600) beside the device key. \
+            The hub is reached over https:// (plain http only to a hub on this machine). With --ca-file the device \
+            trusts only the certificates in that PEM file for this hub from now on (the hub's private CA, or its \
+            self-signed certificate): a hub presenting any other certificate is refused, whatever the system trusts.
+            """
     )
 
     @Option(help: ArgumentHelp("The hub's address.", valueName: "url")) var hub: String
     @Option(help: "The one-time enrollment code.") var code: String
     @Option(help: "A name for this device at the hub.") var name: String?
+    @Option(help: ArgumentHelp("Trust only these certificates (PEM) for the hub: its private CA or its own.", valueName: "file"))
+    var caFile: String?
     @OptionGroup var device: DeviceOptions
 
     func run() async throws {
         let profile = try device.loadProfile()
         do {
+            var trusted: String?
+            if let caFile {
+                guard let text = try? String(contentsOfFile: caFile, encoding: .utf8) else {
+                    throw SyncError(message: "cannot read --ca-file \(caFile)", refused: true)
+                }
+                trusted = text
+            }
             // The hub checks every receipt this device uploads against its receipt key, and every QR reference
             // against its code: send both.
             let key = try receiptKey(profile)
-            let response = try await HubClient(baseURL: hub).enroll(
+            let response = try await HubClient(baseURL: hub, trusting: trusted).enroll(
                 code: code, deviceName: name ?? profile.deviceName, publicKey: key.publicKeyBase64, deviceCode: profile.deviceCode)
-            let credentials = HubCredentials(hubURL: hub, deviceID: response.deviceID, secret: response.secret)
+            let credentials = HubCredentials(hubURL: hub, deviceID: response.deviceID, secret: response.secret, trustedCertificates: trusted)
             try FileManager.default.createDirectory(
                 atPath: (profile.credentialsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             // Another hub's cursors mean nothing to this one: start its change feed and events from the beginning.
@@ -75,9 +89,12 @@ struct SyncCommand: AsyncParsableCommand {
             printError("this device is not enrolled: run fieldpay enroll --hub URL --code CODE")
             throw ExitCode(ExitStatus.badInput)
         }
-        var configured = SyncService(
-            database: database,
-            client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
+        let client: HubClient
+        do { client = try credentials.client() } catch let error as SyncError {
+            printError("\(error.message) [sync.credentials]")
+            throw ExitCode(ExitStatus.badInput)
+        }
+        var configured = SyncService(database: database, client: client)
         configured.scope = profile.daemon.syncScope
         configured.payees = profile.upi?.payees
         let service = configured

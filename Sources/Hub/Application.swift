@@ -4,7 +4,10 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import HubAPI
+import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 
 /// How a hub runs: where its data lives, where it listens, the payment providers it takes webhooks from.
@@ -25,6 +28,18 @@ public struct HubConfiguration: Sendable {
     public var webhookReplayWindow: TimeInterval = 7 * 86_400
     /// The customer messaging channels (`[messaging]`); without a channel, messages wait in the outbox.
     public var messaging = MessagingConfiguration()
+    /// TLS (`[hub] tls_cert`, `tls_key`): with it the hub serves HTTPS only, and dashboard cookies are `Secure`.
+    public var tls: TLSConfiguration?
+    /// Plain HTTP on a non-loopback address (`[hub] allow_plaintext`): only behind a TLS proxy on this host.
+    public var allowPlaintext = false
+    /// How long a connection may sit idle (`[hub] idle_timeout_seconds`); a request body has 30 s to arrive.
+    public var idleTimeout: Duration = .seconds(75)
+    /// The bearer token `/metrics` takes besides a manager's (`[hub] metrics_token_file`); without either, 401.
+    public var metricsToken: String?
+    /// How long `/metrics` reuses the book's gauges (they scan whole tables).
+    public var metricsSnapshotMaxAge: Duration = .seconds(15)
+    /// Event streams and long-polls one device may hold open at once.
+    public var maximumStreamsPerDevice = 4
 
     public init(dataDirectory: String, providers: PaymentProviders = []) {
         self.dataDirectory = dataDirectory
@@ -38,13 +53,15 @@ public struct HubConfiguration: Sendable {
 struct ProblemError: HTTPResponseError {
     let status: HTTPResponse.Status
     let detail: String
+    /// More headers for the answer (`Retry-After` on a 429).
+    var headers: HTTPFields = [:]
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let problem = Problem(type: "about:blank", title: status.reasonPhrase, status: status.code, detail: detail)
         let data = try JSONEncoder().encode(problem)
-        return Response(
-            status: status, headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
@@ -63,21 +80,48 @@ extension ChangesPage: ResponseEncodable {}
 /// The hub as a Hummingbird application: the device protocol, webhooks and health. Tested with
 /// `app.test(.router)`; `fieldpay-hub serve` runs it.
 public func buildApplication(_ configuration: HubConfiguration, store: some HubStorage) -> some ApplicationProtocol {
-    let router = buildRouter(configuration, store: store, metrics: HubMetrics())
+    let router = buildRouter(configuration, store: store, metrics: HubMetrics(snapshotMaxAge: configuration.metricsSnapshotMaxAge))
     var logger = Logger(label: "fieldpay-hub")
     logger.logLevel = configuration.logLevel
     return Application(
-        router: router,
+        router: router, server: hubServer(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fieldpay-hub"),
         logger: logger)
 }
 
+/// HTTP/1.1, over TLS when the configuration has it. An idle connection is closed (a client holding sockets open
+/// cannot exhaust the hub); long-polls and event streams are requests in progress, not idle.
+public func hubServer(_ configuration: HubConfiguration) -> HTTPServerBuilder {
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000))
+    guard let tls = configuration.tls else { return .http1(configuration: http1) }
+    return HTTPServerBuilder { responder in try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tls) }
+}
+
+/// How long any request body may take to arrive (a client trickling a body byte by byte holds a connection).
+let bodyDeadline: Duration = .seconds(30)
+
 func body(_ request: Request, limit: Int) async throws -> Data {
-    do {
-        var buffer = try await request.body.collect(upTo: limit)
-        return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
-    } catch {
-        throw ProblemError(status: .contentTooLarge, detail: "the request body is larger than \(limit) bytes")
+    let collect: @Sendable () async throws -> Data = {
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ProblemError(status: .contentTooLarge, detail: "the request body is larger than \(limit) bytes")
+        }
+    }
+    return try await withThrowingTaskGroup(of: Data?.self) { group in
+        group.addTask { try await collect() }
+        group.addTask {
+            try await Task.sleep(for: bodyDeadline)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let data = first else {
+            throw ProblemError(status: .requestTimeout, detail: "the request body did not arrive within \(bodyDeadline.components.seconds) s")
+        }
+        return data
     }
 }
 
@@ -108,6 +152,18 @@ func describe(_ error: DecodingError) -> String {
     case .valueNotFound(let type, let context): return "\(path(context)) should be \(type), not null"
     case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not JSON" : "\(path(context)) is not valid"
     @unknown default: return "not valid"
+    }
+}
+
+/// `/metrics` takes `Authorization: Bearer <metrics token>` (`[hub] metrics_token_file`) or a manager's token.
+func metricsAccess(_ request: Request, token: String?, store: some DeviceRegistry) throws {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        throw ProblemError(status: .unauthorized, detail: "/metrics needs Authorization: Bearer with the metrics token ([hub] metrics_token_file) or a manager's token")
+    }
+    let presented = String(header.dropFirst("Bearer ".count))
+    if let token, constantTimeEqual(Array(presented.utf8), Array(token.utf8)) { return }
+    guard case .manager = try store.authenticate(presented) else {
+        throw ProblemError(status: .unauthorized, detail: "not the metrics token nor a manager's token")
     }
 }
 
@@ -151,10 +207,12 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
     router.addRoutes(reportRoutes(store: store, bodyLimit: limit))
     router.addRoutes(assignmentRoutes(store: store, bodyLimit: limit))
     router.addRoutes(collectionRoutes(store: store, bodyLimit: limit))
-    router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit))
+    router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit, secureCookies: configuration.tls != nil))
 
-    router.get("/metrics") { _, _ -> Response in
-        Response(
+    // The book's totals are the business's: Prometheus sends the metrics token, a person a manager's token.
+    router.get("/metrics") { request, _ -> Response in
+        try metricsAccess(request, token: configuration.metricsToken, store: store)
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: try metrics.render(store: store))))
     }

@@ -18,11 +18,28 @@ public final class EventBroadcaster: Sendable {
 
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
 
+    /// Streams open for `deviceID` now.
+    public func subscriberCount(deviceID: String) -> Int { subscribers.withLock { $0.values.count { $0.deviceID == deviceID } } }
+
     /// A stream of the events meant for `deviceID` from now on, until `unsubscribe(id)`.
     public func subscribe(deviceID: String) -> (id: UUID, events: AsyncStream<HubEvent>) {
+        subscribe(deviceID: deviceID, limit: .max)!
+    }
+
+    /// As `subscribe(deviceID:)`, unless the device already holds `limit` streams (then nil): one device cannot
+    /// open streams without end.
+    public func subscribe(deviceID: String, limit: Int) -> (id: UUID, events: AsyncStream<HubEvent>)? {
         let id = UUID()
         let (stream, continuation) = AsyncStream<HubEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        subscribers.withLock { $0[id] = Subscriber(deviceID: deviceID, continuation: continuation) }
+        let added = subscribers.withLock { all -> Bool in
+            guard all.values.count(where: { $0.deviceID == deviceID }) < limit else { return false }
+            all[id] = Subscriber(deviceID: deviceID, continuation: continuation)
+            return true
+        }
+        guard added else {
+            continuation.finish()
+            return nil
+        }
         return (id, stream)
     }
 

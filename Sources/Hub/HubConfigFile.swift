@@ -33,6 +33,13 @@ public struct ConfigSection {
         return number
     }
 
+    /// An outside service's base URL: https (plain http only to this machine), without a trailing slash.
+    public func apiBase(_ key: String) throws -> String? {
+        guard let text = try string(key) else { return nil }
+        if let problem = HubTransport.apiBaseProblem(text) { throw fail(key, problem) }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
     public func resolve(_ file: String) -> String {
         file.hasPrefix("/") || folder.isEmpty ? file : (folder as NSString).appendingPathComponent(file)
     }
@@ -61,6 +68,11 @@ extension HubConfiguration {
     ///     upload_future_days = 1             # … and up to this far ahead of the hub's clock
     ///     max_payment = "10000000.00"        # the most one payment may be
     ///     max_advance = "100000.00"          # the most of it no invoice absorbs
+    ///     tls_cert = "tls/hub.pem"           # serve HTTPS: the certificate chain, then its key (mode 0600)
+    ///     tls_key = "tls/hub.key"
+    ///     allow_plaintext = false            # plain HTTP on a non-loopback address (behind a TLS proxy only)
+    ///     metrics_token_file = "secrets/metrics-token"   # the bearer token Prometheus sends to /metrics
+    ///     idle_timeout_seconds = 75          # an idle connection is closed
     ///
     ///     [messaging]                        # receipts and reminders to customers (see MessagingConfiguration.load)
     ///
@@ -104,13 +116,25 @@ extension HubConfiguration {
             ?? (folder.isEmpty ? "hub-data" : (folder as NSString).appendingPathComponent("hub-data"))
         var configuration = HubConfiguration(dataDirectory: defaultData)
         if let hub = try section(
-            "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment", "max_advance", "webhook_max_age_days"])
+            "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment", "max_advance", "webhook_max_age_days", "tls_cert", "tls_key",
+                "allow_plaintext", "metrics_token_file", "idle_timeout_seconds"])
         {
             if let data = try hub.string("data") { configuration.dataDirectory = hub.resolve(data) }
             if let host = try hub.string("host") { configuration.host = host }
             if let port = try hub.integer("port", 1...65535) { configuration.port = port }
             if let kib = try hub.integer("max_body_kib", 4...65536) { configuration.maximumBodyBytes = kib * 1024 }
             if let seconds = try hub.integer("event_keepalive_seconds", 1...300) { configuration.eventKeepAlive = .seconds(seconds) }
+            switch (try hub.string("tls_cert"), try hub.string("tls_key")) {
+            case (nil, nil): break
+            case (let cert?, let key?):
+                do { configuration.tls = try HubTransport.serverTLS(certificate: hub.resolve(cert), key: hub.resolve(key)) } catch {
+                    throw hub.error(error.description)
+                }
+            default: throw hub.error("tls_cert and tls_key go together: the certificate chain (PEM) and its private key (PEM, mode 0600)")
+            }
+            if let plain = try hub.bool("allow_plaintext") { configuration.allowPlaintext = plain }
+            if let file = try hub.string("metrics_token_file") { configuration.metricsToken = try hub.secret(file, key: "metrics_token_file") }
+            if let seconds = try hub.integer("idle_timeout_seconds", 5...3600) { configuration.idleTimeout = .seconds(seconds) }
             if let days = try hub.integer("upload_past_days", 1...3650) { configuration.uploadLimits.pastDays = days }
             if let days = try hub.integer("upload_future_days", 0...30) { configuration.uploadLimits.futureDays = days }
             if let days = try hub.integer("webhook_max_age_days", 1...365) { configuration.webhookReplayWindow = TimeInterval(days) * 86_400 }

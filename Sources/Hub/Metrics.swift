@@ -1,6 +1,7 @@
 import FieldPayMetrics
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// The hub's Prometheus metrics (swift-prometheus): request counts and latency by route, webhook outcomes, and,
 /// read from the store at scrape time, the state of the book (invoices, payments by status, credits to
@@ -24,8 +25,14 @@ public final class HubMetrics: RouterMiddleware, Sendable {
     ]
 
     let registry = MetricsRegistry(families: HubMetrics.families)
+    /// The book's gauges scan whole tables: they are read at most once per `snapshotMaxAge`, however often
+    /// `/metrics` is asked.
+    let snapshotMaxAge: Duration
+    let snapshot = Mutex<(at: ContinuousClock.Instant, value: BookSnapshot)?>(nil)
 
-    public init() {}
+    public init(snapshotMaxAge: Duration = .seconds(15)) {
+        self.snapshotMaxAge = snapshotMaxAge
+    }
 
     public func count(_ name: String, labels: [String: String] = [:], by value: Double = 1) {
         registry.count(name, labels: labels, by: value)
@@ -52,9 +59,16 @@ public final class HubMetrics: RouterMiddleware, Sendable {
         }
     }
 
-    /// The exposition text, with the book's gauges read now.
+    /// The exposition text, with the book's gauges as read within the last `snapshotMaxAge`.
     public func render(store: some BookMetrics & EventFeed) throws -> String {
-        let state = try store.bookSnapshot()
+        let now = ContinuousClock.now
+        let state: BookSnapshot
+        if let cached = snapshot.withLock({ $0 }), cached.at.duration(to: now) < snapshotMaxAge {
+            state = cached.value
+        } else {
+            state = try store.bookSnapshot()
+            snapshot.withLock { $0 = (now, state) }
+        }
         registry.set("fieldpay_hub_invoices", labels: ["state": "live"], Double(state.invoices))
         registry.set("fieldpay_hub_invoices", labels: ["state": "open"], Double(state.openInvoices))
         registry.set("fieldpay_hub_outstanding_rupees", Double(state.outstandingPaise) / 100)

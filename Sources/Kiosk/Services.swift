@@ -257,8 +257,15 @@ public struct SyncLoop: Service {
             try? await gracefulShutdown()
             return
         }
-        var configured = SyncService(
-            database: database, client: HubClient(baseURL: credentials.hubURL, token: "\(credentials.deviceID).\(credentials.secret)"))
+        let client: HubClient
+        do { client = try credentials.client() } catch {
+            await desk.setHub(StatusLine(ok: false, text: "Hub: \(error) — payments are kept here"))
+            metrics.set("fieldpay_hub_up", 0)
+            logger.error("hub.json: \(error)")
+            try? await gracefulShutdown()
+            return
+        }
+        var configured = SyncService(database: database, client: client)
         configured.scope = scope
         configured.payees = desk.profile.upi?.payees
         let service = configured

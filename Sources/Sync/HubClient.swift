@@ -8,17 +8,28 @@ import Foundation
 import HubAPI
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// What a device keeps after enrolling: the hub and its credentials, in a 0600 file.
 public struct HubCredentials: Codable, Sendable, Equatable {
     public var hubURL: String
     public var deviceID: String
     public var secret: String
+    /// The certificates (PEM) this device trusts for its hub instead of the system's roots (`fieldpay enroll
+    /// --ca-file`): a private CA, or the hub's own self-signed certificate. A hub whose certificate they did not
+    /// issue is refused.
+    public var trustedCertificates: String?
 
-    public init(hubURL: String, deviceID: String, secret: String) {
+    public init(hubURL: String, deviceID: String, secret: String, trustedCertificates: String? = nil) {
         self.hubURL = hubURL
         self.deviceID = deviceID
         self.secret = secret
+        self.trustedCertificates = trustedCertificates
+    }
+
+    /// A client for this hub with these credentials and trust.
+    public func client() throws -> HubClient {
+        try HubClient(baseURL: hubURL, token: "\(deviceID).\(secret)", trusting: trustedCertificates)
     }
 
     public static func load(path: String) throws -> HubCredentials? {
@@ -50,6 +61,8 @@ public struct HubClient: Sendable {
     public let baseURL: String
     public let token: String?
     let client: HTTPClient
+    /// TLS trusting only the enrolled certificates, when the device was given some.
+    let tls: TLSConfiguration?
 
     /// The device's HTTP client: a connection the hub refuses fails the request at once (after at most 5 s to
     /// connect), instead of AsyncHTTPClient's default of retrying until the connect timeout: the sync loop
@@ -65,10 +78,48 @@ public struct HubClient: Sendable {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.client = client
+        tls = nil
+    }
+
+    /// A client that trusts only `trusting` (PEM certificates) for the hub's TLS, or the system's roots when nil.
+    public init(baseURL: String, token: String? = nil, trusting pem: String?, client: HTTPClient = HubClient.deviceHTTPClient) throws {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.client = client
+        tls = try pem.map(HubClient.trustConfiguration)
+    }
+
+    /// TLS that trusts exactly these certificates (a private CA, or the hub's self-signed certificate), with the
+    /// host name checked as usual.
+    public static func trustConfiguration(_ pem: String) throws -> TLSConfiguration {
+        let certificates: [NIOSSLCertificate]
+        do { certificates = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)) } catch {
+            throw SyncError(message: "the trusted certificates are not PEM certificates: \(error)", refused: true)
+        }
+        guard !certificates.isEmpty else { throw SyncError(message: "no certificate in the trusted certificates", refused: true) }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .certificates(certificates)
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+
+    /// Why the device must not talk to a hub at `url`: tokens never cross a network in clear, so plain http is for
+    /// a hub on this machine only (127.0.0.1, localhost, ::1).
+    public static func addressProblem(_ url: String) -> String? {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host else {
+            return "\(url) is not a hub address like https://hub.example.in"
+        }
+        if scheme == "https" { return nil }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        let loopback = bare == "localhost" || bare == "::1" || (bare.hasPrefix("127.") && bare.split(separator: ".").count == 4)
+        if scheme == "http" && loopback { return nil }
+        return "refusing \(url): the hub must be reached over https:// (plain http only to a hub on this machine), so that this device's token never crosses the network in clear"
     }
 
     func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, timeout: TimeAmount = .seconds(30)) async throws -> (status: Int, body: Data) {
+        if let problem = HubClient.addressProblem(baseURL) { throw SyncError(message: problem, refused: true) }
         var request = HTTPClientRequest(url: baseURL + path)
+        request.tlsConfiguration = tls
         request.method = method
         request.headers.add(name: "Content-Type", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }

@@ -12,6 +12,7 @@ import QRRender
     import Glibc
 #endif
 import NIOCore
+import NIOSSL
 
 @main
 struct HubCommand: AsyncParsableCommand {
@@ -46,7 +47,7 @@ struct HubOptions: ParsableArguments {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the hub (HTTP on 127.0.0.1:8080 by default) until SIGTERM or Ctrl-C.",
+        abstract: "Run the hub (HTTP on 127.0.0.1:8080 by default, HTTPS with --tls-cert/--tls-key) until SIGTERM or Ctrl-C.",
         discussion: """
             Settings come from --config hub.toml (see hub.example.toml), then the options here. The Razorpay \
             webhook secret comes from the file's [psp.razorpay] webhook_secret_file, --razorpay-secret-file or \
@@ -54,7 +55,8 @@ struct Serve: AsyncParsableCommand {
             [psp.razorpay] key_id and key_secret_file the hub also polls Razorpay for credits whose webhook never \
             came. With [messaging.whatsapp] or [messaging.sms] it sends customers their receipts and reminders. \
             The server, the pollers, the hourly collections run and the message sender stop together on SIGTERM \
-            or Ctrl-C.
+            or Ctrl-C. Plain HTTP is served on a loopback address only: any other --host needs TLS ([hub] tls_cert \
+            and tls_key, or --tls-cert and --tls-key), or --allow-plaintext behind a TLS proxy on the same host.
             """
     )
 
@@ -64,6 +66,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default 8080).") var port: Int?
     @Option(help: ArgumentHelp("A file holding the Razorpay webhook secret.", valueName: "file")) var razorpaySecretFile: String?
+    @Option(help: ArgumentHelp("Serve HTTPS with this certificate chain (PEM; the hub's certificate first).", valueName: "file"))
+    var tlsCert: String?
+    @Option(help: ArgumentHelp("The private key of --tls-cert (PEM, readable by its owner only).", valueName: "file")) var tlsKey: String?
+    @Flag(help: "Serve plain HTTP on a non-loopback address (only behind a TLS proxy on this host; tokens cross in clear otherwise).")
+    var allowPlaintext = false
 
     func run() async throws {
         var configuration: HubConfiguration
@@ -94,9 +101,27 @@ struct Serve: AsyncParsableCommand {
                 webhookSecret: text.trimmingCharacters(in: .whitespacesAndNewlines), api: old?.poller as? RazorpayAPI,
                 pollInterval: old?.pollInterval ?? .seconds(300))
         }
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): break
+        case (let cert?, let key?):
+            do { configuration.tls = try HubTransport.serverTLS(certificate: cert, key: key) } catch {
+                FileHandle.standardError.write(Data("fieldpay-hub: \(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
+        default: throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        if allowPlaintext { configuration.allowPlaintext = true }
+        if let problem = configuration.servingProblem {
+            FileHandle.standardError.write(Data("fieldpay-hub: \(problem)\n".utf8))
+            throw ExitCode(2)
+        }
         let store = try HubOptions(data: configuration.dataDirectory).store()
         var logger = Logger(label: "fieldpay-hub")
         logger.logLevel = configuration.logLevel
+        if configuration.tls == nil, !HubTransport.isLoopback(host: configuration.host) {
+            logger.warning(
+                "serving PLAIN HTTP on \(configuration.host):\(configuration.port) (allow_plaintext): device and manager tokens cross the network in clear unless a TLS proxy on this host is in front")
+        }
         try await HubServices.run(configuration, store: store, logger: logger)
     }
 }
@@ -309,13 +334,22 @@ struct FakePSP: AsyncParsableCommand {
     @Option(help: "The amount credited, e.g. 15110.00.") var amount: String
     @Option(help: "The UTR (RRN) of the credit.") var utr = String(Int.random(in: 100_000_000_000...999_999_999_999))
     @Option(help: "Razorpay's payment id; repeat it to simulate a retried delivery.") var paymentID = "pay_" + UUID().uuidString.prefix(14).replacingOccurrences(of: "-", with: "")
+    @Option(help: ArgumentHelp("Trust only these certificates (PEM) for an https hub: its private CA.", valueName: "file")) var caFile: String?
 
     func run() async throws {
         guard let paise = try? Money(parsing: amount), paise.isPositive else { throw ValidationError("--amount must be a positive amount") }
         let key = secret ?? ProcessInfo.processInfo.environment[RazorpayKind.secretEnvironment] ?? ""
         let body = Razorpay.creditEvent(paymentID: paymentID, amountPaise: paise.paise, utr: utr, reference: tr)
         let eventID = "evt_" + UUID().uuidString.prefix(14).replacingOccurrences(of: "-", with: "")
-        let response = try await Razorpay.deliver(body, to: hub, secret: key, eventID: eventID)
+        var tls: TLSConfiguration?
+        if let caFile {
+            do {
+                var trusting = TLSConfiguration.makeClientConfiguration()
+                trusting.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+                tls = trusting
+            } catch { throw ValidationError("--ca-file \(caFile) is not a readable PEM certificate: \(error)") }
+        }
+        let response = try await Razorpay.deliver(body, to: hub, secret: key, eventID: eventID, tls: tls)
         print("hub answered \(response.status): \(response.body)")
         if response.status >= 300 { throw ExitCode(1) }
     }

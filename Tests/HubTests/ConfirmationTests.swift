@@ -334,16 +334,51 @@ struct ConfirmationTests {
         }
     }
 
-    @Test("/metrics speaks the Prometheus text format and counts what happened", arguments: StoreBackend.allCases)
+    @Test("security: one device cannot hold event streams without end: past the cap, 429 with Retry-After", arguments: StoreBackend.allCases)
+    func streamCap(backend: StoreBackend) async throws {
+        let hub = try TestHub(backend: backend)
+        var configuration = hub.configuration
+        configuration.maximumStreamsPerDevice = 2
+        let token = try hub.enrolledToken()
+        let device = String(token.split(separator: ".")[0])
+        // Two streams already open for this device (a second device's do not count against it).
+        let first = hub.store.broadcaster.subscribe(deviceID: device)
+        _ = hub.store.broadcaster.subscribe(deviceID: device)
+        _ = hub.store.broadcaster.subscribe(deviceID: "dev_someone_else")
+        try await buildApplication(configuration, store: hub.store).test(.router) { client in
+            for headers: HTTPFields in [[.authorization: "Bearer \(token)"], [.authorization: "Bearer \(token)", .accept: "text/event-stream"]] {
+                try await client.execute(uri: "/v1/events?since=0", method: .get, headers: headers) { response in
+                    #expect(response.status == .tooManyRequests && response.headers[.retryAfter] == "5")
+                }
+            }
+            hub.store.broadcaster.unsubscribe(first.id)
+            try await client.execute(uri: "/v1/events?since=0", method: .get, headers: [.authorization: "Bearer \(token)"]) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test(
+        "security: /metrics answers only the metrics token or a manager's, speaks the Prometheus text format and counts what happened",
+        arguments: StoreBackend.allCases)
     func metrics(backend: StoreBackend) async throws {
         let hub = try TestHub(backend: backend)
-        try await hub.app.test(.router) { client in
+        var configuration = hub.configuration
+        configuration.metricsToken = "prometheus-scrape-token"
+        let device = try hub.enrolledToken()
+        let manager = try hub.store.addManager(name: "Asha").token
+        try await buildApplication(configuration, store: hub.store).test(.router) { client in
             _ = try await deliver(client, RazorpayWebhookTests.event(tr: "NOSUCH1234567890"), eventID: "e1")
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            // The book's totals are not for anyone who asks, nor for a device.
+            for headers: HTTPFields in [[:], [.authorization: "Bearer \(device)"], [.authorization: "Bearer prometheus-scrape-tokeN"]] {
+                try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized && !String(buffer: response.body).contains("fieldpay_hub"))
+                }
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(manager)"]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer prometheus-scrape-token"]) { response in
                 let text = String(buffer: response.body)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
                 #expect(text.contains("fieldpay_hub_webhooks_total{outcome=\"unmatched\",provider=\"razorpay\"} 1"), "\(text)")
-                #expect(text.contains("fieldpay_hub_invoices{state=\"live\"} 3"))
+                #expect(text.contains("fieldpay_hub_invoices{state=\"live\"} 3"), "\(text)")
                 #expect(text.contains("fieldpay_hub_credits{state=\"unmatched\"} 1"))
                 #expect(text.contains("# TYPE fieldpay_hub_http_requests_total counter"))
             }

@@ -27,11 +27,22 @@ extension Optional where Wrapped == String {
 struct Dashboard<Store: HubStorage>: Sendable {
     let store: Store
     let bodyLimit: Int
-    static var cookieName: String { "fp_session" }
+    /// The hub serves TLS: the session cookie is `Secure` with the `__Host-` prefix (so no other host or path,
+    /// and no plain-HTTP page, can set or read it).
+    var secureCookies = false
+    var cookieName: String { secureCookies ? "__Host-fp_session" : "fp_session" }
+
+    /// The session cookie (empty with `maxAge` 0 signs out): HttpOnly, SameSite=Strict; for /manage, or for the
+    /// whole host under `__Host-` (which requires Path=/).
+    func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(
+            name: cookieName, value: value, maxAge: maxAge, path: secureCookies ? "/" : "/manage", secure: secureCookies, httpOnly: true,
+            sameSite: .strict)
+    }
 
     /// The signed-in manager, or nil.
     func manager(_ request: Request) throws -> SignedIn? {
-        guard let cookie = request.cookies[Self.cookieName]?.value, !cookie.isEmpty else { return nil }
+        guard let cookie = request.cookies[cookieName]?.value, !cookie.isEmpty else { return nil }
         return try store.sessionManager(cookie)
     }
 
@@ -92,9 +103,9 @@ struct Dashboard<Store: HubStorage>: Sendable {
     }
 }
 
-func dashboardRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<BasicRequestContext> {
+func dashboardRoutes(store: some HubStorage, bodyLimit: Int, secureCookies: Bool = false) -> RouteCollection<BasicRequestContext> {
     let routes = RouteCollection(context: BasicRequestContext.self)
-    let dashboard = Dashboard(store: store, bodyLimit: bodyLimit)
+    let dashboard = Dashboard(store: store, bodyLimit: bodyLimit, secureCookies: secureCookies)
     addSessionPages(routes, dashboard)
     addAgingPages(routes, dashboard)
     addCustomerPages(routes, dashboard)
@@ -119,7 +130,7 @@ private struct LoginForm: DashboardForm {
 
 private func addSessionPages<Store>(_ routes: RouteCollection<BasicRequestContext>, _ dashboard: Dashboard<Store>) {
     let store = dashboard.store
-    let cookieName = Dashboard<Store>.cookieName
+    let cookieName = dashboard.cookieName
 
     routes.get("/manage/style.css") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"], body: .init(byteBuffer: ByteBuffer(string: dashboardCSS)))
@@ -137,14 +148,14 @@ private func addSessionPages<Store>(_ routes: RouteCollection<BasicRequestContex
             return redirect("/manage/login?error=" + q("That is not a valid manager token (or it was revoked)."))
         }
         return redirect(
-            "/manage", cookie: Cookie(name: cookieName, value: session.cookie, maxAge: 12 * 3600, path: "/manage", httpOnly: true, sameSite: .strict))
+            "/manage", cookie: dashboard.sessionCookie(session.cookie, maxAge: 12 * 3600))
     }
 
     routes.post("/manage/logout") { request, _ -> Response in
         // Same origin, as every form: another site must not be able to sign a manager out.
         guard dashboard.sameOrigin(request) else { return Dashboard<Store>.refused() }
         if let cookie = request.cookies[cookieName]?.value { try store.closeSession(cookie) }
-        return redirect("/manage/login", cookie: Cookie(name: cookieName, value: "", maxAge: 0, path: "/manage", httpOnly: true, sameSite: .strict))
+        return redirect("/manage/login", cookie: dashboard.sessionCookie("", maxAge: 0))
     }
 }
 

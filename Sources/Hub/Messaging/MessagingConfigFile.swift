@@ -90,7 +90,7 @@ extension MessagingConfiguration {
             }
             let token = try section.secret("access_token", variable: "FIELDPAY_WHATSAPP_TOKEN", environment: environment, required: true)!
             var settings = WhatsAppSettings(phoneNumberID: id, accessToken: token)
-            if let url = try section.string("api_base") { settings.apiURL = url.hasSuffix("/") ? String(url.dropLast()) : url }
+            if let url = try section.apiBase("api_base") { settings.apiURL = url }
             if let version = try section.string("api_version") {
                 guard version.hasPrefix("v"), Double(version.dropFirst()) != nil else { throw section.fail("api_version", "a Graph API version like \"v21.0\"") }
                 settings.apiVersion = version
@@ -118,7 +118,7 @@ extension MessagingConfiguration {
                 throw section.fail("sender", "the DLT sender header: 6 letters")
             }
             var settings = SMSSettings(userID: user, password: password, entityID: entity, sender: sender.uppercased())
-            if let url = try section.string("api_base") { settings.apiURL = url }
+            if let url = try section.apiBase("api_base") { settings.apiURL = url }
             settings.reportToken = try section.secret("report_token", variable: "FIELDPAY_SMS_REPORT_TOKEN", environment: environment, required: false)
             for kind in MessageKind.allCases {
                 for (language, suffix) in [(MessageLanguage.en, ""), (.hi, "_hi")] {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import FieldPayCore
 import Foundation
+import NIOSSL
 import Logging
 import NIOCore
 
@@ -164,9 +165,10 @@ extension Razorpay {
     /// Posts a webhook body to a hub as Razorpay does (signed with `secret`, named by `eventID`); returns the
     /// hub's status code and body.
     public static func deliver(
-        _ body: Data, to hub: String, secret: String, eventID: String, client: HTTPClient = .shared
+        _ body: Data, to hub: String, secret: String, eventID: String, client: HTTPClient = .shared, tls: TLSConfiguration? = nil
     ) async throws -> (status: UInt, body: String) {
         var request = HTTPClientRequest(url: hub + "/v1/webhooks/" + RazorpayKind.name)
+        request.tlsConfiguration = tls
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "X-Razorpay-Signature", value: signature(body: body, secret: secret))
@@ -207,10 +209,7 @@ public enum RazorpayKind: PaymentProviderKind {
             }
             if let keyID, let keyFile {
                 var configured = RazorpayAPI(keyID: keyID, keySecret: try section.secret(keyFile, key: "key_secret_file"))
-                if let base = try section.string("api_base") {
-                    guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? "") else { throw section.fail("api_base", "an http(s) URL") }
-                    configured.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
-                }
+                if let base = try section.apiBase("api_base") { configured.baseURL = base }
                 api = configured
             }
             if let seconds = try section.integer("poll_seconds", 0...86_400) { interval = .seconds(seconds) }

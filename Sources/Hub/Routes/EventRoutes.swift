@@ -20,12 +20,16 @@ func eventRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> R
         let sinceText = request.uri.queryParameters.get("since") ?? request.headers[HTTPField.Name("Last-Event-ID")!] ?? "0"
         guard let since = Int64(sinceText), since >= 0 else { throw ProblemError(status: .badRequest, detail: "since must be an event id this hub gave") }
         let keepAlive = configuration.eventKeepAlive
+        let streams = configuration.maximumStreamsPerDevice
+        let tooMany = ProblemError(
+            status: .tooManyRequests, detail: "this device already holds \(streams) event streams or long-polls open; close one first",
+            headers: [.retryAfter: "5"])
         guard request.headers[.accept]?.contains("text/event-stream") == true else {
             // Long-poll: the events since `since` as JSON, waiting up to `wait` seconds for one when there are none.
             let waitText = request.uri.queryParameters.get("wait") ?? "0"
             guard let wait = Int(waitText), (0...60).contains(wait) else { throw ProblemError(status: .badRequest, detail: "wait must be 0 to 60 seconds") }
             // Subscribed before reading, so a credit committed in between wakes the wait.
-            let (subscription, live) = store.broadcaster.subscribe(deviceID: device)
+            guard let (subscription, live) = store.broadcaster.subscribe(deviceID: device, limit: streams) else { throw tooMany }
             defer { store.broadcaster.unsubscribe(subscription) }
             var events = try store.events(deviceID: device, since: since, limit: 1000)
             if events.isEmpty && wait > 0 {
@@ -45,10 +49,11 @@ func eventRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> R
             }
             return try json(EventsPage(events: events, next: events.last?.id ?? since), status: .ok)
         }
+        // Subscribed now, so that the limit is decided before the stream is answered.
+        guard let (subscription, live) = store.broadcaster.subscribe(deviceID: device, limit: streams) else { throw tooMany }
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
             body: .init { writer in
-                let (subscription, live) = store.broadcaster.subscribe(deviceID: device)
                 defer { store.broadcaster.unsubscribe(subscription) }
                 var last = since
                 // Everything after `last`, page by page, however much a device has missed.
