@@ -13,9 +13,10 @@ import ServiceLifecycle
 ///
 /// Actions are refused unless they are JSON from a page this daemon served: a page from elsewhere open in the
 /// same browser cannot post a cash payment (a cross-origin JSON post needs a preflight that is never granted,
-/// and an `Origin` or `Host` that is not this loopback server is refused).
+/// an `Origin` or `Host` that is not this loopback server is refused, and every action carries the per-boot
+/// token that only this daemon's page holds).
 public func buildKioskRouter(
-    desk: Desk, metrics: DeviceMetrics, keepAlive: Duration = .seconds(15),
+    desk: Desk, metrics: DeviceMetrics, keepAlive: Duration = .seconds(15), actionToken: String = KioskActionToken.make(),
     gauges: @escaping @Sendable () -> [(String, [String: String], Double)] = { [] }
 ) -> Router<BasicRequestContext> {
     let router = Router()
@@ -26,8 +27,13 @@ public func buildKioskRouter(
             status: .ok, headers: [.contentType: type, .cacheControl: "no-cache", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
+    // The page carries this boot's action token; only a page this daemon served can read it (the Host check and
+    // the same-origin policy keep it from other sites), and every action must send it back.
+    let page = Page.html.replacingOccurrences(
+        of: "<meta charset=\"utf-8\">", with: "<meta charset=\"utf-8\">\n<meta name=\"kiosk-token\" content=\"\(actionToken)\">")
     router.get("/") { _, _ in
-        var response = asset(Page.html, "text/html; charset=utf-8")
+        var response = asset(page, "text/html; charset=utf-8")
+        response.headers[.cacheControl] = "no-store"
         response.headers[HTTPField.Name("Content-Security-Policy")!] =
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
         return response
@@ -75,6 +81,7 @@ public func buildKioskRouter(
     }
     router.post("/actions/:action") { request, context in
         try checkSameOrigin(request)
+        try checkActionToken(request, actionToken)
         guard let action = context.parameters.get("action") else { throw HTTPError(.notFound) }
         let body = try await request.body.collect(upTo: 16 * 1024)
         let fields: ActionBody
@@ -107,6 +114,29 @@ struct ActionBody: Decodable {
     var bank: String?
     var date: String?
     var utr: String?
+}
+
+/// The token a kiosk page of this boot holds (`X-Kiosk-Token` on every action): 128 random bits, base64url.
+public enum KioskActionToken {
+    public static let header = HTTPField.Name("X-Kiosk-Token")!
+
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var words = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeBytes(of: &words) { Data($0).base64EncodedString() }
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// An action must carry this boot's token, compared in constant time.
+func checkActionToken(_ request: Request, _ token: String) throws {
+    let sent = Array((request.headers[KioskActionToken.header] ?? "").utf8)
+    let expected = Array(token.utf8)
+    var difference = UInt8(sent.count == expected.count ? 0 : 1)
+    for (a, b) in zip(sent, expected) { difference |= a ^ b }
+    guard difference == 0 else {
+        throw KioskProblem(status: .forbidden, detail: "actions need the token of the page this daemon served: reload the page")
+    }
 }
 
 /// Actions come from this server's own page only.

@@ -294,7 +294,8 @@ enum Page {
 
         async function post(action, body) {
           try {
-            const response = await fetch("/actions/" + action, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+            const token = document.querySelector('meta[name="kiosk-token"]').content;
+            const response = await fetch("/actions/" + action, { method: "POST", headers: { "Content-Type": "application/json", "X-Kiosk-Token": token }, body: JSON.stringify(body) });
             const answer = await response.json();
             if (!response.ok) {
               $("formError").textContent = answer.detail || ("refused (" + response.status + ")");

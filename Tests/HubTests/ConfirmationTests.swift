@@ -334,7 +334,9 @@ struct ConfirmationTests {
         }
     }
 
-    @Test("security: one device cannot hold event streams without end: past the cap, 429 with Retry-After", arguments: StoreBackend.allCases)
+    @Test(
+        "security: one device cannot hold event streams without end: past the cap, 429 with Retry-After", .timeLimit(.minutes(1)),
+        arguments: StoreBackend.allCases)
     func streamCap(backend: StoreBackend) async throws {
         let hub = try TestHub(backend: backend)
         var configuration = hub.configuration

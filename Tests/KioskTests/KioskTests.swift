@@ -59,7 +59,8 @@ final class Fixture: Sendable {
 
     func advance(_ seconds: TimeInterval) { clock.advance(seconds) }
 
-    var router: Router<BasicRequestContext> { buildKioskRouter(desk: desk, metrics: metrics) }
+    var router: Router<BasicRequestContext> { buildKioskRouter(desk: desk, metrics: metrics, actionToken: Fixture.actionToken) }
+    static let actionToken = "test-boot-token"
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 }
@@ -76,7 +77,7 @@ func decode(_ buffer: ByteBuffer) throws -> KioskState {
 }
 
 /// The router test client's requests come from `localhost`.
-let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+let jsonHeaders: HTTPFields = [.contentType: "application/json", KioskActionToken.header: Fixture.actionToken]
 
 func post(_ client: some TestClientProtocol, _ action: String, _ body: String = "{}", headers: HTTPFields = jsonHeaders) async throws -> TestResponse {
     try await client.execute(uri: "/actions/\(action)", method: .post, headers: headers, body: ByteBuffer(string: body))
@@ -100,6 +101,30 @@ struct KioskTests {
             #expect(state.screen == "idle")
             #expect(state.deviceName == "Test kiosk")
         }
+    }
+
+    @Test("security: an action without this boot's page token is refused; the page carries the token, a new boot a new one")
+    func actionToken() async throws {
+        let fixture = try Fixture()
+        await fixture.desk.scanned("INV/2026-27/000101", symbology: "code128")
+        try await Application(router: fixture.router).test(.router) { client in
+            let page = String(buffer: try await client.execute(uri: "/", method: .get).body)
+            #expect(page.contains("<meta name=\"kiosk-token\" content=\"\(Fixture.actionToken)\">"))
+            // JSON, from this page's origin, but without the token (or with another boot's): nothing is recorded.
+            for token in [nil, "another-boot-token"] {
+                var headers: HTTPFields = [.contentType: "application/json", .origin: "http://localhost"]
+                if let token { headers[KioskActionToken.header] = token }
+                let response = try await post(client, "cash", #"{"amount": "1500"}"#, headers: headers)
+                #expect(response.status == .forbidden && String(buffer: response.body).contains("reload the page"))
+            }
+            #expect(try fixture.database.outbox().isEmpty)
+            #expect(try await post(client, "cash", #"{"amount": "1500"}"#).status == .ok)
+        }
+        #expect(KioskActionToken.make() != KioskActionToken.make())
+        let real = String(buffer: try await Application(router: buildKioskRouter(desk: fixture.desk, metrics: fixture.metrics)).test(.router) {
+            try await $0.execute(uri: "/", method: .get).body
+        })
+        #expect(!real.contains(Fixture.actionToken) && real.contains("name=\"kiosk-token\""))
     }
 
     @Test("a scanned invoice shows the customer, amount due and a UPI QR for it with a countdown")
@@ -237,7 +262,7 @@ struct KioskTests {
         let live = Application(router: fixture.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await live.test(.live) { client in
             let body = #"{"amount": "1500"}"#
-            let head = "POST /actions/cash HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
+            let head = "POST /actions/cash HTTP/1.1\r\nContent-Type: application/json\r\nX-Kiosk-Token: \(Fixture.actionToken)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
             var status = try await rawRequest(port: client.port!, head + "Host: evil.example:\(client.port!)\r\nOrigin: http://evil.example:\(client.port!)\r\n\r\n" + body)
             #expect(status.hasPrefix("HTTP/1.1 403"), "\(status)")
             #expect(try fixture.database.outbox().isEmpty)

@@ -120,13 +120,18 @@ struct TLSTests {
         #expect(HubClient.addressProblem("https://hub.example.in") == nil)
         #expect(HubClient.addressProblem("http://127.0.0.1:8080") == nil && HubClient.addressProblem("http://localhost:1") == nil)
         #expect(HubClient.addressProblem("http://[::1]:8080") == nil)
-        // Refused before any connection is tried (192.0.2.0/24 is TEST-NET: nothing is sent anywhere).
+        // Refused before any connection is tried. Should that ever break, the request still goes nowhere: the client
+        // is sent through a proxy on a closed loopback port.
+        var settings = HTTPClient.Configuration()
+        settings.proxy = .server(host: "127.0.0.1", port: 1)
+        let local = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
         do {
-            _ = try await HubClient(baseURL: "http://192.0.2.10:8080", token: "dev_x.secret").changes(after: "0", limit: 1)
+            _ = try await HubClient(baseURL: "http://192.0.2.10:8080", token: "dev_x.secret", client: local).changes(after: "0", limit: 1)
             Issue.record("a plain HTTP hub on another machine was used")
         } catch let error as SyncError {
-            #expect(error.refused && error.message.contains("must be reached over https://"))
+            #expect(error.refused && error.message.contains("must be reached over https://"), "\(error.message)")
         }
+        try await local.shutdown()
     }
 
     @Test("the hub refuses plain HTTP on a network address unless told it is behind a TLS proxy, and a key file others can read")
