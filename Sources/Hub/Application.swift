@@ -40,6 +40,8 @@ public struct HubConfiguration: Sendable {
     public var metricsSnapshotMaxAge: Duration = .seconds(15)
     /// Event streams and long-polls one device may hold open at once.
     public var maximumStreamsPerDevice = 4
+    /// Failed enrollments, token checks and sign-ins allowed per source address and per account in a minute.
+    public var failureLimiter = FailureLimiter(limit: 10, window: .seconds(60))
 
     public init(dataDirectory: String, providers: PaymentProviders = []) {
         self.dataDirectory = dataDirectory
@@ -191,10 +193,11 @@ struct UnexpectedErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-public func buildRouter(_ configuration: HubConfiguration, store: some HubStorage, metrics: HubMetrics = HubMetrics()) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+public func buildRouter(_ configuration: HubConfiguration, store: some HubStorage, metrics: HubMetrics = HubMetrics()) -> Router<HubRequestContext> {
+    let router = Router(context: HubRequestContext.self)
     router.add(middleware: UnexpectedErrorMiddleware())
     router.add(middleware: metrics)
+    router.add(middleware: FailureLimitMiddleware(limiter: configuration.failureLimiter))
     let limit = configuration.maximumBodyBytes
 
     router.get("/healthz") { _, _ in "ok\n" }
@@ -207,7 +210,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
     router.addRoutes(reportRoutes(store: store, bodyLimit: limit))
     router.addRoutes(assignmentRoutes(store: store, bodyLimit: limit))
     router.addRoutes(collectionRoutes(store: store, bodyLimit: limit))
-    router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit, secureCookies: configuration.tls != nil))
+    router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit, secureCookies: configuration.tls != nil, limiter: configuration.failureLimiter))
 
     // The book's totals are the business's: Prometheus sends the metrics token, a person a manager's token.
     router.get("/metrics") { request, _ -> Response in

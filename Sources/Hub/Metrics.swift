@@ -7,7 +7,7 @@ import Synchronization
 /// read from the store at scrape time, the state of the book (invoices, payments by status, credits to
 /// reconcile, devices, event listeners).
 public final class HubMetrics: RouterMiddleware, Sendable {
-    public typealias Context = BasicRequestContext
+    public typealias Context = HubRequestContext
 
     static let families: [String: MetricsRegistry.Family] = [
         "fieldpay_hub_http_requests_total": .init(.counter, "HTTP requests by method, route and status."),

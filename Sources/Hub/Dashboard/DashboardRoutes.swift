@@ -30,6 +30,8 @@ struct Dashboard<Store: HubStorage>: Sendable {
     /// The hub serves TLS: the session cookie is `Secure` with the `__Host-` prefix (so no other host or path,
     /// and no plain-HTTP page, can set or read it).
     var secureCookies = false
+    /// The hub's count of failed sign-ins (and other proofs), per address and account.
+    var limiter = FailureLimiter()
     var cookieName: String { secureCookies ? "__Host-fp_session" : "fp_session" }
 
     /// The session cookie (empty with `maxAge` 0 signs out): HttpOnly, SameSite=Strict; for /manage, or for the
@@ -103,9 +105,9 @@ struct Dashboard<Store: HubStorage>: Sendable {
     }
 }
 
-func dashboardRoutes(store: some HubStorage, bodyLimit: Int, secureCookies: Bool = false) -> RouteCollection<BasicRequestContext> {
-    let routes = RouteCollection(context: BasicRequestContext.self)
-    let dashboard = Dashboard(store: store, bodyLimit: bodyLimit, secureCookies: secureCookies)
+func dashboardRoutes(store: some HubStorage, bodyLimit: Int, secureCookies: Bool = false, limiter: FailureLimiter = FailureLimiter()) -> RouteCollection<HubRequestContext> {
+    let routes = RouteCollection(context: HubRequestContext.self)
+    let dashboard = Dashboard(store: store, bodyLimit: bodyLimit, secureCookies: secureCookies, limiter: limiter)
     addSessionPages(routes, dashboard)
     addAgingPages(routes, dashboard)
     addCustomerPages(routes, dashboard)
@@ -128,7 +130,7 @@ private struct LoginForm: DashboardForm {
     var back: String? { nil }
 }
 
-private func addSessionPages<Store>(_ routes: RouteCollection<BasicRequestContext>, _ dashboard: Dashboard<Store>) {
+private func addSessionPages<Store>(_ routes: RouteCollection<HubRequestContext>, _ dashboard: Dashboard<Store>) {
     let store = dashboard.store
     let cookieName = dashboard.cookieName
 
@@ -144,8 +146,14 @@ private func addSessionPages<Store>(_ routes: RouteCollection<BasicRequestContex
         guard dashboard.sameOrigin(request) else { return Dashboard<Store>.refused() }
         let data = try await body(request, limit: 4096)
         let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(decoding: data, as: UTF8.self))
-        guard let session = try store.openSession(token: form?.token.text ?? "") else {
-            return redirect("/manage/login?error=" + q("That is not a valid manager token (or it was revoked)."))
+        let token = form?.token.text ?? ""
+        // The account a sign-in is for: its token's id. Too many failures on it are refused like an address's.
+        let account = String(token.prefix { $0 != "." }.prefix(64))
+        if !account.isEmpty, let wait = dashboard.limiter.retryAfter(["account:" + account]) { throw FailureLimiter.refusal(wait) }
+        guard let session = try store.openSession(token: token) else {
+            var refused = redirect("/manage/login?error=" + q("That is not a valid manager token (or it was revoked)."))
+            refused.headers[failedAccountHeader] = account.isEmpty ? "-" : account
+            return refused
         }
         return redirect(
             "/manage", cookie: dashboard.sessionCookie(session.cookie, maxAge: 12 * 3600))
@@ -161,7 +169,7 @@ private func addSessionPages<Store>(_ routes: RouteCollection<BasicRequestContex
 
 // MARK: Overview and aging
 
-private func addAgingPages<Store>(_ routes: RouteCollection<BasicRequestContext>, _ dashboard: Dashboard<Store>) {
+private func addAgingPages<Store>(_ routes: RouteCollection<HubRequestContext>, _ dashboard: Dashboard<Store>) {
     let store = dashboard.store
 
     routes.get("/manage") { request, _ -> Response in
@@ -243,7 +251,7 @@ private struct ResolveForm: DashboardForm {
     let back: String?
 }
 
-private func addCustomerPages<Store>(_ routes: RouteCollection<BasicRequestContext>, _ dashboard: Dashboard<Store>) {
+private func addCustomerPages<Store>(_ routes: RouteCollection<HubRequestContext>, _ dashboard: Dashboard<Store>) {
     let store = dashboard.store
 
     routes.get("/manage/customers/:code") { request, context -> Response in
@@ -414,7 +422,7 @@ private struct PlainForm: DashboardForm {
     let back: String?
 }
 
-private func addAllocationPages<Store>(_ routes: RouteCollection<BasicRequestContext>, _ dashboard: Dashboard<Store>) {
+private func addAllocationPages<Store>(_ routes: RouteCollection<HubRequestContext>, _ dashboard: Dashboard<Store>) {
     let store = dashboard.store
 
     routes.get("/manage/allocation") { request, _ -> Response in
@@ -524,7 +532,7 @@ private struct PolicyForm: DashboardForm {
     let back: String?
 }
 
-private func addCollectionPages<Store>(_ routes: RouteCollection<BasicRequestContext>, _ dashboard: Dashboard<Store>) {
+private func addCollectionPages<Store>(_ routes: RouteCollection<HubRequestContext>, _ dashboard: Dashboard<Store>) {
     let store = dashboard.store
 
     routes.get("/manage/followups") { request, _ -> Response in
@@ -621,7 +629,7 @@ private struct DepositForm: DashboardForm {
     let back: String?
 }
 
-private func addReportPages<Store>(_ routes: RouteCollection<BasicRequestContext>, _ dashboard: Dashboard<Store>) {
+private func addReportPages<Store>(_ routes: RouteCollection<HubRequestContext>, _ dashboard: Dashboard<Store>) {
     let store = dashboard.store
 
     routes.get("/manage/reports/register") { request, _ -> Response in

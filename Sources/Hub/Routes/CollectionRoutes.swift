@@ -7,8 +7,8 @@ import NIOCore
 
 /// Follow-ups (managers and devices), disputes, reminders and escalations, productivity, day sheets and
 /// handovers (managers). Invoice numbers hold '/', so routes name an invoice in the query (`?invoice=`).
-func collectionRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<BasicRequestContext> {
-    let routes = RouteCollection(context: BasicRequestContext.self)
+func collectionRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<HubRequestContext> {
+    let routes = RouteCollection(context: HubRequestContext.self)
     routes.put("/v1/followups/:uuid") { request, context -> Response in
         let (actor, deviceRep) = try managerOrDevice(request, store: store)
         let id = try uuidParameter(context)
@@ -170,7 +170,7 @@ func managerOrDevice(_ request: Request, store: some DeviceRegistry) throws -> (
     }
 }
 
-func uuidParameter(_ context: BasicRequestContext) throws -> String {
+func uuidParameter(_ context: HubRequestContext) throws -> String {
     let text = try context.parameters.require("uuid")
     guard let uuid = UUID(uuidString: text) else { throw ProblemError(status: .badRequest, detail: "\(text.prefix(40)) is not a UUID") }
     return uuid.uuidString.lowercased()

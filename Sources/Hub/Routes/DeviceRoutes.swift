@@ -7,10 +7,10 @@ import NIOCore
 
 /// The device protocol: enrollment, the invoice change feed, payment uploads and their status, a UTR typed on
 /// the device. Every route but enrollment takes the device's bearer token.
-func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> RouteCollection<BasicRequestContext> {
+func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> RouteCollection<HubRequestContext> {
     let limit = configuration.maximumBodyBytes
     let limits = configuration.uploadLimits
-    let routes = RouteCollection(context: BasicRequestContext.self)
+    let routes = RouteCollection(context: HubRequestContext.self)
     routes.post("/v1/devices/enroll") { request, _ -> Response in
         let enroll = try decode(EnrollRequest.self, try await body(request, limit: limit))
         // Every receipt a device uploads is checked against the key it enrolled with, and every QR reference

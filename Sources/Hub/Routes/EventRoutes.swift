@@ -7,8 +7,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// `GET /v1/events`: the confirmations that concern a device, by long-poll (JSON) or as Server-Sent Events.
-func eventRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> RouteCollection<BasicRequestContext> {
-    let routes = RouteCollection(context: BasicRequestContext.self)
+func eventRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> RouteCollection<HubRequestContext> {
+    let routes = RouteCollection(context: HubRequestContext.self)
     // Confirmations as Server-Sent Events: what was missed since `since` (or Last-Event-ID) first, then live,
     // with a comment line every `keepAlive` so a dead connection is noticed.
     // The database is the only source of events: a credit published live is just a wake-up to read it, so

@@ -10,8 +10,8 @@ import QRRender
 /// The messaging providers' webhooks (WhatsApp's verification GET and signed status POST, the SMS gateway's
 /// delivery reports), the customers' receipt links (`GET /r/{token}`, and its PDF), and the managers'
 /// message list, retry and per-customer settings.
-func messagingRoutes(_ configuration: HubConfiguration, store: some HubStorage, metrics: HubMetrics) -> RouteCollection<BasicRequestContext> {
-    let routes = RouteCollection(context: BasicRequestContext.self)
+func messagingRoutes(_ configuration: HubConfiguration, store: some HubStorage, metrics: HubMetrics) -> RouteCollection<HubRequestContext> {
+    let routes = RouteCollection(context: HubRequestContext.self)
     let messaging = configuration.messaging
     let limit = configuration.maximumBodyBytes
 

@@ -7,8 +7,8 @@ import NIOCore
 
 /// The managers' reports: JSON by default, CSV with `format=csv` (or `Accept: text/csv`). Every route needs
 /// a manager's token (`fieldpay-hub managers add`); a device's token is refused.
-func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<BasicRequestContext> {
-    let routes = RouteCollection(context: BasicRequestContext.self)
+func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<HubRequestContext> {
+    let routes = RouteCollection(context: HubRequestContext.self)
 
     routes.get("/v1/reports/aging") { request, _ -> Response in
         try managerID(request, store: store)
@@ -102,8 +102,8 @@ func managerID(_ request: Request, store: some DeviceRegistry) throws -> String 
 }
 
 /// Reps, assignments and allocation rules: what a manager changes.
-func assignmentRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<BasicRequestContext> {
-    let routes = RouteCollection(context: BasicRequestContext.self)
+func assignmentRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<HubRequestContext> {
+    let routes = RouteCollection(context: HubRequestContext.self)
     routes.get("/v1/reps") { request, _ -> Response in
         try managerID(request, store: store)
         return try reportJSON(["reps": try store.reps()])

@@ -6,8 +6,8 @@ import HubAPI
 import NIOCore
 
 /// `POST /v1/webhooks/{provider}`: each configured payment provider's deliveries, verified and recorded.
-func webhookRoutes(_ configuration: HubConfiguration, store: some HubStorage, metrics: HubMetrics) -> RouteCollection<BasicRequestContext> {
-    let routes = RouteCollection(context: BasicRequestContext.self)
+func webhookRoutes(_ configuration: HubConfiguration, store: some HubStorage, metrics: HubMetrics) -> RouteCollection<HubRequestContext> {
+    let routes = RouteCollection(context: HubRequestContext.self)
     let limit = configuration.maximumBodyBytes
     let providers = configuration.providers
     routes.post("/v1/webhooks/:provider") { request, context -> Response in
