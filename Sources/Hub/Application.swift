@@ -158,14 +158,18 @@ func describe(_ error: DecodingError) -> String {
 }
 
 /// `/metrics` takes `Authorization: Bearer <metrics token>` (`[hub] metrics_token_file`) or a manager's token.
-func metricsAccess(_ request: Request, token: String?, store: some DeviceRegistry) throws {
+func metricsAccess(_ request: Request, token: String?, store: some DeviceRegistry & ManagerDirectory) throws {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
         throw ProblemError(status: .unauthorized, detail: "/metrics needs Authorization: Bearer with the metrics token ([hub] metrics_token_file) or a manager's token")
     }
     let presented = String(header.dropFirst("Bearer ".count))
     if let token, constantTimeEqual(Array(presented.utf8), Array(token.utf8)) { return }
-    guard case .manager = try store.authenticate(presented) else {
+    guard case .manager(let id) = try store.authenticate(presented) else {
         throw ProblemError(status: .unauthorized, detail: "not the metrics token nor a manager's token")
+    }
+    // The book's totals cover every region.
+    if try store.managerAccount(id)?.isRegionLimited != false {
+        throw ProblemError(status: .forbidden, detail: "the metrics cover every region: not for an account limited to some")
     }
 }
 
@@ -178,6 +182,7 @@ func deviceID(_ request: Request, store: some DeviceRegistry) throws -> String {
     case .manager: throw ProblemError(status: .forbidden, detail: "a manager's token is for the reports; devices use their own token")
     case .unknown: throw ProblemError(status: .unauthorized, detail: "unknown device or wrong secret")
     case .revoked: throw ProblemError(status: .forbidden, detail: "this device was revoked at the hub; enroll it again")
+    case .expired: throw ProblemError(status: .unauthorized, detail: "this token has expired")
     }
 }
 
@@ -198,6 +203,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
     router.add(middleware: UnexpectedErrorMiddleware())
     router.add(middleware: metrics)
     router.add(middleware: FailureLimitMiddleware(limiter: configuration.failureLimiter))
+    router.add(middleware: AuditMiddleware(store: store, bodyLimit: configuration.maximumBodyBytes))
     let limit = configuration.maximumBodyBytes
 
     router.get("/healthz") { _, _ in "ok\n" }
@@ -210,6 +216,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
     router.addRoutes(reportRoutes(store: store, bodyLimit: limit))
     router.addRoutes(assignmentRoutes(store: store, bodyLimit: limit))
     router.addRoutes(collectionRoutes(store: store, bodyLimit: limit))
+    router.addRoutes(auditRoutes(store: store))
     router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit, secureCookies: configuration.tls != nil, limiter: configuration.failureLimiter))
 
     // The book's totals are the business's: Prometheus sends the metrics token, a person a manager's token.

@@ -21,7 +21,7 @@ struct HubCommand: AsyncParsableCommand {
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
         subcommands: [
             Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, HubManagers.self, HubReports.self, HubCollections.self,
-            HubMessages.self, HubCustomers.self, FakePSP.self,
+            HubMessages.self, HubCustomers.self, HubAudit.self, FakePSP.self,
         ]
     )
 }
@@ -235,6 +235,7 @@ struct HubEnroll: ParsableCommand {
         let store = try options.store()
         let code = try store.createEnrollmentCode(rep: rep, hours: hours)
         if let scope { _ = try store.setRep(rep, RepSettings(scope: scope)) }
+        auditCLI(store, "devices enroll", target: "a code for \(rep)" + (scope.map { ", scope \($0)" } ?? ""))
         print(code)
         if qr ?? (isatty(STDOUT_FILENO) == 1) {
             print(try QRCode(code).terminal())
@@ -266,10 +267,12 @@ struct HubRevoke: ParsableCommand {
     @OptionGroup var options: HubOptions
 
     func run() throws {
-        guard try options.store().revoke(deviceID: deviceID) else {
+        let store = try options.store()
+        guard try store.revoke(deviceID: deviceID) else {
             FileHandle.standardError.write(Data("fieldpay-hub: no device \(deviceID)\n".utf8))
             throw ExitCode(4)
         }
+        auditCLI(store, "devices revoke", target: deviceID)
         print("\(deviceID) revoked")
     }
 }

@@ -3,24 +3,45 @@ import FieldPayCore
 import Foundation
 import Hub
 import HubAPI
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 struct HubManagers: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "managers", abstract: "Tokens for managers: the reports over HTTP (/v1/reports/...) need one.",
-        subcommands: [ManagerAdd.self, ManagerList.self, ManagerRevoke.self])
+        commandName: "managers", abstract: "Managers: their roles and regions, API tokens, dashboard passwords and TOTP.",
+        subcommands: [ManagerAdd.self, ManagerList.self, ManagerRevoke.self, ManagerRotate.self, ManagerPassword.self, ManagerTOTP.self])
+}
+
+/// What the hub's command line did, in the audit log (its actor is `cli`: whoever can run it owns the hub).
+func auditCLI(_ store: some ManagerDirectory, _ action: String, target: String?, outcome: String = "ok") {
+    try? store.record(AuditEntry(actor: "cli", action: action, target: target, outcome: outcome))
 }
 
 struct ManagerAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Make a manager's token and print it (shown once; the hub keeps only its hash).",
-        discussion: "Use it as `Authorization: Bearer <token>` on /v1/reports/... and /v1/customers/{code}/history.")
+        commandName: "add", abstract: "Add a manager and print their API token (shown once; the hub keeps only its hash).",
+        discussion: """
+            Roles: admin (everything, every region, the audit log), manager (reads and acts within their regions), viewer \
+            (reads only, within their regions); no --region means every region. The token is `Authorization: Bearer <token>` \
+            on /v1/… and signs in to the dashboard until a password is set (`managers password`).
+            """)
 
-    @Option(help: "Who the token is for.") var name: String
+    @Option(help: "Who the account is for (also their dashboard sign-in name).") var name: String
+    @Option(help: "admin, manager or viewer.") var role = "admin"
+    @Option(help: ArgumentHelp("A region they may see and act in (repeat for several).", valueName: "region")) var region: [String] = []
+    @Option(help: ArgumentHelp("The token stops working after this many days.", valueName: "days")) var expiresDays: Int?
     @OptionGroup var options: HubOptions
+
+    func validate() throws {
+        if ManagerRole(rawValue: role) == nil { throw ValidationError("--role must be admin, manager or viewer") }
+    }
 
     func run() throws {
         do {
-            let (_, token) = try options.store().addManager(name: name)
+            let store = try options.store()
+            let (id, token) = try store.addManager(name: name, role: ManagerRole(rawValue: role)!, regions: region, expiresInDays: expiresDays)
+            auditCLI(store, "managers add", target: "\(id) (\(name), \(role)\(region.isEmpty ? "" : ", " + region.joined(separator: ", ")))")
             print(token)
         } catch let error as ReportInputError {
             throw ValidationError(error.message)
@@ -29,29 +50,130 @@ struct ManagerAdd: ParsableCommand {
 }
 
 struct ManagerList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Managers' tokens by id (never the secret).")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Managers by id, with role, regions and token expiry (never a secret).")
 
     @OptionGroup var options: HubOptions
 
     func run() throws {
-        let managers = try options.store().managers()
-        for manager in managers { print([manager.id, manager.name, manager.revoked ? "revoked" : "active"].joined(separator: "\t")) }
-        print("\(managers.count) manager token\(managers.count == 1 ? "" : "s")")
+        let managers = try options.store().managerAccounts()
+        let dates = DateFormatter()
+        dates.dateFormat = "yyyy-MM-dd"
+        for manager in managers {
+            print(
+                [
+                    manager.id, manager.name, manager.role.rawValue, manager.regions.isEmpty ? "all regions" : manager.regions.joined(separator: ","),
+                    manager.revoked ? "revoked" : "active",
+                    manager.tokenExpiresAt.map { "token expires " + dates.string(from: Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "token never expires",
+                    manager.hasPassword ? (manager.hasTOTP ? "password+totp" : "password") : "token sign-in",
+                ].joined(separator: "\t"))
+        }
+        print("\(managers.count) manager\(managers.count == 1 ? "" : "s")")
+    }
+}
+
+struct ManagerRotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Give a manager a new API token (printed once); the old one stops now and their sessions end.")
+
+    @Argument(help: "The manager's id (mgr_…).") var id: String
+    @Option(help: ArgumentHelp("The new token stops working after this many days.", valueName: "days")) var expiresDays: Int?
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let store = try options.store()
+        let token: String?
+        do { token = try store.rotateManagerToken(id: id, expiresInDays: expiresDays) } catch let error as ReportInputError {
+            throw ValidationError(error.message)
+        }
+        guard let token else {
+            FileHandle.standardError.write(Data("fieldpay-hub: no active manager \(id)\n".utf8))
+            throw ExitCode(4)
+        }
+        auditCLI(store, "managers rotate", target: id)
+        print(token)
+    }
+}
+
+struct ManagerPassword: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "password", abstract: "Set a manager's dashboard password (read from standard input, 12 characters or more).",
+        discussion: "From then on they sign in to the dashboard with their name and this password, and their token is for the API only.")
+
+    @Argument(help: "The manager's id (mgr_…).") var id: String
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("password (12 characters or more), then Enter: ".utf8)) }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("no password on standard input") }
+        let store = try options.store()
+        do {
+            guard try store.setManagerPassword(id: id, password: line) else {
+                FileHandle.standardError.write(Data("fieldpay-hub: no active manager \(id)\n".utf8))
+                throw ExitCode(4)
+            }
+        } catch let error as ReportInputError {
+            throw ValidationError(error.message)
+        }
+        auditCLI(store, "managers password", target: id)
+        print("\(id): password set; their dashboard sessions ended")
+    }
+}
+
+struct ManagerTOTP: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "totp", abstract: "Turn on a second factor for a manager's sign-in: prints the secret for an authenticator app.")
+
+    @Argument(help: "The manager's id (mgr_…).") var id: String
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let store = try options.store()
+        guard let account = try store.managerAccount(id), let secret = try store.enableManagerTOTP(id: id) else {
+            FileHandle.standardError.write(Data("fieldpay-hub: no active manager \(id)\n".utf8))
+            throw ExitCode(4)
+        }
+        auditCLI(store, "managers totp", target: id)
+        let label = account.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "manager"
+        print(secret)
+        print("otpauth://totp/FieldPay:\(label)?secret=\(secret)&issuer=FieldPay&algorithm=SHA1&digits=6&period=30")
     }
 }
 
 struct ManagerRevoke: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Refuse a manager's token from now on.")
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Refuse a manager's token and sessions from now on.")
 
-    @Argument(help: "The token's id (mgr_…).") var id: String
+    @Argument(help: "The manager's id (mgr_…).") var id: String
     @OptionGroup var options: HubOptions
 
     func run() throws {
-        guard try options.store().revokeManager(id: id) else {
+        let store = try options.store()
+        guard try store.revokeManager(id: id) else {
             FileHandle.standardError.write(Data("fieldpay-hub: no manager token \(id)\n".utf8))
             throw ExitCode(4)
         }
+        auditCLI(store, "managers revoke", target: id)
         print("\(id) revoked")
+    }
+}
+
+struct HubAudit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "The audit log, newest first: who did what to which invoice, payment, device or manager, from where.")
+
+    @Option(help: "At most this many lines.") var limit = 50
+    @Flag(help: "CSV instead of lines.") var csv = false
+    @OptionGroup var options: HubOptions
+
+    func run() throws {
+        let entries = try options.store().auditLog(limit: limit, before: nil)
+        if csv {
+            print(auditCSVText(entries), terminator: "")
+            return
+        }
+        for entry in entries {
+            print([auditTime(entry.atMillis), entry.actor, entry.action, entry.target ?? "", entry.outcome, entry.source ?? ""].joined(separator: "\t"))
+        }
+        print("\(entries.count) line\(entries.count == 1 ? "" : "s")")
     }
 }
 

@@ -95,10 +95,10 @@ struct DashboardEndToEndTests {
         try await browser.drive { page in
             try await page.call("Page.enable")
             // Not signed in: the sign-in page. A wrong token is refused in words.
-            try await page.open(url + "/manage", expect: "/manage/login", containing: "Manager token")
-            try await page.submit("document.querySelector('input[name=token]').value = 'mgr_nobody.secret'; document.querySelector('form').submit()")
+            try await page.open(url + "/manage", expect: "/manage/login", containing: "manager token")
+            try await page.submit("document.querySelector('input[name=token]').value = 'mgr_nobody.secret'; document.querySelector('input[name=token]').form.submit()")
             try await page.waitFor(path: "/manage/login", containing: "not a valid manager token")
-            try await page.submit("document.querySelector('input[name=token]').value = '\(token)'; document.querySelector('form').submit()")
+            try await page.submit("document.querySelector('input[name=token]').value = '\(token)'; document.querySelector('input[name=token]').form.submit()")
             let overview = try await page.waitFor(path: "/manage", containing: "Outstanding")
             #expect(overview.contains("Largest outstanding") && overview.contains("DSO, 90 days"))
             #expect(try await page.evaluate("document.querySelectorAll('svg.chart g.bar').length") == "5")
@@ -153,7 +153,7 @@ struct DashboardEndToEndTests {
             }
             // Signed out, the pages ask to sign in again.
             try await page.submit("document.querySelector('form.logout').submit()")
-            try await page.waitFor(path: "/manage/login", containing: "Manager token")
+            try await page.waitFor(path: "/manage/login", containing: "manager token")
             try await page.open(url + "/manage/aging", expect: "/manage/login")
         }
         // The API agrees: the invoice is Ravi's, with its history.

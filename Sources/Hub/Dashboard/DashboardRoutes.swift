@@ -6,7 +6,7 @@ import HubAPI
 import NIOCore
 
 /// A manager signed in to the dashboard.
-typealias SignedIn = (id: String, name: String)
+typealias SignedIn = ManagerAccount
 
 /// A form the dashboard posts: decoded by Hummingbird's `URLEncodedFormDecoder`, every field optional (a
 /// missing field is said in words by the action, as a person would need), and where to go back to.
@@ -66,9 +66,20 @@ struct Dashboard<Store: HubStorage>: Sendable {
     /// A page for a signed-in manager: runs `body` or sends the browser to sign in.
     func signedIn(_ request: Request, _ body: (SignedIn) throws -> Response) throws -> Response {
         guard let who = try manager(request) else { return redirect("/manage/login") }
+        if who.isRegionLimited { return Self.regionLimited(who) }
         do { return try body(who) } catch let error as ProblemError {
             return DashboardPages.message("Cannot show this page", manager: who.name, error: error.detail, status: error.status, back: true)
         }
+    }
+
+    /// The dashboard's pages show every region: an account held to some regions is not let in (yet), rather than
+    /// shown other regions' customers. Its API answers about its own customers.
+    static func regionLimited(_ who: SignedIn) -> Response {
+        DashboardPages.message(
+            "Not for your account", manager: who.name,
+            error: "Your account is limited to \(who.regions.joined(separator: ", ")). These pages cover every region; "
+                + "use the API's customer endpoints (/v1/customers/CODE/history, /v1/reports/aging/customers/CODE) or ask an admin.",
+            status: .forbidden, back: false)
     }
 
     static func refused() -> Response {
@@ -81,6 +92,11 @@ struct Dashboard<Store: HubStorage>: Sendable {
     {
         guard sameOrigin(request) else { return Self.refused() }
         guard let who = try manager(request) else { return redirect("/manage/login") }
+        if who.isRegionLimited { return Self.regionLimited(who) }
+        guard who.role.mayAct else {
+            return DashboardPages.message(
+                "Refused", manager: who.name, error: "A viewer reads only: this change needs a manager or an admin.", status: .forbidden, back: true)
+        }
         let data = try await body(request, limit: bodyLimit)
         let form: Form
         do { form = try URLEncodedFormDecoder().decode(Form.self, from: String(decoding: data, as: UTF8.self)) } catch {
@@ -127,6 +143,9 @@ func redirect(_ location: String, cookie: Cookie? = nil) -> Response {
 
 private struct LoginForm: DashboardForm {
     let token: String?
+    let name: String?
+    let password: String?
+    let code: String?
     var back: String? { nil }
 }
 
@@ -146,17 +165,54 @@ private func addSessionPages<Store>(_ routes: RouteCollection<HubRequestContext>
         guard dashboard.sameOrigin(request) else { return Dashboard<Store>.refused() }
         let data = try await body(request, limit: 4096)
         let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(decoding: data, as: UTF8.self))
+        let name = form?.name.text.trimmingCharacters(in: .whitespaces) ?? ""
         let token = form?.token.text ?? ""
-        // The account a sign-in is for: its token's id. Too many failures on it are refused like an address's.
-        let account = String(token.prefix { $0 != "." }.prefix(64))
+        // The account a sign-in is for: the name, or the token's id. Too many failures on it are refused like an
+        // address's.
+        let account = String((name.isEmpty ? String(token.prefix { $0 != "." }) : "name:" + name).prefix(64))
         if !account.isEmpty, let wait = dashboard.limiter.retryAfter(["account:" + account]) { throw FailureLimiter.refusal(wait) }
-        guard let session = try store.openSession(token: token) else {
-            var refused = redirect("/manage/login?error=" + q("That is not a valid manager token (or it was revoked)."))
-            refused.headers[failedAccountHeader] = account.isEmpty ? "-" : account
-            return refused
+        func refused(_ words: String) -> Response {
+            var response = redirect("/manage/login?error=" + q(words))
+            response.headers[failedAccountHeader] = account.isEmpty ? "-" : account
+            return response
         }
-        return redirect(
-            "/manage", cookie: dashboard.sessionCookie(session.cookie, maxAge: 12 * 3600))
+        let opened: (cookie: String, manager: String)
+        if !name.isEmpty {
+            switch try store.openSession(name: name, password: form?.password.text ?? "", code: form?.code.given) {
+            case .signedIn(let cookie, let manager): opened = (cookie, manager)
+            case .needsCode: return refused("Enter the current code from your authenticator app.")
+            case .refused: return refused("That name and password do not match an active manager.")
+            }
+        } else {
+            guard let session = try store.openSession(token: token) else {
+                return refused("That is not a valid manager token, or it was revoked, or its manager signs in with a password.")
+            }
+            opened = session
+        }
+        return redirect("/manage", cookie: dashboard.sessionCookie(opened.cookie, maxAge: 12 * 3600))
+    }
+
+    routes.get("/manage/audit") { request, _ -> Response in
+        try dashboard.signedIn(request) { who in
+            guard who.role == .admin else {
+                return DashboardPages.message("Audit log", manager: who.name, error: "Only an admin reads the audit log.", status: .forbidden, back: true)
+            }
+            let entries = try store.auditLog(limit: 500, before: nil).map {
+                AuditLine(
+                    when: auditTime($0.atMillis), actor: $0.actor, action: $0.action, target: $0.target ?? "", detail: $0.detail ?? "",
+                    source: $0.source ?? "", outcome: $0.outcome)
+            }
+            return DashboardPages.render("audit", title: "Audit log", manager: who.name, AuditLogPage(entries: entries))
+        }
+    }
+
+    routes.get("/manage/audit.csv") { request, _ -> Response in
+        try dashboard.signedIn(request) { who in
+            guard who.role == .admin else {
+                return DashboardPages.message("Audit log", manager: who.name, error: "Only an admin reads the audit log.", status: .forbidden, back: true)
+            }
+            return auditCSV(try store.auditLog(limit: 10_000, before: nil)).response(filename: "audit.csv")
+        }
     }
 
     routes.post("/manage/logout") { request, _ -> Response in
@@ -219,7 +275,8 @@ private func addAgingPages<Store>(_ routes: RouteCollection<HubRequestContext>, 
     }
 
     routes.get("/manage/aging.csv") { request, _ -> Response in
-        guard try dashboard.manager(request) != nil else { return redirect("/manage/login") }
+        guard let who = try dashboard.manager(request) else { return redirect("/manage/login") }
+        if who.isRegionLimited { return Dashboard<Store>.regionLimited(who) }
         let query = ReportQuery(request)
         let report = try store.aging(asOf: try query.date("as_of", default: LocalDate.today()), edges: try query.edges(), page: 1, perPage: nil)
         return agingCSV(report).response(filename: "aging-\(report.asOf).csv")
@@ -649,7 +706,8 @@ private func addReportPages<Store>(_ routes: RouteCollection<HubRequestContext>,
     }
 
     routes.get("/manage/reports/register.csv") { request, _ -> Response in
-        guard try dashboard.manager(request) != nil else { return redirect("/manage/login") }
+        guard let who = try dashboard.manager(request) else { return redirect("/manage/login") }
+        if who.isRegionLimited { return Dashboard<Store>.regionLimited(who) }
         let query = ReportQuery(request)
         let to = try query.date("to", default: LocalDate.today())
         let from = try query.date("from", default: to)
@@ -749,6 +807,9 @@ func registerCSV(_ report: CollectionRegister) -> CSVWriter {
 // MARK: What the pages show
 
 private struct LoginPage: Sendable {}
+
+private struct AuditLine: Sendable { let when, actor, action, target, detail, source, outcome: String }
+private struct AuditLogPage: Sendable { let entries: [AuditLine] }
 
 private struct OverviewPage: Sendable {
     let cards: [Card]

@@ -8,7 +8,17 @@ enum DashboardTemplates {
         "page": page, "chart": chart, "period": period, "message": message, "login": login, "overview": overview, "aging": aging,
         "customer": customer, "allocation": allocation, "rep": rep, "followups": followups, "collections": collections,
         "register": register, "productivity": productivity, "daysheet": daySheet, "messages": messages, "messageTable": messageTable,
+        "audit": audit,
     ]
+
+    static let audit = """
+        {{<page}}{{$main}}{{#page}}
+        <p>Every change a manager asked for and every sign-in, newest first; append-only. <a href="/manage/audit.csv">Download as CSV</a></p>
+        <table><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Which</th><th>Fields</th><th>From</th><th>Answer</th></tr></thead><tbody>\
+        {{#entries}}<tr><td>{{when}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{target}}</td><td>{{detail}}</td><td>{{source}}</td><td>{{outcome}}</td></tr>{{/entries}}\
+        </tbody></table>
+        {{/page}}{{/main}}{{/page}}
+        """
 
     static let page = """
         <!doctype html>
@@ -17,7 +27,7 @@ enum DashboardTemplates {
         <body><header><h1>FieldPay collections</h1>{{#manager}}<nav><a href="/manage">Overview</a><a href="/manage/aging">Aging</a>\
         <a href="/manage/allocation">Allocation</a><a href="/manage/followups">Follow-ups</a>\
         <a href="/manage/collections">Reminders &amp; escalations</a><a href="/manage/messages">Messages</a><a href="/manage/reports/register">Register</a>\
-        <a href="/manage/reports/productivity">Productivity</a><a href="/manage/reports/day-sheet">Day sheet</a>\
+        <a href="/manage/reports/productivity">Productivity</a><a href="/manage/reports/day-sheet">Day sheet</a><a href="/manage/audit">Audit</a>\
         <form method="post" action="/manage/logout" class="logout"><span>{{manager}}</span><button>Sign out</button></form></nav>{{/manager}}</header><main>
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <h2>{{title}}</h2>
@@ -47,9 +57,15 @@ enum DashboardTemplates {
     static let login = """
         {{<page}}{{$main}}
         <form method="post" action="/manage/login" class="panel">
-        <label>Manager token <input type="password" name="token" autocomplete="current-password" required size="60" autofocus></label>
+        <label>Name <input name="name" autocomplete="username" required size="30" autofocus></label>
+        <label>Password <input type="password" name="password" autocomplete="current-password" required size="30"></label>
+        <label>Code from the authenticator app (if you set one up) <input name="code" inputmode="numeric" autocomplete="one-time-code" size="8"></label>
         <button>Sign in</button></form>
-        <p>A manager's token comes from <code>fieldpay-hub managers add --name NAME</code> on the hub.</p>
+        <form method="post" action="/manage/login" class="panel">
+        <label>First sign-in, before a password is set: manager token <input type="password" name="token" size="60"></label>
+        <button>Sign in with the token</button></form>
+        <p>A manager's account comes from <code>fieldpay-hub managers add --name NAME --role admin|manager|viewer</code> on the hub,
+        and its password from <code>fieldpay-hub managers password ID</code>. Once a password is set, the token is for the API only.</p>
         {{/main}}{{/page}}
         """
 

@@ -158,12 +158,19 @@ func collectionRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection
 }
 
 /// A manager's token, or a device's: (the actor, and the device's rep for a device).
-func managerOrDevice(_ request: Request, store: some DeviceRegistry) throws -> (String, String?) {
+func managerOrDevice(_ request: Request, store: some DeviceRegistry & ManagerDirectory) throws -> (String, String?) {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
         throw ProblemError(status: .unauthorized, detail: "requests need Authorization: Bearer <device or manager token>")
     }
     switch try store.authenticate(String(header.dropFirst("Bearer ".count))) {
-    case .manager(let id): return (id, nil)
+    case .manager(let id):
+        guard let account = try store.managerAccount(id) else { throw ProblemError(status: .unauthorized, detail: "unknown manager") }
+        try authorize(account, request, admin: false)
+        if account.isRegionLimited {
+            throw ProblemError(status: .forbidden, detail: "follow-ups over the API are not open to an account limited to regions yet; ask an admin")
+        }
+        return (id, nil)
+    case .expired: throw ProblemError(status: .unauthorized, detail: "this manager token has expired")
     case .device(let id): return (id, try store.deviceRep(id))
     case .unknown: throw ProblemError(status: .unauthorized, detail: "unknown token")
     case .revoked: throw ProblemError(status: .forbidden, detail: "this token was revoked at the hub")

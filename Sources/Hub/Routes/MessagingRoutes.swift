@@ -128,8 +128,8 @@ func messagingRoutes(_ configuration: HubConfiguration, store: some HubStorage, 
     }
 
     routes.put("/v1/customers/:code/messaging") { request, context -> Response in
-        let manager = try managerID(request, store: store)
         let code = try context.parameters.require("code")
+        let manager = try regionalAccess(request, store: store, customer: code).id
         let change = try decodeReport(CustomerMessagingRequest.self, try await body(request, limit: limit))
         guard let settings = try unprocessable({ try store.setCustomerMessaging(code, change, actor: "manager \(manager)", now: Date().millisecondsSince1970) }) else {
             throw ProblemError(status: .notFound, detail: "no customer \(code) at this hub")

@@ -23,8 +23,8 @@ func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<Hub
     }
 
     routes.get("/v1/reports/aging/customers/:code") { request, context -> Response in
-        try managerID(request, store: store)
         let code = try context.parameters.require("code")
+        try regionalAccess(request, store: store, customer: code)
         let query = ReportQuery(request)
         let asOf = try query.date("as_of", default: LocalDate.today())
         let edges = try query.edges()
@@ -63,8 +63,8 @@ func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<Hub
     }
 
     routes.get("/v1/customers/:code/history") { request, context -> Response in
-        try managerID(request, store: store)
         let code = try context.parameters.require("code")
+        try regionalAccess(request, store: store, customer: code)
         let query = ReportQuery(request)
         let limit = try query.integer("limit", default: 200, range: 1...5000)
         let format = try query.format()
@@ -87,17 +87,52 @@ func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<Hub
     return routes
 }
 
-/// The manager a request's `Authorization: Bearer mgr_<id>.<secret>` names; 401/403 in problem JSON otherwise.
+/// The manager a request's `Authorization: Bearer mgr_<id>.<secret>` names (401/403 in problem JSON otherwise),
+/// checked against their role: a viewer reads only (any method but GET
+/// and HEAD is refused), an admin-only route (`admin`) refuses the rest.
 @discardableResult
-func managerID(_ request: Request, store: some DeviceRegistry) throws -> String {
+func managerID(_ request: Request, store: some DeviceRegistry & ManagerDirectory, admin: Bool = false) throws -> String {
+    try managerAccess(request, store: store, admin: admin).id
+}
+
+/// A manager limited to regions may use the routes that name one customer of theirs (`customer`); the reports
+/// and lists over the whole book are not open to them (they would show every region). Any other customer is
+/// answered as unknown.
+func regionalAccess(_ request: Request, store: some DeviceRegistry & ManagerDirectory & InvoiceBook, customer: String) throws -> ManagerAccount {
+    let account = try managerAccess(request, store: store, regional: true)
+    guard account.isRegionLimited else { return account }
+    guard let region = try store.customerRegion(customer), account.covers(region: region) else {
+        throw ProblemError(status: .notFound, detail: "no customer \(customer.prefix(40)) in your regions")
+    }
+    return account
+}
+
+func managerAccess(_ request: Request, store: some DeviceRegistry & ManagerDirectory, admin: Bool = false, regional: Bool = false) throws -> ManagerAccount {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
         throw ProblemError(status: .unauthorized, detail: "reports need Authorization: Bearer <manager token> (fieldpay-hub managers add)")
     }
     switch try store.authenticate(String(header.dropFirst("Bearer ".count))) {
-    case .manager(let id): return id
+    case .manager(let id):
+        guard let account = try store.managerAccount(id) else { throw ProblemError(status: .unauthorized, detail: "unknown manager") }
+        try authorize(account, request, admin: admin)
+        if account.isRegionLimited, !regional {
+            throw ProblemError(
+                status: .forbidden,
+                detail: "this covers every region and your account is limited to \(account.regions.joined(separator: ", ")): open a customer of yours, or ask an admin")
+        }
+        return account
     case .device: throw ProblemError(status: .forbidden, detail: "a device's token cannot read reports; use a manager's token")
     case .unknown: throw ProblemError(status: .unauthorized, detail: "unknown manager or wrong secret")
     case .revoked: throw ProblemError(status: .forbidden, detail: "this token was revoked at the hub")
+    case .expired: throw ProblemError(status: .unauthorized, detail: "this manager token has expired: ask an admin for a new one (fieldpay-hub managers rotate)")
+    }
+}
+
+/// What a role may do with a request: viewers read, admins alone manage the hub's managers and read its audit log.
+func authorize(_ account: ManagerAccount, _ request: Request, admin: Bool) throws {
+    if admin, account.role != .admin { throw ProblemError(status: .forbidden, detail: "only an admin may do this (you are a \(account.role.rawValue))") }
+    if !account.role.mayAct, request.method != .get, request.method != .head {
+        throw ProblemError(status: .forbidden, detail: "a viewer reads only: this change needs a manager or an admin")
     }
 }
 

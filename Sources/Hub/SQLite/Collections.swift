@@ -21,19 +21,6 @@ extension SQLiteHubStore {
     // MARK: Managers
 
     /// A manager's API token, `mgr_<id>.<secret>`: shown once, kept as a SHA-256.
-    public func addManager(name: String) throws -> (id: String, token: String) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 100 else { throw ReportInputError("a manager's name must be 1 to 100 characters") }
-        let id = "mgr_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
-        let secret = (0..<2).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined().lowercased()
-        try pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO manager (id, name, secretHash, createdAt) VALUES (?, ?, ?, ?)",
-                arguments: [id, trimmed, SQLiteHubStore.sha256(secret), Int64(Date().timeIntervalSince1970)])
-        }
-        return (id, id + "." + secret)
-    }
-
     public func managers() throws -> [(id: String, name: String, revoked: Bool)] {
         try pool.read { db in try Row.fetchAll(db, sql: "SELECT id, name, revoked FROM manager ORDER BY createdAt, id").map { ($0[0], $0[1], $0[2]) } }
     }

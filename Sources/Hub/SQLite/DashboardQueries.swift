@@ -10,31 +10,26 @@ import NIOCore
 
 extension SQLiteHubStore {
     /// A browser session for a manager who signed in with their token: 12 hours.
+    /// A dashboard session from a manager's API token, for a manager who has no password yet (a new hub's first
+    /// sign-in). Once a manager has a password, their token is for the API only.
     public func openSession(token: String) throws -> (cookie: String, manager: String)? {
-        guard case .manager(let id) = try authenticate(token.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
-        let cookie = Base64URL.encode(Data(bytes))
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM managerSession WHERE expiresAt < ?", arguments: [HubTime.nowMillis()])
-            try db.execute(
-                sql: "INSERT INTO managerSession (tokenHash, managerId, expiresAt) VALUES (?, ?, ?)",
-                arguments: [SQLiteHubStore.sha256(cookie), id, HubTime.nowMillis() + 12 * 3_600_000])
-        }
-        return (cookie, id)
+        guard case .manager(let id) = try authenticate(token.trimmingCharacters(in: .whitespacesAndNewlines)),
+            try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT passwordHash IS NULL FROM manager WHERE id = ?", arguments: [id]) }) == true
+        else { return nil }
+        return (try newSession(managerID: id), id)
     }
 
-    /// The manager a session cookie belongs to, while it is valid and the manager's token is not revoked.
-    public func sessionManager(_ cookie: String) throws -> (id: String, name: String)? {
+    public func sessionManager(_ cookie: String) throws -> ManagerAccount? {
         try pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT manager.id, manager.name FROM managerSession JOIN manager ON manager.id = managerSession.managerId
-                    WHERE managerSession.tokenHash = ? AND managerSession.expiresAt > ? AND manager.revoked = 0
-                    """, arguments: [SQLiteHubStore.sha256(cookie), HubTime.nowMillis()]
-            ).map { ($0[0], $0[1]) }
+            guard
+                let id = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT manager.id FROM managerSession JOIN manager ON manager.id = managerSession.managerId
+                        WHERE managerSession.tokenHash = ? AND managerSession.expiresAt > ? AND manager.revoked = 0
+                        """, arguments: [SQLiteHubStore.sha256(cookie), HubTime.nowMillis()])
+            else { return nil }
+            return try SQLiteHubStore.accounts(where: "manager.id = ?", [id], db).first
         }
     }
 

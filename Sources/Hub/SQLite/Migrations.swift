@@ -105,6 +105,7 @@ extension SQLiteHubStore {
         migrator.registerMigration("v10-messaging", migrate: SQLiteHubStore.migrateMessaging)
         migrator.registerMigration("v11-statement-links", migrate: SQLiteHubStore.migrateStatementLinks)
         migrator.registerMigration("v12-trust", migrate: SQLiteHubStore.migrateTrust)
+        migrator.registerMigration("v13-managers", migrate: SQLiteHubStore.migrateManagers)
         return migrator
     }
 

@@ -180,6 +180,12 @@ public final class SQLiteHubStore: Sendable {
         return found.first
     }
 
+    public func customerRegion(_ code: String) throws -> String?? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT region FROM customer WHERE code = ?", arguments: [code]).map { $0[0] as String? }
+        }
+    }
+
     public func invoiceOutstanding(_ number: String) throws -> Money? {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT outstandingPaise FROM invoice WHERE number = ?", arguments: [number]).map { Money(paise: $0) } }
     }
@@ -248,11 +254,14 @@ public final class SQLiteHubStore: Sendable {
         let id = String(parts[0])
         let manager = id.hasPrefix("mgr_")
         let row = try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT secretHash, revoked FROM \(manager ? "manager" : "device") WHERE id = ?", arguments: [id])
+            try Row.fetchOne(
+                db, sql: "SELECT secretHash, revoked, \(manager ? "tokenExpiresAt" : "NULL") FROM \(manager ? "manager" : "device") WHERE id = ?",
+                arguments: [id])
         }
         guard let row else { return .unknown }
         guard constantTimeEqual(Array((row[0] as String).utf8), Array(SQLiteHubStore.sha256(String(parts[1])).utf8)) else { return .unknown }
         if row[1] as Bool { return .revoked }
+        if let expires = row[2] as Int64?, expires <= HubTime.nowMillis() { return .expired }
         return manager ? .manager(id) : .device(id)
     }
 

@@ -29,6 +29,8 @@ public protocol InvoiceBook: Sendable {
     func changes(after cursor: Int64, limit: Int, deviceID: String?, region: Bool) throws -> ChangesPage
     func invoiceDigest() throws -> (count: Int, digest: [UInt8])
     func invoiceOutstanding(_ number: String) throws -> Money?
+    /// A customer's region: nil when the hub has no such customer, `.some(nil)` for one without a region.
+    func customerRegion(_ code: String) throws -> String??
     func invoices(number: String?, openOnly: Bool, limit: Int) throws -> [InvoiceRow]
 }
 
@@ -56,14 +58,33 @@ public protocol EventFeed: Sendable {
     func events(deviceID: String, since: Int64, limit: Int) throws -> [HubEvent]
 }
 
-/// Managers' tokens and their dashboard sessions.
+/// Managers: roles and regions, API tokens (expiring, rotated), dashboard passwords with optional TOTP, sessions,
+/// and the append-only audit log.
 public protocol ManagerDirectory: Sendable {
-    func addManager(name: String) throws -> (id: String, token: String)
+    func addManager(name: String, role: ManagerRole, regions: [String], expiresInDays: Int?) throws -> (id: String, token: String)
     func managers() throws -> [(id: String, name: String, revoked: Bool)]
+    func managerAccounts() throws -> [ManagerAccount]
+    func managerAccount(_ id: String) throws -> ManagerAccount?
     func revokeManager(id: String) throws -> Bool
+    /// A new API token; the old one stops now and the manager's sessions end. Nil: no such active manager.
+    func rotateManagerToken(id: String, expiresInDays: Int?) throws -> String?
+    func setManagerPassword(id: String, password: String) throws -> Bool
+    /// TOTP on: the secret (base32) for an authenticator app.
+    func enableManagerTOTP(id: String) throws -> String?
+    /// A session from an API token: only for a manager without a password yet.
     func openSession(token: String) throws -> (cookie: String, manager: String)?
-    func sessionManager(_ cookie: String) throws -> (id: String, name: String)?
+    func openSession(name: String, password: String, code: String?) throws -> SignInOutcome
+    func sessionManager(_ cookie: String) throws -> ManagerAccount?
     func closeSession(_ cookie: String) throws
+    func record(_ entry: AuditEntry) throws
+    func auditLog(limit: Int, before: Int64?) throws -> [AuditEntry]
+}
+
+extension ManagerDirectory {
+    /// An admin whose token never expires.
+    public func addManager(name: String) throws -> (id: String, token: String) {
+        try addManager(name: name, role: .admin, regions: [], expiresInDays: nil)
+    }
 }
 
 /// Reps, their scopes, and who holds which overdue invoice (by rule or by hand).

@@ -67,6 +67,8 @@ public enum Authentication: Sendable, Equatable {
     case manager(String)
     case unknown
     case revoked
+    /// A manager's API token past its expiry (`fieldpay-hub managers rotate` gives a new one).
+    case expired
 }
 
 public enum UploadOutcome: Sendable, Equatable {
