@@ -23,7 +23,8 @@ status webhooks for everything it took are posted to it (signed), and a manager'
 message still unconfirmed. The checks: one receipt message per payment; the fake took no message twice, and
 took every payment's receipt once in the end; every message delivered.
 
-Exit status 0 when every check holds, 1 with the failed checks printed. Standard library only; every wait is
+Exit status 0 when every check holds, 1 with the failed checks printed. The standard library, and Debian's
+python3-cryptography for the messaging mode's receipt signatures (scripts/fieldpay_receipts.py); every wait is
 bounded.
 """
 import argparse

@@ -153,6 +153,21 @@ struct ScopedSyncTests {
         _ = try await asha.sync.runOnce()
         #expect(try cached(asha.database).isEmpty)
     }
+
+    @Test("security: an invoice deleted outside a device's scope sends it no tombstone (its number is not the device's to know)")
+    func noForeignTombstones() async throws {
+        let hub = try await LiveHub(invoices: Self.book)
+        let asha = try hub.device(rep: "Asha", scope: "assigned")
+        _ = try hub.store.assign(["S-1"], to: "Asha", actor: "mgr_test", reason: nil)
+        _ = try await asha.sync.runOnce()
+        let cursorText = try #require(try asha.database.syncCursor())
+        let cursor = try #require(Int64(cursorText))
+        // Another region's invoice, never Asha's, is withdrawn; then one of hers.
+        _ = try hub.store.deleteInvoice("N-2")
+        #expect(try hub.store.changes(after: cursor, limit: 100, deviceID: asha.id).changes.isEmpty)
+        _ = try hub.store.deleteInvoice("S-1")
+        #expect(try hub.store.changes(after: cursor, limit: 100, deviceID: asha.id).changes.map(\.number) == ["S-1"])
+    }
 }
 
 @Suite("Follow-ups recorded on a device")

@@ -112,14 +112,15 @@ public final class SQLiteHubStore: Sendable {
             let position = cursor >= SQLiteHubStore.passCursorBase ? cursor - SQLiteHubStore.passCursorBase : cursor
             if !inPass, position < scope.since { return ChangesPage(changes: [], nextCursor: "0", more: true, reset: true) }
             let inScope = SQLiteHubStore.scopeCondition(scope.scope)
-            // A scoped device gets what is in its scope, and tombstones only for what it may hold: invoices
-            // deleted, or once assigned to its rep. From 0 it holds nothing: only what is in scope and live.
+            // A scoped device gets what is in its scope, and tombstones only for what it may hold: an invoice that
+            // was in its scope when deleted, or once assigned to its rep (another region's deleted invoice is not
+            // its to know of). From 0 it holds nothing: only what is in scope and live.
             var filter = ""
             if scope.scope != "all" {
                 filter =
                     position == 0
                     ? "AND \(inScope) AND deleted = 0"
-                    : "AND (\(inScope) OR deleted = 1 OR EXISTS (SELECT 1 FROM assignmentHistory WHERE invoiceNumber = number AND fromRep = :rep))"
+                    : "AND (\(inScope) OR EXISTS (SELECT 1 FROM assignmentHistory WHERE invoiceNumber = number AND fromRep = :rep))"
             }
             let rows = try Row.fetchAll(
                 db,
