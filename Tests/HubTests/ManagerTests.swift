@@ -57,7 +57,7 @@ struct ManagerTests {
         #expect(try hub.store.assignmentHistory("INV/1")?.count == 1)  // the manager's, not the viewer's
     }
 
-    @Test("security: a manager of North reads North's customers only, and no whole-book report; an admin reads all")
+    @Test("security: a manager of North reads North's customers only, aging cut to North, and no other whole-book report; an admin reads all")
     func regions() async throws {
         let hub = try Self.regionalHub()
         let north = try hub.store.addManager(name: "Nita", role: .manager, regions: ["North"], expiresInDays: nil).token
@@ -70,8 +70,13 @@ struct ManagerTests {
             #expect(try await get("/v1/reports/aging/customers/C1", north) == .ok)
             #expect(try await get("/v1/customers/C2/history", north) == .notFound)  // South's: as if it did not exist
             #expect(try await get("/v1/reports/aging/customers/C2", north) == .notFound)
-            #expect(try await get("/v1/reports/aging", north) == .forbidden)  // every region's customers
-            #expect(try await get("/v1/reports/register", north) == .forbidden)
+            #expect(try await get("/v1/reports/register", north) == .forbidden)  // every region's payments
+            // Aging is cut to North: its rows and its totals.
+            try await client.execute(uri: "/v1/reports/aging?per_page=1", method: .get, headers: [.authorization: "Bearer \(north)"]) { response in
+                let report = try reportBody(AgingReport.self, response)
+                #expect(report.rows.map(\.customerCode) == ["C1"] && report.customers == 1 && report.page.rows == 1)
+                #expect(report.totals.outstanding == "1500.00")  // INV/1 and INV/2, C1's; not INV/3's 250.00
+            }
             #expect(try await get("/metrics", north) == .forbidden)
             #expect(try await get("/v1/customers/C2/history", admin) == .ok)
             #expect(try await get("/v1/reports/aging", admin) == .ok)
