@@ -21,16 +21,8 @@ final class LiveHub: Sendable {
         try invoices.write(toFile: folder + "/invoices.csv", atomically: true, encoding: .utf8)
         _ = try store.importInvoices(from: InvoiceFileReader(path: folder + "/invoices.csv"))
         let configuration = HubConfiguration(dataDirectory: folder + "/hub", providers: [.razorpay(webhookSecret: "whsec_scoped")])
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: buildRouter(configuration, store: store), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
-        server = Task { try await app.run() }
-        var port = 0
-        for await value in ports {
-            port = value
-            break
-        }
+        let (task, port) = await startHub(configuration, store: store)
+        server = task
         url = "http://127.0.0.1:\(port)"
     }
 
@@ -54,6 +46,22 @@ final class LiveHub: Sendable {
         let database = try AppDatabase(path: folder + "/\(rep)-\(UUID().uuidString).sqlite")
         return (database, SyncService(database: database, client: HubClient(baseURL: url, token: "\(enrolled.deviceID).\(enrolled.secret)")), enrolled.deviceID)
     }
+}
+
+/// A hub serving `store` on 127.0.0.1 at a port the kernel picks (over TLS when the configuration has it): the
+/// server's task and the port.
+func startHub(_ configuration: HubConfiguration, store: SQLiteHubStore) async -> (server: Task<Void, Error>, port: Int) {
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    let app = Application(
+        router: buildRouter(configuration, store: store), server: hubServer(configuration),
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+    let server = Task { try await app.run() }
+    var port = 0
+    for await value in ports {
+        port = value
+        break
+    }
+    return (server, port)
 }
 
 func cached(_ database: AppDatabase) throws -> Set<String> {

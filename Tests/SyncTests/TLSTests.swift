@@ -57,16 +57,8 @@ final class TLSHub: Sendable {
         _ = try store.importInvoices(from: InvoiceFileReader(path: folder + "/invoices.csv"))
         var configuration = HubConfiguration(dataDirectory: folder)
         configuration.tls = try HubTransport.serverTLS(certificate: certificate, key: key)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: buildRouter(configuration, store: store), server: hubServer(configuration),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
-        server = Task { try await app.run() }
-        var port = 0
-        for await value in ports {
-            port = value
-            break
-        }
+        let (task, port) = await startHub(configuration, store: store)
+        server = task
         url = "https://127.0.0.1:\(port)"
     }
 
