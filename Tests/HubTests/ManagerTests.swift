@@ -62,6 +62,9 @@ struct ManagerTests {
         let hub = try Self.regionalHub()
         let north = try hub.store.addManager(name: "Nita", role: .manager, regions: ["North"], expiresInDays: nil).token
         let admin = try hub.store.addManager(name: "Asha").token
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        _ = try hub.store.uploadSigned(deviceID: device, payment: upload("A-1", amount: "100.00", invoice: "INV/1"))
+        _ = try hub.store.uploadSigned(deviceID: device, payment: upload("A-2", amount: "250.00", invoice: "INV/3"))
         try await hub.app.test(.router) { client async throws in
             func get(_ uri: String, _ token: String) async throws -> HTTPResponse.Status {
                 try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) { $0.status }
@@ -70,12 +73,19 @@ struct ManagerTests {
             #expect(try await get("/v1/reports/aging/customers/C1", north) == .ok)
             #expect(try await get("/v1/customers/C2/history", north) == .notFound)  // South's: as if it did not exist
             #expect(try await get("/v1/reports/aging/customers/C2", north) == .notFound)
-            #expect(try await get("/v1/reports/register", north) == .forbidden)  // every region's payments
+            #expect(try await get("/v1/reports/dso", north) == .forbidden)  // every region's sales: not cut by region yet
             // Aging is cut to North: its rows and its totals.
             try await client.execute(uri: "/v1/reports/aging?per_page=1", method: .get, headers: [.authorization: "Bearer \(north)"]) { response in
                 let report = try reportBody(AgingReport.self, response)
                 #expect(report.rows.map(\.customerCode) == ["C1"] && report.customers == 1 && report.page.rows == 1)
-                #expect(report.totals.outstanding == "1500.00")  // INV/1 and INV/2, C1's; not INV/3's 250.00
+                #expect(report.totals.outstanding == "1400.00")  // INV/1 (less 100.00 paid) and INV/2, C1's; not INV/3's
+            }
+            // The register: North's customer's payment, not South's.
+            let day = HubTime.day(ofMillis: 1_796_000_000_000).isoString
+            try await client.execute(uri: "/v1/reports/register?from=\(day)&to=\(day)", method: .get, headers: [.authorization: "Bearer \(north)"]) {
+                response in
+                let register = try reportBody(CollectionRegister.self, response)
+                #expect(register.payments == 1 && register.amount == "100.00", "\(register)")
             }
             #expect(try await get("/metrics", north) == .forbidden)
             #expect(try await get("/v1/customers/C2/history", admin) == .ok)

@@ -60,14 +60,15 @@ func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<Hub
     }
 
     routes.get("/v1/reports/register") { request, _ -> Response in
-        try managerID(request, store: store)
+        let account = try managerAccess(request, store: store, regional: true)
         let query = ReportQuery(request)
         let to = try query.date("to", default: LocalDate.today())
         let from = try query.date("from", default: to)
         try query.checkRange(from: from, to: to)
         let format = try query.format()
         let paging = try query.paging()
-        let report = try store.register(from: from, to: to, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
+        let report = try store.register(
+            from: from, to: to, page: paging.page, perPage: format == .csv ? nil : paging.perPage, regions: account.isRegionLimited ? account.regions : nil)
         guard format == .csv else { return try reportJSON(report) }
         return registerCSV(report).response(filename: "register-\(report.from)-\(report.to).csv")
     }
@@ -124,8 +125,8 @@ func regional(_ report: AgingReport, _ account: ManagerAccount) throws -> AgingR
     return cut
 }
 
-/// A manager limited to regions may use the routes that name one customer of theirs (`customer`) and the aging
-/// report cut to their regions; the other reports and lists over the whole book are not open to them (they would
+/// A manager limited to regions may use the routes that name one customer of theirs (`customer`), and the aging
+/// report and the register cut to their regions; the other reports and lists over the whole book are not open to them (they would
 /// show every region). Any other customer is answered as unknown.
 func regionalAccess(_ request: Request, store: some DeviceRegistry & ManagerDirectory & InvoiceBook, customer: String) throws -> ManagerAccount {
     let account = try managerAccess(request, store: store, regional: true)

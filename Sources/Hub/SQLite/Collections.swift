@@ -165,19 +165,22 @@ extension SQLiteHubStore {
     static let reportedMethod = "CASE WHEN payment.status = 'utr-claimed' THEN 'upi-claimed' ELSE payment.method END"
 
     /// Payments recorded by reps from `from` to `to` (India days), per day, rep and method.
-    public func register(from: LocalDate, to: LocalDate, page: Int = 1, perPage: Int? = 100) throws -> CollectionRegister {
+    public func register(from: LocalDate, to: LocalDate, page: Int = 1, perPage: Int? = 100, regions: [String]? = nil) throws -> CollectionRegister {
         try pool.read { db in
+            // Held to regions: only the payments of those regions' customers (a region list as JSON, bound).
+            let regional = regions == nil ? "" : "AND payment.customerCode IN (SELECT code FROM customer WHERE region IN (SELECT value FROM json_each(:regions)))"
+            let regionList = String(decoding: try JSONEncoder().encode(regions ?? []), as: UTF8.self)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT (payment.recordedAt + :offset) / :day AS day, device.rep, \(SQLiteHubStore.reportedMethod), COUNT(*), SUM(payment.amountPaise)
                     FROM payment JOIN device ON device.id = payment.deviceId
-                    WHERE payment.recordedAt >= :start AND payment.recordedAt < :end
+                    WHERE payment.recordedAt >= :start AND payment.recordedAt < :end \(regional)
                     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                     """,
                 arguments: [
                     "offset": HubTime.istOffsetMillis, "day": HubTime.dayMillis, "start": HubTime.endOfDay(from.adding(days: -1)),
-                    "end": HubTime.endOfDay(to),
+                    "end": HubTime.endOfDay(to), "regions": regionList,
                 ])
             var register: [RegisterRow] = []
             var days: [(LocalDate, Int, Int64)] = []

@@ -80,6 +80,13 @@ public protocol ManagerDirectory: Sendable {
     func auditLog(limit: Int, before: Int64?) throws -> [AuditEntry]
 }
 
+extension ReportStore {
+    /// The register over every region.
+    public func register(from: LocalDate, to: LocalDate, page: Int, perPage: Int?) throws -> CollectionRegister {
+        try register(from: from, to: to, page: page, perPage: perPage, regions: nil)
+    }
+}
+
 extension ManagerDirectory {
     /// An admin whose token never expires.
     public func addManager(name: String) throws -> (id: String, token: String) {
@@ -105,7 +112,8 @@ public protocol ReportStore: Sendable {
     func aging(asOf: LocalDate, edges: AgingEdges, page: Int, perPage: Int?) throws -> AgingReport
     func customerAging(_ code: String, asOf: LocalDate, edges: AgingEdges, page: Int, perPage: Int?) throws -> CustomerAging?
     func dso(from: LocalDate, to: LocalDate) throws -> DSOReport
-    func register(from: LocalDate, to: LocalDate, page: Int, perPage: Int?) throws -> CollectionRegister
+    /// `regions`: only payments of customers in these regions (a manager held to them); nil: every payment.
+    func register(from: LocalDate, to: LocalDate, page: Int, perPage: Int?, regions: [String]?) throws -> CollectionRegister
     func customerHistory(_ code: String, limit: Int) throws -> CustomerHistory?
     func productivity(from: LocalDate, to: LocalDate, page: Int, perPage: Int?) throws -> ProductivityReport
     func daySheet(rep: String, day: LocalDate) throws -> DaySheet?
