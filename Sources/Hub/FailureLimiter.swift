@@ -104,8 +104,17 @@ struct FailureLimitMiddleware: RouterMiddleware {
         return id.isEmpty ? nil : "account:" + id.prefix(64)
     }
 
+    /// Routes that check a bearer token: the device protocol, the managers' API and `/metrics` (not the webhooks,
+    /// enrollment, the customers' receipt links, the dashboard or `/healthz`, which a stray header must not block).
+    static func checksToken(_ path: String) -> Bool {
+        if path == "/metrics" { return true }
+        guard path.hasPrefix("/v1/") else { return false }
+        return !path.hasPrefix("/v1/webhooks/") && !path.hasPrefix("/v1/messaging/") && path != "/v1/devices/enroll"
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let keys = limiter.keys(address: context.remoteAddress, account: Self.tokenAccount(request))
+        let account = Self.checksToken(request.uri.path) ? Self.tokenAccount(request) : nil
+        let keys = limiter.keys(address: context.remoteAddress, account: account)
         if let wait = limiter.retryAfter(keys) { throw FailureLimiter.refusal(wait) }
         do {
             var response = try await next(request, context)

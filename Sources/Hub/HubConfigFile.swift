@@ -73,6 +73,7 @@ extension HubConfiguration {
     ///     allow_plaintext = false            # plain HTTP on a non-loopback address (behind a TLS proxy only)
     ///     metrics_token_file = "secrets/metrics-token"   # the bearer token Prometheus sends to /metrics
     ///     idle_timeout_seconds = 75          # an idle connection is closed
+    ///     auth_failure_limit = 10            # failed proofs of identity a minute per account and address, then 429
     ///
     ///     [messaging]                        # receipts and reminders to customers (see MessagingConfiguration.load)
     ///
@@ -117,7 +118,7 @@ extension HubConfiguration {
         var configuration = HubConfiguration(dataDirectory: defaultData)
         if let hub = try section(
             "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment", "max_advance", "webhook_max_age_days", "tls_cert", "tls_key",
-                "allow_plaintext", "metrics_token_file", "idle_timeout_seconds"])
+                "allow_plaintext", "metrics_token_file", "idle_timeout_seconds", "auth_failure_limit"])
         {
             if let data = try hub.string("data") { configuration.dataDirectory = hub.resolve(data) }
             if let host = try hub.string("host") { configuration.host = host }
@@ -135,6 +136,7 @@ extension HubConfiguration {
             if let plain = try hub.bool("allow_plaintext") { configuration.allowPlaintext = plain }
             if let file = try hub.string("metrics_token_file") { configuration.metricsToken = try hub.secret(file, key: "metrics_token_file") }
             if let seconds = try hub.integer("idle_timeout_seconds", 5...3600) { configuration.idleTimeout = .seconds(seconds) }
+            if let limit = try hub.integer("auth_failure_limit", 3...1_000_000) { configuration.failureLimiter = FailureLimiter(limit: limit) }
             if let days = try hub.integer("upload_past_days", 1...3650) { configuration.uploadLimits.pastDays = days }
             if let days = try hub.integer("upload_future_days", 0...30) { configuration.uploadLimits.futureDays = days }
             if let days = try hub.integer("webhook_max_age_days", 1...365) { configuration.webhookReplayWindow = TimeInterval(days) * 86_400 }
