@@ -1,3 +1,4 @@
+import FieldPayCore
 import Foundation
 import HTTPTypes
 import Hub
@@ -300,6 +301,18 @@ struct UTRTests {
         #expect(try hub.store.confirmUTR(paymentID: b, deviceID: "dev_other", utr: "111111111111") == .notFound)
         #expect(try hub.store.paymentStatus(a)?.status == "utr-claimed")
         #expect(try hub.store.paymentStatus(b)?.status == "awaiting-confirmation")
+    }
+
+    @Test("a payment a credit already confirmed stays confirmed when its rep types a UTR afterwards", arguments: StoreBackend.allCases)
+    func typedAfterConfirmation(backend: StoreBackend) throws {
+        let hub = try TestHub(backend: backend)
+        let device = String(try hub.enrolledToken().split(separator: ".")[0])
+        let id = UUID().uuidString.lowercased()
+        _ = try hub.store.uploadSigned(deviceID: device, payment: upload("A-1", amount: "100.00", invoice: "INV/1", method: "upi", reference: "DEMO01INV1TPAUOU"), id: id)
+        let credit = CreditNotice(provider: "razorpay", providerPaymentID: "pay_x", amount: Money(paise: 10_000), utr: nil, reference: "DEMO01INV1TPAUOU", source: "webhook")
+        #expect(try hub.store.applyCredit(credit) == .confirmedPayment)
+        #expect(try hub.store.confirmUTR(paymentID: id, deviceID: device, utr: "412345678909") == .confirmed)
+        #expect(try hub.store.paymentStatus(id)?.status == "confirmed" && hub.store.paymentStatus(id)?.utr == "412345678909")
     }
 
     @Test(

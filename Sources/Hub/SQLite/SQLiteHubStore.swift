@@ -439,6 +439,11 @@ public final class SQLiteHubStore: Sendable {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM payment WHERE utr = ?", arguments: [utr]) == true {
                 return .conflict("UTR \(utr) belongs to another payment")
             }
+            // A payment a credit without a UTR already confirmed stays confirmed; it only takes the UTR.
+            if (row[1] as String) == PaymentStatus.confirmed.rawValue {
+                try db.execute(sql: "UPDATE payment SET utr = ? WHERE id = ?", arguments: [utr, paymentID])
+                return .confirmed
+            }
             try db.execute(sql: "UPDATE payment SET utr = ?, status = 'utr-claimed' WHERE id = ?", arguments: [utr, paymentID])
             // The credit may have come first and matched nothing (a statement line, a webhook without our `tr`).
             if let credit = try Row.fetchOne(
