@@ -32,6 +32,9 @@ public struct HubConfiguration: Sendable {
     public var tls: TLSConfiguration?
     /// Plain HTTP on a non-loopback address (`[hub] allow_plaintext`): only behind a TLS proxy on this host.
     public var allowPlaintext = false
+    /// The dashboard's cookie `Secure` with the `__Host-` prefix though the hub serves plain HTTP
+    /// (`[hub] secure_cookies`: a TLS proxy in front). Always so under the hub's own TLS.
+    public var secureCookies = false
     /// How long a connection may sit idle (`[hub] idle_timeout_seconds`); a request body has 30 s to arrive.
     public var idleTimeout: Duration = .seconds(75)
     /// The bearer token `/metrics` takes besides a manager's (`[hub] metrics_token_file`); without either, 401.
@@ -217,7 +220,7 @@ public func buildRouter(_ configuration: HubConfiguration, store: some HubStorag
     router.addRoutes(assignmentRoutes(store: store, bodyLimit: limit))
     router.addRoutes(collectionRoutes(store: store, bodyLimit: limit))
     router.addRoutes(auditRoutes(store: store))
-    router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit, secureCookies: configuration.tls != nil, limiter: configuration.failureLimiter))
+    router.addRoutes(dashboardRoutes(store: store, bodyLimit: limit, secureCookies: configuration.tls != nil || configuration.secureCookies, limiter: configuration.failureLimiter))
 
     // The book's totals are the business's: Prometheus sends the metrics token, a person a manager's token.
     router.get("/metrics") { request, _ -> Response in

@@ -71,6 +71,7 @@ extension HubConfiguration {
     ///     tls_cert = "tls/hub.pem"           # serve HTTPS: the certificate chain, then its key (mode 0600)
     ///     tls_key = "tls/hub.key"
     ///     allow_plaintext = false            # plain HTTP on a non-loopback address (behind a TLS proxy only)
+    ///     secure_cookies = false             # the dashboard cookie Secure anyway (a TLS proxy in front)
     ///     metrics_token_file = "secrets/metrics-token"   # the bearer token Prometheus sends to /metrics
     ///     idle_timeout_seconds = 75          # an idle connection is closed
     ///     auth_failure_limit = 10            # failed proofs of identity a minute per account and address, then 429
@@ -118,7 +119,7 @@ extension HubConfiguration {
         var configuration = HubConfiguration(dataDirectory: defaultData)
         if let hub = try section(
             "hub", table["hub"], ["data", "host", "port", "max_body_kib", "event_keepalive_seconds", "upload_past_days", "upload_future_days", "max_payment", "max_advance", "webhook_max_age_days", "tls_cert", "tls_key",
-                "allow_plaintext", "metrics_token_file", "idle_timeout_seconds", "auth_failure_limit"])
+                "allow_plaintext", "metrics_token_file", "idle_timeout_seconds", "auth_failure_limit", "secure_cookies"])
         {
             if let data = try hub.string("data") { configuration.dataDirectory = hub.resolve(data) }
             if let host = try hub.string("host") { configuration.host = host }
@@ -134,6 +135,7 @@ extension HubConfiguration {
             default: throw hub.error("tls_cert and tls_key go together: the certificate chain (PEM) and its private key (PEM, mode 0600)")
             }
             if let plain = try hub.bool("allow_plaintext") { configuration.allowPlaintext = plain }
+            if let secure = try hub.bool("secure_cookies") { configuration.secureCookies = secure }
             if let file = try hub.string("metrics_token_file") { configuration.metricsToken = try hub.secret(file, key: "metrics_token_file") }
             if let seconds = try hub.integer("idle_timeout_seconds", 5...3600) { configuration.idleTimeout = .seconds(seconds) }
             if let limit = try hub.integer("auth_failure_limit", 3...1_000_000) { configuration.failureLimiter = FailureLimiter(limit: limit) }

@@ -35,6 +35,26 @@ struct DashboardTests {
         }
     }
 
+    @Test("behind a TLS proxy, [hub] secure_cookies makes the session cookie __Host- and Secure, and it is read back")
+    func secureCookiesBehindProxy() async throws {
+        let hub = try TestHub()
+        var configuration = hub.configuration
+        configuration.secureCookies = true
+        let manager = try hub.store.addManager(name: "Asha")
+        try await buildApplication(configuration, store: hub.store).test(.router) { client in
+            var headers = Self.formType
+            headers[.origin] = "http://localhost"
+            let cookie = try await client.execute(uri: "/manage/login", method: .post, headers: headers, body: Self.form([("token", manager.token)])) {
+                response in
+                let cookie = try #require(response.headers[.setCookie])
+                let attributes = Set(cookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) })
+                #expect(cookie.hasPrefix("__Host-fp_session=") && attributes.contains("Secure") && attributes.contains("Path=/"), "\(cookie)")
+                return String(cookie.split(separator: ";")[0])
+            }
+            try await client.execute(uri: "/manage", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .ok) }
+        }
+    }
+
     @Test("pages need a session; a wrong token is refused; sign-out and a revoked token end the session", arguments: StoreBackend.allCases)
     func sessions(backend: StoreBackend) async throws {
         let hub = try TestHub(backend: backend)
