@@ -93,6 +93,28 @@ struct ManagerTests {
         }
     }
 
+    @Test("security: on the dashboard a manager of North sees the aging of North's customers only, and no page over the whole book")
+    func regionalDashboard() async throws {
+        let hub = try Self.regionalHub()
+        let north = try hub.store.addManager(name: "Nita", role: .manager, regions: ["North"], expiresInDays: nil).token
+        try await hub.app.test(.router) { client in
+            let cookie = try await DashboardTests.signIn(client, token: north, origin: "http://localhost")
+            try await client.execute(uri: "/manage/aging", method: .get, headers: [.cookie: cookie]) { response in
+                let page = String(buffer: response.body)
+                #expect(response.status == .ok && page.contains("Sharma Stores") && !page.contains("Gupta Medicals"))
+            }
+            try await client.execute(uri: "/manage/aging.csv", method: .get, headers: [.cookie: cookie]) { response in
+                let csv = String(buffer: response.body)
+                #expect(csv.contains("C1") && !csv.contains("C2"))
+            }
+            for page in ["/manage", "/manage/allocation", "/manage/messages", "/manage/reports/register"] {
+                try await client.execute(uri: page, method: .get, headers: [.cookie: cookie]) { response in
+                    #expect(response.status == .forbidden && !String(buffer: response.body).contains("Gupta"), "\(page)")
+                }
+            }
+        }
+    }
+
     @Test("security: an expired token is refused; rotation gives a new one at once and ends the old")
     func tokens() async throws {
         let hub = try TestHub()

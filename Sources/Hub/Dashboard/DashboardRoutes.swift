@@ -64,9 +64,10 @@ struct Dashboard<Store: HubStorage>: Sendable {
     }
 
     /// A page for a signed-in manager: runs `body` or sends the browser to sign in.
-    func signedIn(_ request: Request, _ body: (SignedIn) throws -> Response) throws -> Response {
+    /// `regional`: the page shows an account held to regions only what is theirs (else it is refused to them).
+    func signedIn(_ request: Request, regional: Bool = false, _ body: (SignedIn) throws -> Response) throws -> Response {
         guard let who = try manager(request) else { return redirect("/manage/login") }
-        if who.isRegionLimited { return Self.regionLimited(who) }
+        if who.isRegionLimited, !regional { return Self.regionLimited(who) }
         do { return try body(who) } catch let error as ProblemError {
             return DashboardPages.message("Cannot show this page", manager: who.name, error: error.detail, status: error.status, back: true)
         }
@@ -77,8 +78,8 @@ struct Dashboard<Store: HubStorage>: Sendable {
     static func regionLimited(_ who: SignedIn) -> Response {
         DashboardPages.message(
             "Not for your account", manager: who.name,
-            error: "Your account is limited to \(who.regions.joined(separator: ", ")). These pages cover every region; "
-                + "use the API's customer endpoints (/v1/customers/CODE/history, /v1/reports/aging/customers/CODE) or ask an admin.",
+            error: "Your account is limited to \(who.regions.joined(separator: ", ")). This page covers every region; the Aging "
+                + "page shows your regions, and the API your customers (/v1/customers/CODE/history) and register. Or ask an admin.",
             status: .forbidden, back: false)
     }
 
@@ -256,12 +257,12 @@ private func addAgingPages<Store>(_ routes: RouteCollection<HubRequestContext>, 
     }
 
     routes.get("/manage/aging") { request, _ -> Response in
-        try dashboard.signedIn(request) { who in
+        try dashboard.signedIn(request, regional: true) { who in
             let query = ReportQuery(request)
             let asOf = try query.date("as_of", default: LocalDate.today())
             let edges = try query.edges()
             let paging = try query.paging()
-            let report = try store.aging(asOf: asOf, edges: edges, page: paging.page, perPage: paging.perPage)
+            let report = try aging(for: who, store: store, asOf: asOf, edges: edges, page: paging.page, perPage: paging.perPage)
             let edgesText = edges.days.map(String.init).joined(separator: ",")
             return DashboardPages.render(
                 "aging", title: "AgingPage as of \(asOf.isoString)", manager: who.name,
@@ -276,9 +277,9 @@ private func addAgingPages<Store>(_ routes: RouteCollection<HubRequestContext>, 
 
     routes.get("/manage/aging.csv") { request, _ -> Response in
         guard let who = try dashboard.manager(request) else { return redirect("/manage/login") }
-        if who.isRegionLimited { return Dashboard<Store>.regionLimited(who) }
         let query = ReportQuery(request)
-        let report = try store.aging(asOf: try query.date("as_of", default: LocalDate.today()), edges: try query.edges(), page: 1, perPage: nil)
+        let report = try aging(
+            for: who, store: store, asOf: try query.date("as_of", default: LocalDate.today()), edges: try query.edges(), page: 1, perPage: nil)
         return agingCSV(report).response(filename: "aging-\(report.asOf).csv")
     }
 }

@@ -17,17 +17,7 @@ func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<Hub
         let edges = try query.edges()
         let format = try query.format()
         let paging = try query.paging()
-        var report: AgingReport
-        if account.isRegionLimited {
-            // Only the account's regions: every customer's row is read, those of other regions dropped, the totals
-            // added up again from what is left, then paged.
-            report = try regional(store.aging(asOf: asOf, edges: edges, page: 1, perPage: nil), account)
-            let size = format == .csv ? max(report.rows.count, 1) : paging.perPage
-            report.page = PageInfo(page: paging.page, perPage: size, rows: report.rows.count)
-            report.rows = Array(report.rows.dropFirst((paging.page - 1) * size).prefix(size))
-        } else {
-            report = try store.aging(asOf: asOf, edges: edges, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
-        }
+        let report = try aging(for: account, store: store, asOf: asOf, edges: edges, page: paging.page, perPage: format == .csv ? nil : paging.perPage)
         guard format == .csv else { return try reportJSON(report) }
         return agingCSV(report).response(filename: "aging-\(report.asOf).csv")
     }
@@ -104,6 +94,17 @@ func reportRoutes(store: some HubStorage, bodyLimit: Int) -> RouteCollection<Hub
 @discardableResult
 func managerID(_ request: Request, store: some DeviceRegistry & ManagerDirectory, admin: Bool = false) throws -> String {
     try managerAccess(request, store: store, admin: admin).id
+}
+
+/// The aging report an account may read: the whole book, or for an account held to regions, every customer's row
+/// read, those of other regions dropped, the totals added up again from what is left, then paged.
+func aging(for account: ManagerAccount, store: some ReportStore, asOf: LocalDate, edges: AgingEdges, page: Int, perPage: Int?) throws -> AgingReport {
+    guard account.isRegionLimited else { return try store.aging(asOf: asOf, edges: edges, page: page, perPage: perPage) }
+    var report = try regional(store.aging(asOf: asOf, edges: edges, page: 1, perPage: nil), account)
+    let size = perPage ?? max(report.rows.count, 1)
+    report.page = PageInfo(page: page, perPage: size, rows: report.rows.count)
+    report.rows = Array(report.rows.dropFirst((page - 1) * size).prefix(size))
+    return report
 }
 
 /// An aging report cut to the account's regions, its totals added up again (checked: stored amounts that cannot
