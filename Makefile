@@ -35,7 +35,7 @@ help:
 	@echo "make demo     install what is needed, build, and run the device daemon on devices/demo.toml: open the printed URL"
 	@echo "              and watch replayed invoices get scanned and paid (embedded hub, simulated payer; Ctrl-C stops)"
 	@echo "make demo-cli the command-line walkthrough: import, lookup, scan the samples, QR, cash/cheque/UPI receipts"
-	@echo "make demo-hub the hub and a device end to end: enroll, sync, pay by UPI, a signed PSP webhook, paid on both sides"
+	@echo "make demo-hub the hub and a device end to end over HTTPS (a demo CA): enroll, sync, pay by UPI, a signed PSP webhook, paid on both sides"
 	@echo "make demo-collections  the managers' dashboard on a demo book (aging, allocation, follow-ups, reports) at http://127.0.0.1:8090/manage"
 	@echo "make demo-messaging    receipts and reminders to the demo book's customers through a WhatsApp fake, on the Messages page at http://127.0.0.1:8091/manage/messages"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
