@@ -36,9 +36,6 @@ extension DeviceRegistry {
 }
 
 extension InvoiceBook {
-    func changes(after cursor: Int64, limit: Int, deviceID: String) throws -> ChangesPage {
-        try changes(after: cursor, limit: limit, deviceID: deviceID, region: false)
-    }
     func invoices(openOnly: Bool, limit: Int) throws -> [InvoiceRow] { try invoices(number: nil, openOnly: openOnly, limit: limit) }
 }
 

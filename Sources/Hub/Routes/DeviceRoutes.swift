@@ -45,7 +45,8 @@ func deviceRoutes(_ configuration: HubConfiguration, store: some HubStorage) -> 
         guard ["rep", "region"].contains(scope) else {
             throw ProblemError(status: .badRequest, detail: "scope must be rep or region (the profile's [hub] scope)")
         }
-        return try store.changes(after: cursor, limit: pageSize, deviceID: device, region: scope == "region")
+        // Older devices still ask for their rep's region; the manager's scope decides, so the answer is the same.
+        return try store.changes(after: cursor, limit: pageSize, deviceID: device)
     }
 
     routes.put("/v1/payments/:uuid") { request, context -> Response in

@@ -98,13 +98,13 @@ public final class SQLiteHubStore: Sendable {
     /// device's rep's scope: an invoice in it as it now is, one it may hold from before (deleted, or taken off
     /// its rep) as a tombstone; from cursor 0 only what is in scope. A device whose cursor is older than its
     /// rep's last scope change gets an empty page with `reset`.
-    /// `region`: the device's profile asks for its rep's whole region. The scope is the manager's to set: a device
-    /// never widens it by asking (an `assigned` rep's device still gets only what is assigned).
+    /// The scope is the manager's to set: a device never widens it by asking (`?scope=region` is accepted from
+    /// older devices and changes nothing).
     ///
     /// A pass that starts from 0 under a scope (or after a scope change) hands out cursors of its own,
     /// `passCursorBase + version`, until its last page: a cursor from before the scope change is answered with
     /// `reset`, one from the pass itself never is.
-    public func changes(after cursor: Int64, limit: Int, deviceID: String? = nil, region: Bool = false) throws -> ChangesPage {
+    public func changes(after cursor: Int64, limit: Int, deviceID: String? = nil) throws -> ChangesPage {
         try pool.read { db in
             var scope = (rep: "", scope: "all", since: Int64(0))
             if let deviceID, let found = try SQLiteHubStore.feedScope(deviceID: deviceID, db) { scope = found }

@@ -26,7 +26,7 @@ public protocol InvoiceBook: Sendable {
     func importInvoices(from reader: InvoiceFileReader) throws -> (written: Int, rejected: [Rejection])
     func deleteInvoice(_ number: String) throws -> Bool
     /// A page of the change feed after `cursor`, scoped by the device's rep when `deviceID` is given.
-    func changes(after cursor: Int64, limit: Int, deviceID: String?, region: Bool) throws -> ChangesPage
+    func changes(after cursor: Int64, limit: Int, deviceID: String?) throws -> ChangesPage
     func invoiceDigest() throws -> (count: Int, digest: [UInt8])
     func invoiceOutstanding(_ number: String) throws -> Money?
     /// A customer's region: nil when the hub has no such customer, `.some(nil)` for one without a region.
