@@ -28,6 +28,8 @@ public struct HubConfiguration: Sendable {
     public var webhookReplayWindow: TimeInterval = 7 * 86_400
     /// The customer messaging channels (`[messaging]`); without a channel, messages wait in the outbox.
     public var messaging = MessagingConfiguration()
+    /// `[erp.tally]` and the other accounting connectors: payments pushed, bills pulled.
+    public var erp = ERPConfiguration()
     /// TLS (`[hub] tls_cert`, `tls_key`): with it the hub serves HTTPS only, and dashboard cookies are `Secure`.
     public var tls: TLSConfiguration?
     /// Plain HTTP on a non-loopback address (`[hub] allow_plaintext`): only behind a TLS proxy on this host.

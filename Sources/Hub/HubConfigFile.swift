@@ -78,6 +78,8 @@ extension HubConfiguration {
     ///
     ///     [messaging]                        # receipts and reminders to customers (see MessagingConfiguration.load)
     ///
+    ///     [erp.tally]                        # payments to TallyPrime, bills from it (see ERPConfiguration.loadTally)
+    ///
     ///     [psp.razorpay]                     # one section per payment provider (see RazorpayKind)
     ///     webhook_secret_file = "secrets/razorpay-webhook"
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HubConfiguration {
@@ -99,9 +101,9 @@ extension HubConfiguration {
         }
         let kinds = PaymentProviders.kinds
         let legacy = kinds.map { $0.name }  // [razorpay], as hubs before [psp.NAME] wrote it
-        for key in table.keys where !(["hub", "psp", "messaging"] + legacy).contains(key) {
+        for key in table.keys where !(["hub", "psp", "messaging", "erp"] + legacy).contains(key) {
             throw HubConfigError(
-                description: "\(path): unknown section [\(key)] (known: hub, messaging, \(kinds.map { "psp.\($0.name)" }.joined(separator: ", ")))")
+                description: "\(path): unknown section [\(key)] (known: hub, messaging, erp.tally, \(kinds.map { "psp.\($0.name)" }.joined(separator: ", ")))")
         }
         let psp = table["psp"]
         if let psp {
@@ -157,6 +159,16 @@ extension HubConfiguration {
         }
         if let messaging = try section("messaging", table["messaging"], MessagingConfiguration.settings) {
             configuration.messaging = try MessagingConfiguration.load(messaging, environment: environment)
+        }
+        if let erp = table["erp"] {
+            guard let connectors = erp.table else { throw HubConfigError(description: "\(path): erp must hold sections, like [erp.tally]") }
+            for name in connectors.keys where !ERPConfiguration.connectorNames.contains(name) {
+                throw HubConfigError(
+                    description: "\(path): [erp.\(name)]: this hub has no connector \"\(name)\" (known: \(ERPConfiguration.connectorNames.joined(separator: ", ")))")
+            }
+            if let tally = try section("erp.tally", connectors["tally"], ERPConfiguration.tallySettings) {
+                configuration.erp.tally = try ERPConfiguration.loadTally(tally)
+            }
         }
         for kind in kinds {
             let modern = psp?.table?[kind.name]

@@ -21,7 +21,7 @@ struct HubCommand: AsyncParsableCommand {
         abstract: "The FieldPay hub: invoices down to devices, payments up, UPI credits confirmed.",
         subcommands: [
             Serve.self, HubInvoices.self, HubDevices.self, HubPayments.self, HubStatements.self, HubCredits.self, HubManagers.self, HubReports.self, HubCollections.self,
-            HubMessages.self, HubCustomers.self, HubAudit.self, FakePSP.self,
+            HubMessages.self, HubCustomers.self, HubAudit.self, HubERP.self, FakePSP.self,
         ]
     )
 }

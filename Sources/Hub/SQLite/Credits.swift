@@ -53,7 +53,10 @@ extension SQLiteHubStore {
         if let applied, outcome == .confirmedPayment || outcome == .creditedInvoice {
             try publishCredit(provider: applied.provider, providerPaymentID: applied.providerPaymentID)
         }
-        if outcome == .confirmedPayment { messageSignal.poke() }
+        if outcome == .confirmedPayment {
+            messageSignal.poke()
+            erpSignal.poke()
+        }
         return outcome
     }
 
@@ -63,7 +66,10 @@ extension SQLiteHubStore {
         if outcome == .confirmedPayment || outcome == .creditedInvoice {
             try publishCredit(provider: credit.provider, providerPaymentID: credit.providerPaymentID)
         }
-        if outcome == .confirmedPayment { messageSignal.poke() }
+        if outcome == .confirmedPayment {
+            messageSignal.poke()
+            erpSignal.poke()
+        }
         return outcome
     }
 
@@ -154,8 +160,9 @@ extension SQLiteHubStore {
                 sql: "UPDATE payment SET status = 'confirmed', utr = COALESCE(?, utr), flagged = flagged OR ? WHERE id = ?",
                 arguments: [credit.utr, !sameAmount, paymentID])
             try store("matched", invoice: nil, paymentID: paymentID)
-            // The payment waited for this credit: its receipt goes to the customer now.
+            // The payment waited for this credit: its receipt goes to the customer now, and it goes to the books.
             try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: now, db)
+            try SQLiteHubStore.queueERP(paymentID: paymentID, now: now, db)
             return .confirmedPayment
         }
         // No device payment yet: the tr names the invoice (device code + the number's letters and digits +
@@ -179,6 +186,7 @@ extension SQLiteHubStore {
     static func confirmClaimed(_ paymentID: String, db: Database, now: Int64) throws {
         try db.execute(sql: "UPDATE payment SET status = 'confirmed' WHERE id = ? AND status = 'utr-claimed'", arguments: [paymentID])
         try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: now, db)
+        try SQLiteHubStore.queueERP(paymentID: paymentID, now: now, db)
     }
 
     /// Credits that match nothing, repeat a UTR or contradict a claimed one: the reconciliation list.

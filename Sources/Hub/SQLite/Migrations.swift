@@ -106,6 +106,7 @@ extension SQLiteHubStore {
         migrator.registerMigration("v11-statement-links", migrate: SQLiteHubStore.migrateStatementLinks)
         migrator.registerMigration("v12-trust", migrate: SQLiteHubStore.migrateTrust)
         migrator.registerMigration("v13-managers", migrate: SQLiteHubStore.migrateManagers)
+        migrator.registerMigration("v14-erp", migrate: SQLiteHubStore.migrateERP)
         return migrator
     }
 

@@ -16,6 +16,8 @@ public final class SQLiteHubStore: Sendable {
     public let broadcaster = EventBroadcaster()
     /// Wakes the message sender when an upload or a run has queued a message.
     public let messageSignal = MessageSignal()
+    /// Wakes the ERP push services when a transaction queued a payment for the books.
+    public let erpSignal = MessageSignal()
 
     public init(path: String) throws {
         self.path = path
@@ -39,7 +41,12 @@ public final class SQLiteHubStore: Sendable {
     /// Imports an invoice file as the device does (same reader, same rejections); every invoice written
     /// takes a new version, so devices pull it.
     public func importInvoices(from reader: InvoiceFileReader) throws -> (written: Int, rejected: [Rejection]) {
-        try pool.write { db in
+        try pool.write { db in try SQLiteHubStore.importRecords(db) { try reader.next() } }
+    }
+
+    /// The importer's one write, for a file and for an ERP's pull alike (in the caller's transaction).
+    static func importRecords(_ db: Database, next: () throws -> Result<ImportRecord, Rejection>?) throws -> (written: Int, rejected: [Rejection]) {
+        do {
             var written = 0
             var rejected: [Rejection] = []
             let now = Date().millisecondsSince1970
@@ -62,7 +69,7 @@ public final class SQLiteHubStore: Sendable {
                         buyerGstin = excluded.buyerGstin, irn = excluded.irn, payeeVpa = excluded.payeeVpa, deleted = 0,
                         version = excluded.version
                     """)
-            while let row = try reader.next() {
+            while let row = try next() {
                 switch row {
                 case .failure(let rejection): rejected.append(rejection)
                 case .success(let record):
@@ -287,7 +294,11 @@ public final class SQLiteHubStore: Sendable {
         let amount = valid.amount
         var allocations = valid.allocations.map { ($0.invoice, $0.amount) }
         var queued = false
-        defer { if queued { messageSignal.poke() } }
+        var booked = false
+        defer {
+            if queued { messageSignal.poke() }
+            if booked { erpSignal.poke() }
+        }
         return try pool.write { db in
             if let existing = try Row.fetchOne(db, sql: "SELECT bodyHash, deviceId, status, flagged FROM payment WHERE id = ?", arguments: [paymentID]) {
                 guard existing[0] as String == bodyHash, existing[1] as String == deviceID else {
@@ -390,6 +401,8 @@ public final class SQLiteHubStore: Sendable {
                 ])
             // The customer's receipt message, in this transaction: a payment stored is a receipt that will be sent.
             queued = try SQLiteHubStore.queueReceipt(paymentID: paymentID, now: HubTime.nowMillis(), db)
+            // And to the books, in this transaction too, when it is money in hand (cash, cheque, a UPI credit taken over).
+            booked = try SQLiteHubStore.queueERP(paymentID: paymentID, now: HubTime.nowMillis(), db)
             return .created(PaymentResult(paymentID: paymentID, status: status.rawValue, flaggedForReview: flagged))
         }
     }
@@ -458,7 +471,10 @@ public final class SQLiteHubStore: Sendable {
             }
             return .claimed
         }
-        if outcome == .confirmed { messageSignal.poke() }
+        if outcome == .confirmed {
+            messageSignal.poke()
+            erpSignal.poke()
+        }
         return outcome
     }
 

@@ -182,8 +182,36 @@ public protocol MessageOutbox: Sendable {
 }
 
 /// Everything the hub stores: what `buildRouter` and the hub's services are given.
+/// The accounting outbox (`Sources/Hub/ERP/ERP.swift`): one row per connector and payment, queued by the store in
+/// the transaction that makes the payment one the books should hold; and the pull that makes an ERP's bills the
+/// invoice book.
+public protocol ERPLedger: Sendable {
+    /// Poked after a transaction that queued a payment for the books commits.
+    var erpSignal: MessageSignal { get }
+    /// Payments stored from now on are queued for `name` too (idempotent: the first call's time stays).
+    func enableConnector(_ name: String, now: Int64) throws
+    func enabledConnectors() throws -> [(name: String, enabledAt: Int64)]
+    /// Up to `limit` due vouchers for `connector`, each customer's oldest first (FIFO per customer).
+    func claimERP(connector: String, now: Int64, limit: Int) throws -> [ERPVoucher]
+    /// What the connector said: sent, parked with its reason, or due again at `retryAt`.
+    func recordERP(_ id: Int64, outcome: ERPPushOutcome, now: Int64, retryAt: Int64) throws
+    func erpQueue(connector: String?, state: ERPState?, limit: Int) throws -> [ERPQueueEntry]
+    func erpCounts() throws -> [ERPQueueCounts]
+    /// Parked rows (all, or one) pending again; returns how many.
+    func retryParkedERP(connector: String, id: Int64?, now: Int64) throws -> Int
+    /// Payments stored since `since` that have no row for `connector`, queued.
+    func queueERPBackfill(connector: String, since: LocalDate, now: Int64) throws -> Int
+    /// These payments sent again (a voucher deleted in the ERP by hand).
+    func requeueERP(connector: String, paymentIDs: [String], now: Int64) throws -> Int
+    func erpHubPayments(connector: String, day: LocalDate) throws -> [ERPHubPayment]
+    func saveReconcile(_ report: ERPReconcileReport) throws
+    func lastReconcile(connector: String) throws -> ERPReconcileReport?
+    /// The ERP's outstanding bills as the invoice book, all or nothing (`ERPPullRefused`).
+    func importERPBills(connector: String, bills: [ERPBill], closeMissing: Bool) throws -> ERPPullOutcome
+}
+
 public typealias HubStorage = DeviceRegistry & InvoiceBook & PaymentLedger & EventFeed & ManagerDirectory & AllocationStore
-    & ReportStore & CollectionsWork & BookMetrics & MessageOutbox
+    & ReportStore & CollectionsWork & BookMetrics & MessageOutbox & ERPLedger
 
 extension PaymentLedger {
     /// Checks an upload's fields and stores it: what is wrong with them is `.invalid`, in words.

@@ -131,7 +131,7 @@ public enum HubTime {
         return LocalDate(dayNumber: Int32(clamping: (value - ((value % dayMillis) + dayMillis) % dayMillis) / dayMillis))
     }
 
-    static func nowMillis() -> Int64 { Date().millisecondsSince1970 }
+    public static func nowMillis() -> Int64 { Date().millisecondsSince1970 }
 
     /// A report's date parameter: exactly YYYY-MM-DD.
     static func day(_ text: String, _ name: String) throws -> LocalDate {
