@@ -4,6 +4,7 @@
     fault-harness.py payments --bin DIR [--payments 1000] [--devices 2] [--seed N]
     fault-harness.py sync     --bin DIR [--invoices 1000000] [--interruptions 20] [--seed N]
     fault-harness.py messaging --bin DIR [--payments 500] [--seed N]
+    fault-harness.py erp      --bin DIR [--payments 1000] [--bills 100000] [--seed N]
 
 `payments`: a real hub on 127.0.0.1, scripts/fault-proxy.py in front of it (drops 15% of requests, drops 15%
 of replies after the hub applied them, duplicates 5%, delays some), and per device two processes through the
@@ -22,6 +23,12 @@ restarted while --payments cash payments are uploaded to it. Then the hub runs t
 status webhooks for everything it took are posted to it (signed), and a manager's retry is made for every
 message still unconfirmed. The checks: one receipt message per payment; the fake took no message twice, and
 took every payment's receipt once in the end; every message delivered.
+
+`erp`: a real hub with [erp.tally] pointing through the fault proxy at scripts/fake-tally.py, SIGKILLed every
+0.5-2 s and restarted while --payments cash payments (some split over two invoices) are uploaded to it, and on
+until its ERP outbox is all sent. The checks: the fake holds exactly one Receipt voucher per payment, none
+created twice, each with the hub's bill allocations and amount; reconcile finds a voucher deleted in the fake,
+sends it again and is then clean; and --bills outstanding bills pulled from another fake into a new hub.
 
 Exit status 0 when every check holds, 1 with the failed checks printed. The standard library, and Debian's
 python3-cryptography for the messaging mode's receipt signatures (scripts/fieldpay_receipts.py); every wait is
@@ -517,6 +524,192 @@ def messaging(args):
         fake.wait(timeout=10)
     return finish(failures, work, args.keep)
 
+def start_fake_tally(work, name, extra):
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "fake-tally.py"), "0", "--company", "Harness Co", "--log", os.path.join(work, f"{name}.jsonl"), *extra],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if "listening on 127.0.0.1:" not in line:
+        raise SystemExit(f"the fake Tally did not start: {line!r}")
+    return process, int(line.split("127.0.0.1:")[1].split()[0])
+
+
+def erp(args):
+    import datetime
+    import urllib.request
+    import uuid as uuidlib
+    rng = random.Random(args.seed)
+    work = tempfile.mkdtemp(prefix="fieldpay-harness-")
+    hub = Hub(args.bin, work)
+    os.makedirs(hub.data)
+    customers = 20
+    ledgers = [f"Harness shop {n}" for n in range(customers)]
+    fake, fake_port = start_fake_tally(work, "tally", [arg for name in ledgers + ["HDFC Bank"] for arg in ("--ledger", name)])
+    proxy = Proxy(fake_port, args.seed, work)
+    config = os.path.join(work, "hub.toml")
+    with open(config, "w") as f:
+        f.write(f'[hub]\ndata = "hub"\n\n[erp.tally]\nurl = "{proxy.url}"\ncompany = "Harness Co"\nupi_ledger = "HDFC Bank"\n'
+                f'cheque_ledger = "HDFC Bank"\ntimeout_seconds = 2\nbatch_size = 3\n')
+    invoices = os.path.join(work, "invoices.csv")
+    with open(invoices, "w") as f:
+        f.write("invoice_number,invoice_date,due_date,customer_code,customer_name,total\n")
+        for n in range(customers):
+            for k in range(2):
+                f.write(f"ERP/{n}/{k},2026-11-01,2026-12-31,C{n},{ledgers[n]},10000000.00\n")
+    hub.cli("invoices", "import", invoices)
+    code = hub.cli("devices", "enroll", "--rep", "Harness").stdout.strip()
+    failures = []
+
+    def fake_get(path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{fake_port}{path}", timeout=30) as response:
+            return json.loads(response.read())
+
+    def start():
+        hub.port = free_port()
+        hub.log = open(os.path.join(hub.data, "serve.log"), "ab")
+        hub.process = subprocess.Popen([hub.bin, "serve", "--config", config, "--port", str(hub.port)],
+                                       stdin=subprocess.DEVNULL, stdout=hub.log, stderr=hub.log)
+        wait_listening(hub.port, hub.process)
+
+    def request(method, path, body=None, headers=None, timeout=5):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{hub.port}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read()
+
+    try:
+        start()
+        key = DeviceKey()
+        _, body = request("POST", "/v1/devices/enroll", {"code": code, "device_name": "harness", "public_key": key.public,
+                                                           "device_code": "HARNESS1"})
+        enrolled = json.loads(body)
+        auth = {"Authorization": f"Bearer {enrolled['device_id']}.{enrolled['secret']}"}
+        payments = [str(uuidlib.UUID(int=rng.getrandbits(128))) for _ in range(args.payments)]
+        bodies = {}
+        kills = 0
+        next_kill = time.monotonic() + rng.uniform(0.5, 2.0)
+        started = time.monotonic()
+        index = 0
+        unsent = lambda: hub.query("SELECT COUNT(*) FROM erpOutbox WHERE state != 'sent'")[0][0]
+        queued = lambda: hub.query("SELECT COUNT(*) FROM erpOutbox")[0][0]
+        # Uploads a few a second, and on until every voucher is acknowledged: the hub is killed all the while,
+        # and the proxy between it and Tally drops requests, drops replies Tally already acted on, and repeats some.
+        while index < len(payments) or queued() < len(payments) or unsent():
+            if time.monotonic() - started > args.max_seconds:
+                raise SystemExit(f"not done in {args.max_seconds} s: {index} of {len(payments)} uploaded, {unsent()} vouchers unsent")
+            if time.monotonic() >= next_kill:
+                kill(hub.process)
+                kills += 1
+                start()
+                next_kill = time.monotonic() + rng.uniform(0.5, 2.0)
+            if index == len(payments):
+                time.sleep(0.1)
+                continue
+            time.sleep(rng.uniform(0, 0.02))
+            n = index
+            if n not in bodies:  # made once: a retry after a kill sends the same signed receipt
+                customer = n % customers
+                whole = rng.randint(100, 99999)
+                if n % 3 == 0:  # split over the customer's two invoices
+                    first = whole // 2
+                    allocations = [{"invoice": f"ERP/{customer}/0", "amount": f"{first}.00"},
+                                   {"invoice": f"ERP/{customer}/1", "amount": f"{whole - first}.50"}]
+                    amount = f"{whole}.50"
+                else:
+                    allocations = [{"invoice": f"ERP/{customer}/{n % 2}", "amount": f"{whole}.25"}]
+                    amount = f"{whole}.25"
+                upload = {"receipt_number": f"H-{n + 1:06d}", "method": "cash", "amount": amount, "allocations": allocations,
+                          "advance": "0.00", "customer_code": f"C{customer}", "recorded_at_ms": int(time.time() * 1000)}
+                bodies[n] = key.sign(upload, payments[n])
+            try:
+                status, _ = request("PUT", f"/v1/payments/{payments[n]}", bodies[n], auth)
+                if status in (200, 201):
+                    index += 1
+            except Exception:
+                time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        log(f"{len(payments)} payments uploaded and booked in Tally through the faulty proxy, with {kills} SIGKILLs of the hub in {elapsed:.1f} s")
+        vouchers = fake_get("/fake/vouchers")
+        stats = fake_get("/fake/stats")
+        with open(os.path.join(work, "tally.jsonl")) as f:
+            events = [json.loads(line) for line in f if line.strip()]
+        created = [e["remote_id"] for e in events if e["event"] == "created"]
+        log(f"the fake Tally holds {len(vouchers)} vouchers: {stats['created']} created, {stats['altered']} altered by a resend, "
+            f"{stats['errors']} refused, over {stats['requests']} requests")
+        if len(created) != len(set(created)):
+            failures.append(f"{len(created) - len(set(created))} vouchers were created twice")
+        if len(vouchers) != len(payments) or {v["remote_id"] for v in vouchers} != set(payments):
+            failures.append(f"the fake holds {len(vouchers)} vouchers for {len({v['remote_id'] for v in vouchers} & set(payments))} of the {len(payments)} payments")
+        hub_allocations = {}
+        for payment_id, invoice, paise in hub.query(
+                "SELECT paymentId, invoiceNumber, SUM(paise) FROM allocation WHERE paymentId IS NOT NULL GROUP BY paymentId, invoiceNumber"):
+            hub_allocations.setdefault(payment_id, {})[invoice] = paise
+        amounts = dict(hub.query("SELECT id, amountPaise FROM payment"))
+        wrong = 0
+        for voucher in vouchers:
+            party = next((line for line in voucher["lines"] if line["ledger"] == voucher["party"]), None)
+            bills = {b["name"]: round(float(b["amount"]) * 100) for b in (party or {"bills": []})["bills"] if b["type"] == "Agst Ref"}
+            bank = [line for line in voucher["lines"] if line["ledger"] == "Cash"]
+            if bills != hub_allocations.get(voucher["remote_id"]) or not bank or round(float(bank[0]["amount"]) * -100) != amounts.get(voucher["remote_id"]):
+                wrong += 1
+        if wrong:
+            failures.append(f"{wrong} vouchers' bill allocations or amounts differ from the hub's")
+        states = dict(hub.query("SELECT state, COUNT(*) FROM erpOutbox GROUP BY state"))
+        if states != {"sent": len(payments)}:
+            failures.append(f"the outbox is not all sent: {states}")
+        hub.stop()
+        # Reconcile: a voucher deleted in Tally by hand is found, sent again, and the day is clean.
+        today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=5, minutes=30)).date().isoformat()
+        gone = rng.choice(payments)
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{fake_port}/fake/delete?remoteid={gone}", data=b"", method="POST"), timeout=10)
+        direct = os.path.join(work, "direct.toml")  # reconcile straight to the fake: the proxy's faults are for the push
+        with open(config) as f:
+            text = f.read().replace(proxy.url, f"http://127.0.0.1:{fake_port}")
+        with open(direct, "w") as f:
+            f.write(text)
+        found = run([hub.bin, "erp", "reconcile", "--config", direct, "--date", today, "--resend-missing"], check=False)
+        receipt = hub.query("SELECT receiptNumber FROM payment WHERE id = ?", (gone,))[0][0]
+        if found.returncode != 3 or receipt not in found.stdout or "missing-in-erp" not in found.stdout:
+            failures.append(f"reconcile did not report the deleted voucher {receipt} (exit {found.returncode}): {found.stdout[-500:]}")
+        run([hub.bin, "erp", "push", "--config", direct])
+        clean = run([hub.bin, "erp", "reconcile", "--config", direct, "--date", today], check=False)
+        if clean.returncode != 0 or "clean" not in clean.stdout:
+            failures.append(f"reconcile after the resend is not clean (exit {clean.returncode}): {clean.stdout[-500:]}")
+        else:
+            log(f"reconcile {today}: found {receipt} deleted in Tally, sent it again, then clean")
+        # Pull: --bills outstanding bills from a Tally of their own into a new hub.
+        if args.bills:
+            big, big_port = start_fake_tally(work, "bills", ["--bills", str(args.bills), "--parties", "2000", "--seed", str(args.seed)])
+            try:
+                pull_config = os.path.join(work, "pull.toml")
+                with open(pull_config, "w") as f:
+                    f.write(f'[hub]\ndata = "pull-hub"\n\n[erp.tally]\nurl = "http://127.0.0.1:{big_port}"\ncompany = "Harness Co"\n'
+                            f'upi_ledger = "HDFC Bank"\ncheque_ledger = "HDFC Bank"\ntimeout_seconds = 300\n')
+                clock = time.monotonic()
+                pulled = run([hub.bin, "erp", "pull", "--config", pull_config], check=False)
+                seconds = time.monotonic() - clock
+                count = 0
+                if pulled.returncode == 0:
+                    with sqlite3.connect(os.path.join(work, "pull-hub", "hub.sqlite")) as db:
+                        count = db.execute("SELECT COUNT(*) FROM invoice WHERE deleted = 0").fetchone()[0]
+                if count != args.bills:
+                    failures.append(f"the pull of {args.bills} bills left {count} invoices (exit {pulled.returncode}): {pulled.stdout[-300:]} {pulled.stderr[-300:]}")
+                else:
+                    log(f"pulled {args.bills} outstanding bills into a new hub in {seconds:.1f} s (the command, end to end)")
+            finally:
+                big.terminate()
+                big.wait(timeout=10)
+        if not failures:
+            log(f"ok: {len(payments)} payments, each one Receipt voucher in Tally with the hub's bill allocations, through {kills} SIGKILLs and a lossy network")
+    finally:
+        hub.stop()
+        proxy.stop()
+        fake.terminate()
+        fake.wait(timeout=10)
+    return finish(failures, work, args.keep)
+
+
 def finish(failures, work, keep):
     for failure in failures:
         print(f"FAIL: {failure}", flush=True)
@@ -542,13 +735,17 @@ def main():
     m = sub.add_parser("messaging", help="receipts sent by a hub SIGKILLed while it sends: none twice, none lost")
     m.add_argument("--payments", type=int, default=500)
     m.add_argument("--max-seconds", type=float, default=600)
-    for each in (p, s, m):
+    e = sub.add_parser("erp", help="payments booked in a fake Tally through a lossy proxy by a hub SIGKILLed meanwhile: each exactly once")
+    e.add_argument("--payments", type=int, default=1000)
+    e.add_argument("--bills", type=int, default=100_000, help="outstanding bills pulled into a new hub at the end (0: none)")
+    e.add_argument("--max-seconds", type=float, default=900)
+    for each in (p, s, m, e):
         each.add_argument("--bin", required=True, help="folder holding fieldpay and fieldpay-hub")
         each.add_argument("--seed", type=int, default=int(time.time()))
         each.add_argument("--keep", action="store_true", help="keep the work folder even when every check holds")
     args = parser.parse_args()
     log(f"{args.harness} harness, seed {args.seed}")
-    sys.exit({"payments": payments, "sync": interrupted_sync, "messaging": messaging}[args.harness](args))
+    sys.exit({"payments": payments, "sync": interrupted_sync, "messaging": messaging, "erp": erp}[args.harness](args))
 
 
 if __name__ == "__main__":

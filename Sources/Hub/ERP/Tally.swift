@@ -309,14 +309,20 @@ public struct TallyConnector: ERPConnector {
 
     public func pullBills() async throws -> [ERPBill] {
         let data = try await post(TallyXML.billsRequest(settings: settings))
-        guard let root = XMLTree.parse(data) else { throw ERPError("Tally's bills export is not XML: \(String(decoding: data.prefix(200), as: UTF8.self))") }
+        let root: XMLTreeElement
+        do { root = try XMLTree.parseOrExplain(data) } catch {
+            throw ERPError("Tally's bills export (\(data.count) bytes) is \(error): \(String(decoding: data.prefix(120), as: UTF8.self))")
+        }
         if let error = root.first("LINEERROR") { throw ERPError("Tally refused the bills export for company '\(settings.company)': \(error)") }
         return try TallyXML.parseBills(root)
     }
 
     public func receipts(on day: LocalDate) async throws -> [ERPRecord] {
         let data = try await post(TallyXML.receiptsRequest(day: day, settings: settings))
-        guard let root = XMLTree.parse(data) else { throw ERPError("Tally's vouchers export is not XML: \(String(decoding: data.prefix(200), as: UTF8.self))") }
+        let root: XMLTreeElement
+        do { root = try XMLTree.parseOrExplain(data) } catch {
+            throw ERPError("Tally's vouchers export (\(data.count) bytes) is \(error): \(String(decoding: data.prefix(120), as: UTF8.self))")
+        }
         if let error = root.first("LINEERROR") { throw ERPError("Tally refused the vouchers export for company '\(settings.company)': \(error)") }
         return try TallyXML.parseReceipts(root).filter { !$0.cancelled }
     }

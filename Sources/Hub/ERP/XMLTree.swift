@@ -45,12 +45,22 @@ public final class XMLTreeElement: @unchecked Sendable {
 public enum XMLTree {
     /// The document's root element, or nil when it is not well-formed XML.
     public static func parse(_ data: Data) -> XMLTreeElement? {
+        try? parseOrExplain(data)
+    }
+
+    /// The document's root element, or the parser's words for why not (line and column).
+    public static func parseOrExplain(_ data: Data) throws -> XMLTreeElement {
         let builder = Builder()
-        let parser = XMLParser(data: data)
+        // Fed as a stream: libxml2 takes it in chunks, so a large export (tens of MB on one line) does not trip its
+        // 10 MB look-up limit, as one chunk of the whole document would.
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
-        guard parser.parse() else { return nil }
-        return builder.root
+        guard parser.parse(), let root = builder.root else {
+            let reason = parser.parserError.map { "\($0)" } ?? "no element"
+            throw ERPError("not well-formed XML at line \(parser.lineNumber), column \(parser.columnNumber): \(reason)")
+        }
+        return root
     }
 
     final class Builder: NSObject, XMLParserDelegate {
