@@ -5,7 +5,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # What the package builds against (pkg-config finds each C library), and rsvg-convert, which the tests use
 # to render the SVGs we write.
 BUILD_PACKAGES := pkg-config libsqlite3-dev libzbar-dev libqrencode-dev libv4l-dev libpng-dev libturbojpeg0-dev librsvg2-bin \
-	curl openssl python3 python3-venv python3-cryptography chromium fonts-noto-core systemd binutils
+	curl openssl python3 python3-venv python3-cryptography chromium fonts-noto-core systemd binutils libxml2
 # What regenerating fixtures, samples and the hard corpus needs (not the build or the tests).
 TOOL_PACKAGES := zbar-tools zint qrencode imagemagick fonts-dejavu-core python3-numpy python3-pil
 
@@ -26,8 +26,11 @@ FUZZ_SECONDS ?= 30
 FAULT_PAYMENTS ?= 1000
 SYNC_INVOICES ?= 1000000
 MESSAGING_PAYMENTS ?= 500
+# The ERP harness: payments booked in a fake Tally by a killed hub, and the outstanding bills pulled at the end.
+ERP_PAYMENTS ?= 1000
+ERP_BILLS ?= 100000
 
-.PHONY: all deps tool-deps build release release-all demo-cli demo-hub demo-collections demo-messaging test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
+.PHONY: all deps tool-deps build release release-all demo-cli demo-hub demo-collections demo-messaging demo-erp test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
 all: build
 
@@ -38,9 +41,10 @@ help:
 	@echo "make demo-hub the hub and a device end to end over HTTPS (a demo CA): enroll, sync, pay by UPI, a signed PSP webhook, paid on both sides"
 	@echo "make demo-collections  the managers' dashboard on a demo book (aging, allocation, follow-ups, reports) at http://127.0.0.1:8090/manage"
 	@echo "make demo-messaging    receipts and reminders to the demo book's customers through a WhatsApp fake, on the Messages page at http://127.0.0.1:8091/manage/messages"
+	@echo "make demo-erp the hub and a fake TallyPrime: bills pulled as invoices, a device's cash payment pushed as a Receipt voucher (Agst Ref), reconciled"
 	@echo "make test     install what is needed, build, run the whole test suite (unit, CLI, real V4L2 in qemu, fuzzing)"
 	@echo "make fuzz     fuzz the payload parsers and the invoice-file reader for FUZZ_SECONDS per target (default 30)"
-	@echo "make fault    the fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times; 500 receipts sent by a hub SIGKILLed while it sends"
+	@echo "make fault    the fault harness: 1,000 payments through a faulty proxy with SIGKILLs; a 1M sync interrupted 20 times; 500 receipts sent by a hub SIGKILLed while it sends; 1,000 payments booked in a fake Tally by a hub SIGKILLed while it pushes, and 100,000 bills pulled"
 	@echo "make fault-long  the same with 10,000 payments"
 	@echo "make schemathesis  property-based tests of the hub against Sources/HubAPI/openapi.yaml"
 	@echo "make bench    decode, live-scan, invoice-cache, payment and sync benchmarks (cache and sync build 1M-invoice books)"
@@ -76,6 +80,7 @@ fault: release-all
 	python3 scripts/fault-harness.py payments --bin .build/release --payments $(FAULT_PAYMENTS)
 	python3 scripts/fault-harness.py sync --bin .build/release --invoices $(SYNC_INVOICES) --interruptions 20
 	python3 scripts/fault-harness.py messaging --bin .build/release --payments $(MESSAGING_PAYMENTS)
+	python3 scripts/fault-harness.py erp --bin .build/release --payments $(ERP_PAYMENTS) --bills $(ERP_BILLS)
 
 fault-long:
 	$(MAKE) --no-print-directory fault FAULT_PAYMENTS=10000
@@ -133,6 +138,9 @@ demo-collections: release-all
 demo-messaging: release-all
 	scripts/messaging-demo.sh
 
+demo-erp: release-all
+	scripts/erp-demo.sh
+
 bench: release-all
 	$(BENCH) decode
 	$(BENCH) live
@@ -140,6 +148,7 @@ bench: release-all
 	$(BENCH) payments
 	$(BENCH) sync
 	$(BENCH) messaging
+	$(BENCH) erp
 	$(BENCH) kiosk
 	$(BENCH) daemon --minutes $(SOAK_MINUTES)
 

@@ -20,10 +20,12 @@ Standard library only.
 """
 import argparse
 import json
+import os
 import random
 import re
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -306,6 +308,15 @@ def main():
                     return self.reply(200, books.export(root))
                 self.reply(200, "<ENVELOPE><LINEERROR>Unknown Request, cannot be processed</LINEERROR></ENVELOPE>")
 
+    # Gone with the process that started it (a test binary, the harness, the demo), even one killed outright.
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     print(f"listening on 127.0.0.1:{server.server_address[1]} as company '{args.company}' with {len(books.bills)} bills", flush=True)

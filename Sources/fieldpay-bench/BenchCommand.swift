@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             C loop over libzbar, say), so a noisy machine moves both sides. Build with `-c release` for real \
             figures (`make bench`).
             """,
-        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, CollectionsBench.self, MessagingBench.self, KioskBench.self, DaemonBench.self]
+        subcommands: [DecodeBench.self, LiveBench.self, CacheBench.self, PaymentsBench.self, SyncBench.self, CollectionsBench.self, MessagingBench.self, ERPBench.self, KioskBench.self, DaemonBench.self]
     )
 }
 
@@ -305,6 +305,44 @@ struct MessagingBench: AsyncParsableCommand {
         emit(
             "payment uploaded → receipt taken by the responder, the sender running: p50 \(fmt(report.latencyP50Millis, 1)) ms, "
                 + "p99 \(fmt(report.latencyP99Millis, 1)) ms over \(report.latencySamples) payments (target p99 < 2 s)")
+    }
+}
+
+struct ERPBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erp",
+        abstract: "The Tally connector against scripts/fake-tally.py: vouchers a second, confirmed → accepted p99, a pull of 100,000 bills.",
+        discussion: """
+            --vouchers cash payments pushed one a request and then in batches of --batch (each to a hub of its \
+            own, the same fake); payments stored 20 ms apart with the push service running as the hub runs it, \
+            from the upload's commit to Tally's acknowledgement recorded (target p99 < 5 s); and --bills \
+            outstanding bills pulled into an empty hub (target < 20 s). Needs python3 for the fake.
+            """)
+
+    @Option(help: "Vouchers pushed each way.") var vouchers = 2_000
+    @Option(help: "Vouchers per request in the batched run.") var batch = 25
+    @Option(help: "Outstanding bills pulled.") var bills = 100_000
+    @Option(help: "The fake Tally script.") var fakeTally = "scripts/fake-tally.py"
+    @Option(help: "Scratch folder (removed afterwards).") var folder = ".build/bench-erp"
+
+    func validate() throws {
+        guard vouchers > 0, bills > 0, (1...500).contains(batch) else { throw ValidationError("counts must be positive, --batch from 1 to 500") }
+        guard FileManager.default.fileExists(atPath: fakeTally) else { throw ValidationError("no \(fakeTally): run from the repository's root or give --fake-tally") }
+    }
+
+    func run() async throws {
+        let started = monotonicNanos()
+        var benchmark = ERPBenchmark(folder: folder, fakeTally: fakeTally, vouchers: vouchers, bills: bills)
+        benchmark.batchSize = batch
+        let report = try await benchmark.run { step in printError("[\(fmt(Double(monotonicNanos() - started) / 1e9, 1)) s] \(step)") }
+        emit(
+            "push to the fake Tally: \(fmt(Double(report.vouchers) / max(report.singleSeconds, 0.001), 0)) vouchers/s one a request, "
+                + "\(fmt(Double(report.vouchers) / max(report.batchSeconds, 0.001), 0)) vouchers/s in batches of \(report.batchSize) "
+                + "(\(report.vouchers) each; ratio \(fmt(report.singleSeconds / max(report.batchSeconds, 0.001), 2)))")
+        emit(
+            "payment stored → voucher accepted, the push service running: p50 \(fmt(report.latencyP50Millis, 1)) ms, p99 \(fmt(report.latencyP99Millis, 1)) ms "
+                + "over \(report.latencySamples) payments (target p99 < 5 s)")
+        emit("pull of \(report.bills) outstanding bills into an empty hub: \(fmt(report.pullSeconds, 2)) s, \(report.pullWritten) invoices written (target < 20 s)")
     }
 }
 

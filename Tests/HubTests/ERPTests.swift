@@ -404,3 +404,50 @@ struct TallyXMLTests {
         #expect(refusal("[erp.tally]\ncompany = \"X\"\nupi_ledger = \"H\"\ncheque_ledger = \"H\"\nurl = \"ftp://tally\"\n").contains("url must be"))
     }
 }
+
+@Suite("ERP: the dashboard's Books page")
+struct ERPDashboardTests {
+    @Test("a parked voucher shows with Tally's reason and a Send again button that queues it; the last reconcile's differences are listed")
+    func booksPage() async throws {
+        let setup = try ERPHub()
+        let manager = try setup.store.addManager(name: "Asha")
+        _ = try setup.pay("A-000001", invoice: "INV/3")
+        let voucher = try #require(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 1).first)
+        try setup.store.recordERP(
+            voucher.outboxID, outcome: .rejected("Tally refused receipt A-000001: Ledger 'Gupta <Medicals>' does not exist in company 'Test Co'"),
+            now: HubTime.nowMillis(), retryAt: 0)
+        try setup.store.saveReconcile(
+            ERPReconcileReport(
+                connector: "tally", day: LocalDate(year: 2026, month: 11, day: 30)!, ranAt: HubTime.nowMillis(), hubPayments: 1, erpReceipts: 0,
+                lines: [.init(paymentID: voucher.paymentID, receiptNumber: "A-000001", party: "C2", hubAmount: Money(paise: 10_000), erpAmount: nil,
+                    problem: "missing-in-erp", note: "parked: the ERP refused it")]))
+        let app = buildApplication(setup.hub.configuration, store: setup.store)
+        try await app.test(.live) { client in
+            let origin = "http://localhost"
+            let cookie = try await DashboardTests.signIn(client, token: manager.token, origin: origin)
+            try await client.execute(uri: "/manage/erp", method: .get, headers: [.cookie: cookie]) { response in
+                let page = String(buffer: response.body)
+                #expect(response.status == .ok && page.contains("<h2>tally</h2>") && page.contains("<b>1</b> parked"))
+                #expect(page.contains("Ledger &#39;Gupta &lt;Medicals&gt;&#39; does not exist") || page.contains("Ledger &apos;Gupta &lt;Medicals&gt;&apos; does not exist")
+                    || page.contains("Gupta &lt;Medicals&gt;"))
+                #expect(!page.contains("<Medicals>"))
+                #expect(page.contains("Send again") && page.contains("missing-in-erp") && page.contains("1 differences"))
+            }
+            var headers = DashboardTests.formType
+            headers[.cookie] = cookie
+            headers[.origin] = origin
+            try await client.execute(
+                uri: "/manage/erp/retry", method: .post, headers: headers, body: DashboardTests.form([("id", String(voucher.outboxID)), ("connector", "tally")])
+            ) { response in
+                #expect(response.status == .seeOther && response.headers[.location]?.hasPrefix("/manage/erp?notice=") == true)
+            }
+            #expect(try setup.queue(.pending).map(\.paymentID) == [voucher.paymentID])
+            // Only a parked voucher: a second press is refused in words.
+            try await client.execute(
+                uri: "/manage/erp/retry", method: .post, headers: headers, body: DashboardTests.form([("id", String(voucher.outboxID)), ("connector", "tally")])
+            ) { response in
+                #expect(response.headers[.location]?.contains("error=") == true)
+            }
+        }
+    }
+}

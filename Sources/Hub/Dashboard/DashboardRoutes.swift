@@ -431,6 +431,30 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<HubRequestContext
         }
     }
 
+    routes.get("/manage/erp") { request, _ -> Response in
+        try dashboard.signedIn(request) { who in
+            let (notice, error) = dashboard.notices(request)
+            let connectors = try store.erpCounts().map { counts in
+                var rows = try store.erpQueue(connector: counts.connector, state: .parked, limit: 200)
+                rows += try store.erpQueue(connector: counts.connector, state: .pending, limit: 200)
+                rows += try store.erpQueue(connector: counts.connector, state: .sent, limit: 50)
+                return ERPConnectorView(counts, reconcile: try store.lastReconcile(connector: counts.connector), rows: rows)
+            }
+            return DashboardPages.render(
+                "erp", title: "Books: payments to the accounting system", manager: who.name, notice: notice, error: error, ERPPage(connectors: connectors))
+        }
+    }
+
+    routes.post("/manage/erp/retry") { request, _ -> Response in
+        try await dashboard.action(request, ERPRetryForm.self) { _, form in
+            guard let id = Int64(form.id.text), let connector = form.connector, !connector.isEmpty else { throw ReportInputError("no such voucher") }
+            guard try store.retryParkedERP(connector: connector, id: id, now: HubTime.nowMillis()) == 1 else {
+                throw ReportInputError("voucher \(id) is not parked: only a voucher the ERP refused is sent again from here")
+            }
+            return ("/manage/erp", "Voucher \(id) queued again for \(connector).")
+        }
+    }
+
     routes.post("/manage/customers/:code/disputes") { request, context -> Response in
         let code = try context.parameters.require("code")
         return try await dashboard.action(request, DisputeForm.self) { who, form in
@@ -880,6 +904,60 @@ private struct CustomerMessagingForm: DashboardForm {
 private struct MessageRetryForm: DashboardForm {
     let id: String?
     let back: String?
+}
+
+private struct ERPRetryForm: DashboardForm {
+    let id: String?
+    let connector: String?
+    let back: String?
+}
+
+private struct ERPPage: Sendable {
+    let connectors: [ERPConnectorView]
+}
+
+/// One connector on the Books page.
+struct ERPConnectorView: Sendable {
+    struct Row: Sendable {
+        let id: Int64
+        let connector, receipt, code, codeQuery, amount, state, why, when: String
+        let attempts: Int
+        let parked: Bool
+    }
+    struct Reconcile: Sendable {
+        struct Line: Sendable { let problem, receipt, party, hub, erp, note: String }
+        let day, ranAt: String
+        let clean: Bool
+        let payments, count: Int
+        let lines: [Line]
+    }
+    let name: String
+    let pending, sent, parked: Int
+    let lastSent, oldestPending: String?
+    let reconcile: Reconcile?
+    let rows: [Row]
+
+    init(_ counts: ERPQueueCounts, reconcile report: ERPReconcileReport?, rows entries: [ERPQueueEntry]) {
+        name = counts.connector
+        pending = counts.pending
+        sent = counts.sent
+        parked = counts.parked
+        lastSent = counts.lastSentAt.map(MessageLine.time)
+        oldestPending = counts.oldestPendingAt.map(MessageLine.time)
+        reconcile = report.map { report in
+            Reconcile(
+                day: report.day.isoString, ranAt: MessageLine.time(report.ranAt), clean: report.isClean, payments: report.hubPayments, count: report.lines.count,
+                lines: report.lines.map {
+                    .init(problem: $0.problem, receipt: $0.receiptNumber ?? "", party: $0.party ?? "", hub: $0.hubAmount?.displayString ?? "",
+                        erp: $0.erpAmount?.displayString ?? "", note: $0.note ?? "")
+                })
+        }
+        rows = entries.map {
+            Row(id: $0.id, connector: $0.connector, receipt: $0.receiptNumber, code: $0.customerCode, codeQuery: q($0.customerCode),
+                amount: $0.amount.displayString, state: $0.state.rawValue, why: $0.failure ?? $0.reference ?? "", when: MessageLine.time($0.updatedAt),
+                attempts: $0.attempts, parked: $0.state == .parked)
+        }
+    }
 }
 
 private struct MessagesPage: Sendable {

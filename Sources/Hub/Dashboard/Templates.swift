@@ -8,8 +8,30 @@ enum DashboardTemplates {
         "page": page, "chart": chart, "period": period, "message": message, "login": login, "overview": overview, "aging": aging,
         "customer": customer, "allocation": allocation, "rep": rep, "followups": followups, "collections": collections,
         "register": register, "productivity": productivity, "daysheet": daySheet, "messages": messages, "messageTable": messageTable,
-        "audit": audit,
+        "audit": audit, "erp": erp,
     ]
+
+    /// The accounting connectors: each one's queue (parked first, with the ERP's reason and a button to send
+    /// again), and its last reconciliation.
+    static let erp = """
+        {{<page}}{{$main}}{{#page}}
+        {{#empty(connectors)}}<p class="empty">No accounting connector: add [erp.tally] to hub.toml (see hub.example.toml) and restart the hub.</p>{{/empty(connectors)}}
+        {{#connectors}}<h2>{{name}}</h2>
+        <p><b>{{pending}}</b> pending · <b>{{sent}}</b> sent · <b>{{parked}}</b> parked{{#lastSent}} · last sent {{lastSent}}{{/lastSent}}        {{#oldestPending}} · oldest pending since {{oldestPending}}{{/oldestPending}}</p>
+        {{#reconcile}}<p>Last reconcile: {{day}} (run {{ranAt}}): {{#clean}}clean, {{payments}} payments.{{/clean}}{{^clean}}<span class="tag">{{count}} differences</span>{{/clean}}</p>
+        {{^clean}}<table><thead><tr><th>Problem</th><th>Receipt</th><th>Party</th><th class="num">Hub</th><th class="num">ERP</th><th>Note</th></tr></thead><tbody>\
+        {{#lines}}<tr><td>{{problem}}</td><td>{{receipt}}</td><td>{{party}}</td><td class="num">{{hub}}</td><td class="num">{{erp}}</td><td>{{note}}</td></tr>{{/lines}}\
+        </tbody></table>{{/clean}}{{/reconcile}}{{^reconcile}}<p>Not reconciled yet: <code>fieldpay-hub erp reconcile --date YYYY-MM-DD</code>.</p>{{/reconcile}}
+        {{#empty(rows)}}<p class="empty">Nothing queued yet.</p>{{/empty(rows)}}{{^empty(rows)}}\
+        <table><thead><tr><th>Receipt</th><th>Customer</th><th class="num">Amount</th><th>State</th><th class="num">Tries</th><th>Why / ERP id</th><th>When</th><th></th></tr></thead><tbody>\
+        {{#rows}}<tr><td>{{receipt}}</td><td><a href="/manage/customers/{{codeQuery}}">{{code}}</a></td><td class="num">{{amount}}</td>\
+        <td>{{#parked}}<span class="tag">{{state}}</span>{{/parked}}{{^parked}}{{state}}{{/parked}}</td><td class="num">{{attempts}}</td><td>{{why}}</td><td>{{when}}</td>\
+        <td>{{#parked}}<form method="post" action="/manage/erp/retry" class="inline"><input type="hidden" name="id" value="{{id}}">\
+        <input type="hidden" name="connector" value="{{connector}}"><button>Send again</button></form>{{/parked}}</td></tr>{{/rows}}\
+        </tbody></table>{{/empty(rows)}}
+        {{/connectors}}
+        {{/page}}{{/main}}{{/page}}
+        """
 
     static let audit = """
         {{<page}}{{$main}}{{#page}}
@@ -26,7 +48,7 @@ enum DashboardTemplates {
         <title>{{title}} · FieldPay hub</title><link rel="stylesheet" href="/manage/style.css"></head>
         <body><header><h1>FieldPay collections</h1>{{#manager}}<nav><a href="/manage">Overview</a><a href="/manage/aging">Aging</a>\
         <a href="/manage/allocation">Allocation</a><a href="/manage/followups">Follow-ups</a>\
-        <a href="/manage/collections">Reminders &amp; escalations</a><a href="/manage/messages">Messages</a><a href="/manage/reports/register">Register</a>\
+        <a href="/manage/collections">Reminders &amp; escalations</a><a href="/manage/messages">Messages</a><a href="/manage/erp">Books</a><a href="/manage/reports/register">Register</a>\
         <a href="/manage/reports/productivity">Productivity</a><a href="/manage/reports/day-sheet">Day sheet</a><a href="/manage/audit">Audit</a>\
         <form method="post" action="/manage/logout" class="logout"><span>{{manager}}</span><button>Sign out</button></form></nav>{{/manager}}</header><main>
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}

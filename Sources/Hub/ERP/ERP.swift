@@ -200,9 +200,18 @@ public struct ERPReconcileReport: Sendable, Equatable, Codable {
         public var party: String?
         public var hubAmount: Money?
         public var erpAmount: Money?
-        /// `missing-in-erp`, `missing-at-hub`, `amount-differs`
+        /// `missing-in-erp`, `missing-at-hub`, `amount-differs`, `duplicate-in-erp`
         public var problem: String
         public var note: String?
+        public init(paymentID: String?, receiptNumber: String?, party: String?, hubAmount: Money?, erpAmount: Money?, problem: String, note: String?) {
+            self.paymentID = paymentID
+            self.receiptNumber = receiptNumber
+            self.party = party
+            self.hubAmount = hubAmount
+            self.erpAmount = erpAmount
+            self.problem = problem
+            self.note = note
+        }
     }
     public var connector: String
     public var day: LocalDate
@@ -211,6 +220,15 @@ public struct ERPReconcileReport: Sendable, Equatable, Codable {
     public var erpReceipts: Int
     public var lines: [Line]
     public var isClean: Bool { lines.isEmpty }
+
+    public init(connector: String, day: LocalDate, ranAt: Int64, hubPayments: Int, erpReceipts: Int, lines: [Line]) {
+        self.connector = connector
+        self.day = day
+        self.ranAt = ranAt
+        self.hubPayments = hubPayments
+        self.erpReceipts = erpReceipts
+        self.lines = lines
+    }
 }
 
 /// What a pull did to the invoice book.
