@@ -43,7 +43,8 @@ TOML
 echo
 echo "== The hub pulls Tally's outstanding bills as its invoice book"
 hub erp pull --config "$work/hub.toml"
-hub invoices list --data "$work/hub" | head -6
+hub invoices list --data "$work/hub" >"$work/invoices.txt"
+head -6 "$work/invoices.txt"
 code=$(hub devices enroll --rep Ravi --scope all --no-qr --data "$work/hub")
 "$bin/fieldpay-hub" serve --config "$work/hub.toml" --port "$port" >"$work/hub.log" 2>&1 </dev/null &
 hub_pid=$!
@@ -54,8 +55,10 @@ echo
 echo "== A device enrolls, syncs the bills, and takes Rs 500 in cash on bill TB/000003"
 fieldpay enroll --hub "$url" --code "$code"
 fieldpay sync --once
-fieldpay lookup TB/000003 | head -3
-fieldpay pay --invoice TB/000003 --amount 500.00 --cash | head -4
+fieldpay lookup TB/000003 >"$work/lookup.txt"
+head -3 "$work/lookup.txt"
+fieldpay pay --invoice TB/000003 --amount 500.00 --cash >"$work/receipt.txt"
+head -4 "$work/receipt.txt"
 fieldpay sync --once
 
 echo

@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -262,6 +263,11 @@ def main():
 
         def log_message(self, *a):
             pass
+
+        def setup(self):
+            super().setup()
+            # Headers and body leave at once: without it Nagle and the client's delayed ACK add 40 ms a request.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def reply(self, status, body, content_type="text/xml; charset=utf-8"):
             data = body.encode("utf-8")

@@ -155,7 +155,7 @@ struct ERPPull: AsyncParsableCommand {
             }
             let elapsed = ContinuousClock.now - clock
             print(
-                "\(connector.name): \(outcome.bills) bills, \(outcome.written) invoices written, \(outcome.closed) closed (no longer outstanding there), "
+                "\(connector.name): \(outcome.bills) bills, \(outcome.written) invoices written, \(outcome.unchanged) unchanged, \(outcome.closed) closed (no longer outstanding there), "
                     + "\(outcome.heldDown) held below the ERP's balance by payments it has not acknowledged, \(outcome.skippedCredits) credit balances skipped, "
                     + "in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated)))")
         }

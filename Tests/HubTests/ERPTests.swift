@@ -301,12 +301,15 @@ struct TallyTests {
         let lowered = try #require(try setup.store.invoiceOutstanding("TB/000007"))
         #expect(lowered == bill.outstanding - Money(paise: 1_000))
         let second = try await worker.pull()
-        #expect(second.heldDown == 1)
+        #expect(second.heldDown == 1 && second.written == 0)
         #expect(try setup.store.invoiceOutstanding("TB/000007") == lowered)
         // Pushed: Tally's bill falls by the Agst Ref; the pull agrees with the hub and nothing is held.
         #expect(try await worker.drain().accepted == 1)
+        let cursor = try setup.store.changes(after: 0, limit: 100_000, deviceID: nil).nextCursor
         let third = try await worker.pull()
-        #expect(third.heldDown == 0 && third.written == 300)
+        // Nothing differs from what the hub holds: nothing written, so devices are sent nothing again.
+        #expect(third.heldDown == 0 && third.written == 0 && third.unchanged == 300)
+        #expect(try setup.store.changes(after: Int64(cursor) ?? 0, limit: 1000, deviceID: nil).changes.isEmpty)
         #expect(try setup.store.invoiceOutstanding("TB/000007") == lowered)
         // A bill settled in Tally by hand: the pull closes it at the hub.
         let settle = ERPVoucher(outboxID: 0, paymentID: "hand-1", receiptNumber: "hand", date: LocalDate(year: 2026, month: 12, day: 1)!, method: "cash",

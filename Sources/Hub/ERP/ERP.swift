@@ -235,6 +235,8 @@ public struct ERPReconcileReport: Sendable, Equatable, Codable {
 public struct ERPPullOutcome: Sendable, Equatable {
     public var bills = 0
     public var written = 0
+    /// Bills the hub already held exactly so: not written again (devices are not sent them again).
+    public var unchanged = 0
     /// Invoices the ERP no longer lists as outstanding, closed at the hub.
     public var closed = 0
     /// Invoices held below the ERP's balance by payments the ERP has not acknowledged yet.

@@ -302,6 +302,8 @@ extension SQLiteHubStore: ERPLedger {
             var ledgers: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT erpLedger, code FROM customer WHERE erpLedger IS NOT NULL") { ledgers[row[0]] = row[1] }
             let existing = try db.makeStatement(sql: "SELECT totalPaise FROM invoice WHERE number = ?")
+            let current = try db.makeStatement(
+                sql: "SELECT customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise FROM invoice WHERE number = ? AND deleted = 0")
             var records: [Result<ImportRecord, Rejection>] = []
             records.reserveCapacity(bills.count)
             var parties: [String: String] = [:]  // customer code → its ledger
@@ -323,7 +325,19 @@ extension SQLiteHubStore: ERPLedger {
                 raw[.total] = Money(paise: total).plainString
                 raw[.outstanding] = due.plainString
                 let result = InvoiceRowValidator.validate(raw)
-                if case .success(let record) = result { parties[record.customer.code] = bill.party }
+                if case .success(let record) = result {
+                    parties[record.customer.code] = bill.party
+                    // An invoice the pull would write as it already is: left alone, so that devices are not sent
+                    // the whole book again after every pull.
+                    if let row = try Row.fetchOne(current, arguments: [record.invoice.number]),
+                        (row[0] as String) == record.invoice.customerCode, (row[1] as String) == record.customer.name,
+                        (row[2] as Int32) == record.invoice.invoiceDate.dayNumber, (row[3] as Int32) == record.invoice.dueDate.dayNumber,
+                        (row[4] as Int64) == record.invoice.total.paise, (row[5] as Int64) == record.invoice.outstanding.paise
+                    {
+                        outcome.unchanged += 1
+                        continue
+                    }
+                }
                 records.append(result)
             }
             var iterator = records.makeIterator()
