@@ -137,7 +137,7 @@ struct ERPPull: AsyncParsableCommand {
             Every outstanding bill receivable becomes an invoice (party = customer, bill reference = invoice number) \
             through the same rules as `invoices import`; one bill refused refuses the pull. An ERP balance never \
             raises an invoice above what the hub knows was paid: payments the ERP has not acknowledged yet are taken \
-            off its balance. Open invoices of the ERP's customers that it no longer lists are closed (paid there).
+            off its balance. Open invoices it listed before and no longer lists are closed (paid there).
             """)
 
     @OptionGroup var options: ERPOptions

@@ -320,6 +320,22 @@ struct TallyTests {
         #expect(try setup.store.invoiceOutstanding("TB/000007") == .zero)
     }
 
+    @Test("a bill of a party named exactly as a customer imported from a file goes to that customer, who keeps the ledger name")
+    func pullMatchesCustomers() throws {
+        let setup = try ERPHub()
+        let date = LocalDate(year: 2026, month: 11, day: 1)!
+        let bills = [ERPBill(party: "Sharma Stores", reference: "TS/9", date: date, dueDate: date.adding(days: 30), pending: Money(paise: 70_000))]
+        let outcome = try setup.store.importERPBills(connector: "tally", bills: bills, closeMissing: true)
+        // C1's invoices from the file are not Tally's: not closed though Tally does not list them.
+        #expect(outcome.written == 1 && outcome.closed == 0)
+        #expect(try setup.store.invoiceOutstanding("INV/1") == Money(paise: 100_000))
+        let change = try #require(try setup.store.changes(after: 0, limit: 100, deviceID: nil).changes.first { $0.number == "TS/9" })
+        #expect(change.customerCode == "C1")
+        // Its payments go to Tally under that ledger.
+        let id = try setup.pay("A-000001", amount: "10.00", invoice: "INV/2")
+        #expect(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 5).first { $0.paymentID == id }?.ledger == "Sharma Stores")
+    }
+
     @Test("a pull with a bill the importer refuses applies nothing and names the bill")
     func pullAllOrNothing() throws {
         let setup = try ERPHub()

@@ -39,6 +39,8 @@ extension SQLiteHubStore {
                 );
                 -- The customer's ledger (party) name in the ERP, as its pull brought it.
                 ALTER TABLE customer ADD COLUMN erpLedger TEXT;
+                -- The connector whose pull last listed the invoice: only those are closed when it stops listing them.
+                ALTER TABLE invoice ADD COLUMN erpSource TEXT;
                 CREATE INDEX customer_erpLedger ON customer(erpLedger) WHERE erpLedger IS NOT NULL;
                 """)
     }
@@ -276,8 +278,8 @@ extension SQLiteHubStore: ERPLedger {
     /// The rule: an ERP balance never raises an invoice above what the hub knows. Payments the hub holds that
     /// this ERP has not acknowledged (queued, parked, or stored since the connector was enabled and not queued,
     /// like a UPI payment still awaiting its credit, or a credit put straight on an invoice) are taken off the
-    /// ERP's balance, which does not know them yet. An invoice the ERP no longer lists as outstanding, of a
-    /// customer that came from this ERP, is closed (paid there).
+    /// ERP's balance, which does not know them yet. An invoice this ERP listed before and no longer lists as
+    /// outstanding is closed (paid there); one it never listed (from a file) is not its to close.
     public func importERPBills(connector: String, bills: [ERPBill], closeMissing: Bool) throws -> ERPPullOutcome {
         var outcome = ERPPullOutcome()
         outcome.bills = bills.count
@@ -299,8 +301,16 @@ extension SQLiteHubStore: ERPLedger {
             {
                 unacknowledged[row[0]] = row[1]
             }
+            // A party is the customer that came with its ledger before; else the one customer of exactly its name
+            // (imported from a file before the ERP was connected); else a new customer, its code made from the name.
             var ledgers: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT erpLedger, code FROM customer WHERE erpLedger IS NOT NULL") { ledgers[row[0]] = row[1] }
+            var named: [String: String] = [:]
+            var sharedNames = Set<String>()
+            for row in try Row.fetchAll(db, sql: "SELECT name, code FROM customer WHERE erpLedger IS NULL") {
+                let name: String = row[0]
+                if named[name] != nil { sharedNames.insert(name) } else { named[name] = row[1] }
+            }
             let existing = try db.makeStatement(sql: "SELECT totalPaise FROM invoice WHERE number = ?")
             let current = try db.makeStatement(
                 sql: "SELECT customerCode, customerName, invoiceDate, dueDate, totalPaise, outstandingPaise FROM invoice WHERE number = ? AND deleted = 0")
@@ -321,7 +331,7 @@ extension SQLiteHubStore: ERPLedger {
                 raw[.invoiceDate] = bill.date.isoString
                 raw[.dueDate] = max(bill.dueDate, bill.date).isoString
                 raw[.customerName] = bill.party
-                raw[.customerCode] = ledgers[bill.party]
+                raw[.customerCode] = ledgers[bill.party] ?? (sharedNames.contains(bill.party) ? nil : named[bill.party])
                 raw[.total] = Money(paise: total).plainString
                 raw[.outstanding] = due.plainString
                 let result = InvoiceRowValidator.validate(raw)
@@ -349,20 +359,22 @@ extension SQLiteHubStore: ERPLedger {
             outcome.written = written
             let setLedger = try db.makeStatement(sql: "UPDATE customer SET erpLedger = ? WHERE code = ?")
             for (code, ledger) in parties { try setLedger.execute(arguments: [ledger, code]) }
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS erpPulled (number TEXT PRIMARY KEY)")
+            try db.execute(sql: "DELETE FROM erpPulled")
+            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO erpPulled (number) VALUES (?)")
+            for bill in bills where bill.pending.isPositive { try insert.execute(arguments: [bill.reference]) }
+            try db.execute(
+                sql: "UPDATE invoice SET erpSource = ? WHERE number IN (SELECT number FROM erpPulled) AND erpSource IS NOT ?", arguments: [connector, connector])
             if closeMissing {
-                // Open invoices of this ERP's customers that its pull no longer lists: paid (or written off) there.
-                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS erpPulled (number TEXT PRIMARY KEY)")
-                try db.execute(sql: "DELETE FROM erpPulled")
-                let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO erpPulled (number) VALUES (?)")
-                for bill in bills where bill.pending.isPositive { try insert.execute(arguments: [bill.reference]) }
+                // Open invoices this ERP listed before and lists no more: paid (or written off) there. Invoices it
+                // never listed (imported from a file) are not its to close.
                 let now = HubTime.nowMillis()
                 let closing = try Row.fetchAll(
                     db,
                     sql: """
                         SELECT number, outstandingPaise FROM invoice
-                        WHERE deleted = 0 AND outstandingPaise > 0 AND number NOT IN (SELECT number FROM erpPulled)
-                            AND customerCode IN (SELECT code FROM customer WHERE erpLedger IS NOT NULL)
-                        """)
+                        WHERE deleted = 0 AND outstandingPaise > 0 AND erpSource = ? AND number NOT IN (SELECT number FROM erpPulled)
+                        """, arguments: [connector])
                 for row in closing {
                     try db.execute(
                         sql: "UPDATE invoice SET outstandingPaise = 0, version = ? WHERE number = ?", arguments: [try Self.nextVersion(db), row[0] as String])
@@ -370,8 +382,8 @@ extension SQLiteHubStore: ERPLedger {
                         sql: "INSERT INTO allocation (invoiceNumber, paise, at, kind) VALUES (?, ?, ?, 'import')", arguments: [row[0] as String, row[1] as Int64, now])
                 }
                 outcome.closed = closing.count
-                try db.execute(sql: "DELETE FROM erpPulled")
             }
+            try db.execute(sql: "DELETE FROM erpPulled")
         }
         return outcome
     }
