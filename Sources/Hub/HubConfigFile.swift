@@ -103,7 +103,7 @@ extension HubConfiguration {
         let legacy = kinds.map { $0.name }  // [razorpay], as hubs before [psp.NAME] wrote it
         for key in table.keys where !(["hub", "psp", "messaging", "erp"] + legacy).contains(key) {
             throw HubConfigError(
-                description: "\(path): unknown section [\(key)] (known: hub, messaging, erp.tally, \(kinds.map { "psp.\($0.name)" }.joined(separator: ", ")))")
+                description: "\(path): unknown section [\(key)] (known: hub, messaging, erp.tally, erp.zoho, \(kinds.map { "psp.\($0.name)" }.joined(separator: ", ")))")
         }
         let psp = table["psp"]
         if let psp {
@@ -168,6 +168,9 @@ extension HubConfiguration {
             }
             if let tally = try section("erp.tally", connectors["tally"], ERPConfiguration.tallySettings) {
                 configuration.erp.tally = try ERPConfiguration.loadTally(tally)
+            }
+            if let zoho = try section("erp.zoho", connectors["zoho"], ERPConfiguration.zohoSettings) {
+                configuration.erp.zoho = try ERPConfiguration.loadZoho(zoho, environment: environment)
             }
         }
         for kind in kinds {

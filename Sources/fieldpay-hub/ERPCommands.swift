@@ -8,7 +8,7 @@ struct HubERP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erp", abstract: "Payments pushed to Tally, bills pulled from it, and the two reconciled.",
         discussion: """
-            The connectors are hub.toml's [erp.tally] section (see hub.example.toml). `fieldpay-hub serve` pushes \
+            The connectors are hub.toml's [erp.tally] and [erp.zoho] sections (see hub.example.toml). `fieldpay-hub serve` pushes \
             every confirmed payment by itself; these commands show the queue, push now, pull the outstanding bills \
             into the invoice book, and compare a day's payments with the ERP's receipts.
             """,
@@ -19,7 +19,7 @@ struct HubERP: AsyncParsableCommand {
 struct ERPOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The hub's configuration file, with its [erp.NAME] sections.", valueName: "file")) var config: String = "hub.toml"
     @Option(help: ArgumentHelp("The hub's data folder. Default: the config's.", valueName: "dir")) var data: String?
-    @Option(help: ArgumentHelp("Only this connector (tally). Default: every one configured.", valueName: "name")) var connector: String?
+    @Option(help: ArgumentHelp("Only this connector (tally, zoho). Default: every one configured.", valueName: "name")) var connector: String?
 
     func load() throws -> (HubConfiguration, SQLiteHubStore, [any ERPConnector]) {
         let configuration: HubConfiguration
@@ -32,7 +32,7 @@ struct ERPOptions: ParsableArguments {
             guard !connectors.isEmpty else { throw refusal("\(config) has no [erp.\(connector)] section") }
         }
         guard !connectors.isEmpty else {
-            throw refusal("\(config) has no [erp.tally] section: see hub.example.toml for what it takes")
+            throw refusal("\(config) has no [erp.tally] or [erp.zoho] section: see hub.example.toml for what they take")
         }
         let store = try HubOptions(data: data ?? configuration.dataDirectory).store()
         return (configuration, store, connectors)

@@ -94,8 +94,8 @@ struct ERPHub {
     let hub = try! TestHub()
     let device: String
 
-    init() throws {
-        try hub.store.enableConnector("tally", now: HubTime.nowMillis() - 60_000)
+    init(connector: String = "tally") throws {
+        try hub.store.enableConnector(connector, now: HubTime.nowMillis() - 60_000)
         let code = try hub.store.createEnrollmentCode(rep: "Ravi")
         guard case .enrolled(let response) = try hub.store.enroll(code: code, deviceName: "h1") else { throw ERPError("not enrolled") }
         device = response.deviceID
@@ -125,7 +125,7 @@ struct ERPHub {
         return ERPWorker(connector: TallyConnector(settings: settings), store: hub.store)
     }
 
-    func queue(_ state: ERPState? = nil) throws -> [ERPQueueEntry] { try store.erpQueue(connector: "tally", state: state, limit: 1000) }
+    func queue(_ state: ERPState? = nil) throws -> [ERPQueueEntry] { try store.erpQueue(connector: nil, state: state, limit: 1000) }
 }
 
 @Suite("ERP: Tally Prime")
@@ -468,5 +468,168 @@ struct ERPDashboardTests {
                 #expect(response.headers[.location]?.contains("error=") == true)
             }
         }
+    }
+}
+
+/// `scripts/fake-zoho.py` on a free port: Zoho Books' API and accounts server as Zoho documents them.
+final class FakeZoho: @unchecked Sendable {
+    // `process` is set once in init and only read after.
+    let process = Process()
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(invoices: Int = 30, customers: Int = 5) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [FakeTally.script.replacingOccurrences(of: "fake-tally.py", with: "fake-zoho.py"), "0", "--organization", "60012345678",
+            "--client-id", "1000.CLIENT", "--client-secret", "secret", "--refresh-token", "1000.refresh", "--invoices", String(invoices),
+            "--customers", String(customers)]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw ERPError("the fake Zoho did not start") }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else { throw ERPError(text) }
+        self.port = port
+    }
+
+    deinit { kill(process.processIdentifier, SIGKILL) }
+
+    func settings(refreshToken: String = "1000.refresh") -> ZohoSettings {
+        var settings = ZohoSettings(organizationID: "60012345678", clientID: "1000.CLIENT", clientSecret: "secret", refreshToken: refreshToken)
+        settings.apiBase = url + "/books/v3"
+        settings.accountsBase = url
+        settings.timeout = .seconds(10)
+        return settings
+    }
+
+    func call(_ path: String, post: Bool = false) async throws -> Data {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = post ? .POST : .GET
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        var buffer = try await response.body.collect(upTo: 16 << 20)
+        return buffer.readData(length: buffer.readableBytes) ?? Data()
+    }
+
+    func payments() async throws -> [[String: Any]] { try JSONSerialization.jsonObject(with: try await call("/fake/payments")) as? [[String: Any]] ?? [] }
+    func stats() async throws -> [String: Int] { try JSONDecoder().decode([String: Int].self, from: try await call("/fake/stats")) }
+}
+
+@Suite("ERP: Zoho Books")
+struct ZohoTests {
+    /// A hub whose invoice book came from the fake Zoho, with the connector enabled.
+    func pulled(_ zoho: FakeZoho, _ connector: ZohoBooksConnector) async throws -> (ERPHub, ERPWorker) {
+        let setup = try ERPHub(connector: "zoho")
+        let worker = ERPWorker(connector: connector, store: setup.store)
+        let outcome = try await worker.pull()
+        #expect(outcome.written == outcome.bills && outcome.rejected.isEmpty)
+        return (setup, worker)
+    }
+
+    func pay(_ setup: ERPHub, _ receipt: String, invoice: String, amount: String) throws -> String {
+        let code = try #require(try setup.store.changes(after: 0, limit: 10_000, deviceID: nil).changes.first { $0.number == invoice }?.customerCode)
+        var body = upload(receipt, amount: amount, invoice: invoice)
+        body.customerCode = code
+        let id = UUID().uuidString.lowercased()
+        guard case .created = try setup.store.uploadSigned(deviceID: setup.device, payment: body, id: id) else { throw ERPError("refused") }
+        return id
+    }
+
+    @Test("the pull pages through every unpaid invoice; a payment becomes one customer payment applied to its invoice, found again, never made twice")
+    func pushAndPull() async throws {
+        let zoho = try FakeZoho(invoices: 450, customers: 7)
+        let connector = ZohoBooksConnector(settings: zoho.settings())
+        let (setup, worker) = try await pulled(zoho, connector)
+        #expect(try setup.store.invoices(number: nil, openOnly: true, limit: 1000).filter { $0.number.hasPrefix("ZB-") }.count == 450)
+        let id = try pay(setup, "A-000001", invoice: "ZB-000003", amount: "100.50")
+        #expect(try await worker.drain().accepted == 1)
+        let payments = try await zoho.payments()
+        #expect(payments.count == 1)
+        let payment = try #require(payments.first)
+        #expect(payment["reference_number"] as? String == "A-000001" && payment["payment_mode"] as? String == "cash" && "\(payment["amount"] ?? "")" == "100.50")
+        #expect((payment["description"] as? String)?.contains("FieldPay payment \(id)") == true)
+        let applied = try #require((payment["invoices"] as? [[String: Any]])?.first)
+        #expect(applied["invoice_id"] as? String == "460000000020003" && applied["amount_applied"] as? String == "100.50")
+        // A lost reply, a manager's retry: the search finds it; no second payment.
+        #expect(try setup.store.requeueERP(connector: "zoho", paymentIDs: [id], now: HubTime.nowMillis()) == 1)
+        #expect(try await worker.drain().accepted == 1)
+        let created = try await zoho.stats()["created"]
+        let held = try await zoho.payments().count
+        #expect(created == 1 && held == 1)
+        // Reconcile: clean, then the payment deleted in Zoho by hand is missing there.
+        let day = LocalDate(year: 2026, month: 11, day: 30)!
+        #expect(try await worker.reconcile(day: day).isClean)
+        _ = try await zoho.call("/fake/delete?payment_id=\(payment["payment_id"] as? String ?? "")", post: true)
+        #expect(try await worker.reconcile(day: day).lines.map(\.problem) == ["missing-in-erp"])
+    }
+
+    @Test("an expired token is renewed once, shared, and the call made again; a wrong refresh token makes vouchers wait with the reason")
+    func tokens() async throws {
+        let zoho = try FakeZoho()
+        let connector = ZohoBooksConnector(settings: zoho.settings())
+        let (setup, worker) = try await pulled(zoho, connector)
+        #expect(try await zoho.stats()["tokens"] == 1)
+        _ = try await zoho.call("/fake/expire", post: true)
+        _ = try pay(setup, "A-000001", invoice: "ZB-000001", amount: "10.00")
+        #expect(try await worker.drain().accepted == 1)
+        let stats = try await zoho.stats()
+        #expect(stats["tokens"] == 2 && stats["unauthorized"] == 1 && stats["created"] == 1)
+
+        let wrong = ZohoBooksConnector(settings: zoho.settings(refreshToken: "1000.revoked"))
+        _ = try pay(setup, "A-000002", invoice: "ZB-000002", amount: "10.00")
+        let round = try await ERPWorker(connector: wrong, store: setup.store).drain()
+        #expect(round.retrying == 1 && round.parked == 0)
+        #expect(try setup.queue(.pending).first?.failure?.contains("Zoho would not renew the access token (invalid_code)") == true)
+    }
+
+    @Test("a 429 waits as long as Zoho says and then goes; a payment Zoho refuses is parked with Zoho's words")
+    func limitsAndRefusals() async throws {
+        let zoho = try FakeZoho()
+        let connector = ZohoBooksConnector(settings: zoho.settings())
+        let (setup, worker) = try await pulled(zoho, connector)
+        let id = try pay(setup, "A-000001", invoice: "ZB-000004", amount: "10.00")
+        _ = try await zoho.call("/fake/throttle?count=1", post: true)
+        let voucher = try #require(try setup.store.claimERP(connector: "zoho", now: HubTime.nowMillis(), limit: 1).first)
+        let outcomes = await connector.push([voucher])
+        guard case .retry(let reason, let after)? = outcomes.first else { Issue.record("not a retry: \(outcomes)"); return }
+        #expect(reason.contains("HTTP 429") && after == .seconds(1))
+        #expect(await connector.push([voucher]) == [.accepted(reference: "460000000090001", created: true)])
+        _ = id
+        // Zoho's balance lowered by hand below what the hub knows: the payment is more than it; parked, in words.
+        let invoices = try JSONSerialization.jsonObject(with: try await zoho.call("/fake/payments")) as? [[String: Any]]
+        #expect(invoices?.count == 1)
+        let bills = try await connector.pullBills()
+        let balance = try #require(bills.first { $0.reference == "ZB-000000" }?.pending)
+        _ = try pay(setup, "A-000002", invoice: "ZB-000000", amount: (balance + Money(paise: 0)).plainString)
+        // Someone records part of it in Zoho first.
+        let hand = ERPVoucher(outboxID: 0, paymentID: "hand", receiptNumber: "HAND-1", date: LocalDate(year: 2026, month: 12, day: 1)!, method: "cash",
+            amount: Money(paise: 100), customerCode: "-", ledger: "-", allocations: [ERPAllocation(invoice: "ZB-000000", amount: Money(paise: 100))])
+        #expect(await connector.push([hand]).first == .accepted(reference: "460000000090002", created: true))
+        let round = try await worker.drain()
+        #expect(round.parked == 1)
+        #expect(try setup.queue(.parked).first?.failure?.contains("The amount applied to ZB-000000 is more than its balance due. (code 24016)") == true)
+    }
+
+    @Test("[erp.zoho] in hub.toml: secrets from files of mode 0600 or the environment, the India data centre by default")
+    func configuration() throws {
+        let folder = NSTemporaryDirectory() + "zoho-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/secrets", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "s3cret\n".write(toFile: folder + "/secrets/zoho-secret", atomically: true, encoding: .utf8)
+        chmod(folder + "/secrets/zoho-secret", 0o600)
+        let text = "[erp.zoho]\norganization_id = \"600123\"\nclient_id = \"1000.X\"\nclient_secret_file = \"secrets/zoho-secret\"\n"
+        try text.write(toFile: folder + "/hub.toml", atomically: true, encoding: .utf8)
+        let loaded = try HubConfiguration.load(path: folder + "/hub.toml", environment: ["FIELDPAY_ZOHO_REFRESH_TOKEN": "1000.r"])
+        let zoho = try #require(loaded.erp.zoho)
+        #expect(zoho.apiBase == "https://www.zohoapis.in/books/v3" && zoho.accountsBase == "https://accounts.zoho.in")
+        #expect(zoho.clientSecret == "s3cret" && zoho.refreshToken == "1000.r" && zoho.organizationID == "600123")
+        #expect(throws: HubConfigError.self) { try HubConfiguration.load(path: folder + "/hub.toml", environment: [:]) }
+        chmod(folder + "/secrets/zoho-secret", 0o644)
+        #expect(throws: HubConfigError.self) { try HubConfiguration.load(path: folder + "/hub.toml", environment: ["FIELDPAY_ZOHO_REFRESH_TOKEN": "1000.r"]) }
     }
 }

@@ -4,17 +4,23 @@ import Foundation
 /// The accounting connectors this hub runs.
 public struct ERPConfiguration: Sendable, Equatable {
     public var tally: TallySettings?
+    public var zoho: ZohoSettings?
     public init() {}
 
-    public static let connectorNames = ["tally"]
+    public static let connectorNames = ["tally", "zoho"]
+    static let zohoSettings = [
+        "api_base", "accounts_base", "organization_id", "client_id", "client_secret_file", "refresh_token_file", "upi_mode", "cash_mode", "cheque_mode",
+        "deposit_account_id", "timeout_seconds", "requests_per_minute",
+    ]
     static let tallySettings = ["url", "company", "upi_ledger", "cash_ledger", "cheque_ledger", "voucher_type", "timeout_seconds", "batch_size"]
 
-    public var isEnabled: Bool { tally != nil }
+    public var isEnabled: Bool { tally != nil || zoho != nil }
 
     /// The configured connectors, each over `client`'s connections.
     public func connectors() -> [any ERPConnector] {
         var made: [any ERPConnector] = []
         if let tally { made.append(TallyConnector(settings: tally)) }
+        if let zoho { made.append(ZohoBooksConnector(settings: zoho)) }
         return made
     }
 
@@ -44,6 +50,37 @@ public struct ERPConfiguration: Sendable, Equatable {
         if let type = try section.string("voucher_type") { settings.voucherType = type }
         if let seconds = try section.integer("timeout_seconds", 1...600) { settings.timeout = .seconds(seconds) }
         if let size = try section.integer("batch_size", 1...500) { settings.batchSize = size }
+        return settings
+    }
+
+    /// Reads `[erp.zoho]`:
+    ///
+    ///     [erp.zoho]
+    ///     organization_id = "60012345678"
+    ///     client_id = "1000.ABCDEF"                        # a Self Client of api-console.zoho.in
+    ///     client_secret_file = "secrets/zoho-client-secret"  # or $FIELDPAY_ZOHO_CLIENT_SECRET
+    ///     refresh_token_file = "secrets/zoho-refresh-token"  # scope ZohoBooks.fullaccess.all ($FIELDPAY_ZOHO_REFRESH_TOKEN)
+    ///     api_base = "https://www.zohoapis.in/books/v3"    # India; .com, .eu, … elsewhere
+    ///     accounts_base = "https://accounts.zoho.in"
+    ///     upi_mode = "banktransfer"                        # Zoho's payment_mode per method
+    ///     cash_mode = "cash"
+    ///     cheque_mode = "check"
+    ///     deposit_account_id = "460000000000358"           # where payments are deposited (Zoho's default if absent)
+    ///     requests_per_minute = 100
+    static func loadZoho(_ section: ConfigSection, environment: [String: String]) throws -> ZohoSettings {
+        guard let organization = try section.string("organization_id") else { throw section.error("organization_id is missing: Settings → Organisation profile in Zoho Books") }
+        guard let client = try section.string("client_id") else { throw section.error("client_id is missing: the client of api-console.zoho.in that made the refresh token") }
+        let secret = try section.secret("client_secret", variable: "FIELDPAY_ZOHO_CLIENT_SECRET", environment: environment, required: true)!
+        let refresh = try section.secret("refresh_token", variable: "FIELDPAY_ZOHO_REFRESH_TOKEN", environment: environment, required: true)!
+        var settings = ZohoSettings(organizationID: organization, clientID: client, clientSecret: secret, refreshToken: refresh)
+        if let base = try section.apiBase("api_base") { settings.apiBase = base }
+        if let base = try section.apiBase("accounts_base") { settings.accountsBase = base }
+        if let mode = try section.string("upi_mode") { settings.upiMode = mode }
+        if let mode = try section.string("cash_mode") { settings.cashMode = mode }
+        if let mode = try section.string("cheque_mode") { settings.chequeMode = mode }
+        settings.depositAccountID = try section.string("deposit_account_id")
+        if let seconds = try section.integer("timeout_seconds", 1...600) { settings.timeout = .seconds(seconds) }
+        if let count = try section.integer("requests_per_minute", 1...1000) { settings.requestsPerMinute = count }
         return settings
     }
 }
