@@ -6,7 +6,7 @@ import Hub
 /// `fieldpay-hub erp`: the accounting connectors of hub.toml's `[erp.NAME]` sections.
 struct HubERP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "erp", abstract: "Payments pushed to Tally, bills pulled from it, and the two reconciled.",
+        commandName: "erp", abstract: "Payments pushed to Tally Prime or Zoho Books, bills pulled from them, and the two sides reconciled.",
         discussion: """
             The connectors are hub.toml's [erp.tally] and [erp.zoho] sections (see hub.example.toml). `fieldpay-hub serve` pushes \
             every confirmed payment by itself; these commands show the queue, push now, pull the outstanding bills \
