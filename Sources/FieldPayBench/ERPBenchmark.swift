@@ -20,6 +20,11 @@ public struct ERPBenchmark: Sendable {
         public var bills = 0
         public var pullSeconds = 0.0
         public var pullWritten = 0
+        /// Zoho Books: invoices pulled (paged), payments pushed (a search and a create each), against the fake.
+        public var zohoInvoices = 0
+        public var zohoPullSeconds = 0.0
+        public var zohoPayments = 0
+        public var zohoPushSeconds = 0.0
     }
 
     public let folder: String
@@ -27,6 +32,8 @@ public struct ERPBenchmark: Sendable {
     public let vouchers: Int
     public let bills: Int
     public var batchSize = 25
+    public var zohoInvoices = 2_000
+    public var zohoPayments = 500
     public var latencySamples = 200
     let signer = UploadSigner()
     static let customers = 50
@@ -38,11 +45,11 @@ public struct ERPBenchmark: Sendable {
         self.bills = bills
     }
 
-    /// The fake on a free port; killed by the caller.
-    func startFake(_ arguments: [String]) throws -> (Process, Int) {
+    /// The fake (Tally's, or `script`) on a free port; killed by the caller.
+    func startFake(_ arguments: [String], script: String? = nil) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [fakeTally, "0", "--company", "Bench Co", "--ledger", "HDFC Bank"] + arguments
+        process.arguments = script.map { [$0, "0"] + arguments } ?? ([fakeTally, "0", "--company", "Bench Co", "--ledger", "HDFC Bank"] + arguments)
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = FileHandle.nullDevice
@@ -151,6 +158,38 @@ public struct ERPBenchmark: Sendable {
         report.pullSeconds = Double(monotonicNanos() - start) / 1e9
         report.bills = pulled.bills
         report.pullWritten = pulled.written
+        progress("pull: \(pulled.bills) bills")
+
+        // 4. Zoho Books: its unpaid invoices pulled page by page, then payments pushed one a request.
+        let zohoScript = (fakeTally as NSString).deletingLastPathComponent + "/fake-zoho.py"
+        let (zohoFake, zohoPort) = try startFake(
+            ["--organization", "600", "--client-id", "1000.B", "--client-secret", "s", "--refresh-token", "1000.r", "--invoices", String(zohoInvoices),
+                "--customers", "50", "--per-minute", "1000000"], script: zohoScript)
+        defer { kill(zohoFake.processIdentifier, SIGKILL) }
+        var zohoSettings = ZohoSettings(organizationID: "600", clientID: "1000.B", clientSecret: "s", refreshToken: "1000.r")
+        zohoSettings.apiBase = "http://127.0.0.1:\(zohoPort)/books/v3"
+        zohoSettings.accountsBase = "http://127.0.0.1:\(zohoPort)"
+        zohoSettings.requestsPerMinute = 1_000_000  // the fake's own cap is off: this measures the connector
+        let zohoHub = try hub("zoho")
+        try zohoHub.store.enableConnector("zoho", now: HubTime.nowMillis() - 1000)
+        let zoho = ERPWorker(connector: ZohoBooksConnector(settings: zohoSettings), store: zohoHub.store)
+        var start2 = monotonicNanos()
+        let zohoPulled = try await zoho.pull(closeMissing: false)
+        report.zohoPullSeconds = Double(monotonicNanos() - start2) / 1e9
+        report.zohoInvoices = zohoPulled.written
+        let codes = try zohoHub.store.changes(after: 0, limit: zohoInvoices + 1000, deviceID: nil).changes.filter { $0.number.hasPrefix("ZB-") }
+        for (number, change) in codes.prefix(zohoPayments).enumerated() {
+            let id = UUID().uuidString.lowercased()
+            let upload = PaymentUpload(
+                receiptNumber: "BENCH1-Z\(String(format: "%06d", number + 1))", method: "cash", amount: "1.00",
+                allocations: [AllocationBody(invoice: change.number, amount: "1.00")], advance: "0.00", customerCode: change.customerCode ?? "",
+                recordedAtMillis: HubTime.nowMillis(), signature: "")
+            _ = try zohoHub.store.upload(paymentID: id, deviceID: zohoHub.device, body: Data(), payment: signer.sign(upload, paymentID: id))
+        }
+        start2 = monotonicNanos()
+        let pushed = try await zoho.drain()
+        report.zohoPushSeconds = Double(monotonicNanos() - start2) / 1e9
+        report.zohoPayments = pushed.accepted
         return report
     }
 }

@@ -343,6 +343,10 @@ struct ERPBench: AsyncParsableCommand {
             "payment stored → voucher accepted, the push service running: p50 \(fmt(report.latencyP50Millis, 1)) ms, p99 \(fmt(report.latencyP99Millis, 1)) ms "
                 + "over \(report.latencySamples) payments (target p99 < 5 s)")
         emit("pull of \(report.bills) outstanding bills into an empty hub: \(fmt(report.pullSeconds, 2)) s, \(report.pullWritten) invoices written (target < 20 s)")
+        emit(
+            "Zoho Books (fake): \(report.zohoInvoices) unpaid invoices pulled in \(fmt(report.zohoPullSeconds, 2)) s (pages of 200); "
+                + "\(report.zohoPayments) payments pushed in \(fmt(report.zohoPushSeconds, 2)) s, \(fmt(Double(report.zohoPayments) / max(report.zohoPushSeconds, 0.001), 0))/s "
+                + "(a search and a create each; a real organisation allows 100 requests a minute)")
     }
 }
 
