@@ -28,7 +28,9 @@ took every payment's receipt once in the end; every message delivered.
 0.5-2 s and restarted while --payments cash payments (some split over two invoices) are uploaded to it, and on
 until its ERP outbox is all sent. The checks: the fake holds exactly one Receipt voucher per payment, none
 created twice, each with the hub's bill allocations and amount; reconcile finds a voucher deleted in the fake,
-sends it again and is then clean; and --bills outstanding bills pulled from another fake into a new hub.
+sends it again and is then clean; and --bills outstanding bills pulled from another fake into a new hub. Then
+--zoho-payments payments the same way to scripts/fake-zoho.py (Zoho has no idempotency key: the hub searches
+by reference number before it creates): Zoho must hold exactly one customer payment per payment, none twice.
 
 Exit status 0 when every check holds, 1 with the failed checks printed. The standard library, and Debian's
 python3-cryptography for the messaging mode's receipt signatures (scripts/fieldpay_receipts.py); every wait is
@@ -116,11 +118,11 @@ class Hub:
 
 
 class Proxy:
-    def __init__(self, upstream_port, seed, work):
+    def __init__(self, upstream_port, seed, work, duplicate="0.05"):
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "fault-proxy.py"), str(self.port), str(upstream_port),
-             "--drop-request", "0.15", "--drop-reply", "0.15", "--duplicate", "0.05", "--delay", "0.2",
+             "--drop-request", "0.15", "--drop-reply", "0.15", "--duplicate", duplicate, "--delay", "0.2",
              "--seed", str(seed), "--log", os.path.join(work, "proxy.log")],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
@@ -710,6 +712,127 @@ def erp(args):
     return finish(failures, work, args.keep)
 
 
+def erp_zoho(args):
+    """Zoho Books has no idempotency key: the hub searches before it creates. Proven here through the same faults."""
+    import urllib.request
+    import uuid as uuidlib
+    rng = random.Random(args.seed)
+    work = tempfile.mkdtemp(prefix="fieldpay-harness-")
+    hub = Hub(args.bin, work)
+    os.makedirs(hub.data)
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "fake-zoho.py"), "0", "--organization", "600123", "--client-id", "1000.H",
+         "--client-secret", "harness-secret", "--refresh-token", "1000.harness", "--invoices", "40", "--customers", "20",
+         "--per-minute", "1000000", "--seed", str(args.seed)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if "listening on 127.0.0.1:" not in line:
+        raise SystemExit(f"the fake Zoho did not start: {line!r}")
+    zoho_port = int(line.split("127.0.0.1:")[1].split()[0])
+    # No duplicated requests here: TCP never repeats a request, and Zoho has no idempotency key to make a request
+    # sent twice by the network one payment. Retries (a lost reply, a killed hub) are what the search is for.
+    proxy = Proxy(zoho_port, args.seed, work, duplicate="0")
+    secrets = os.path.join(work, "secrets")
+    os.makedirs(secrets)
+    for name, value in (("client-secret", "harness-secret"), ("refresh-token", "1000.harness")):
+        with open(os.path.join(secrets, name), "w") as f:
+            f.write(value + "\n")
+        os.chmod(os.path.join(secrets, name), 0o600)
+
+    def config(name, base):
+        path = os.path.join(work, name)
+        with open(path, "w") as f:
+            f.write(f'[hub]\ndata = "hub"\n\n[erp.zoho]\norganization_id = "600123"\nclient_id = "1000.H"\n'
+                    f'client_secret_file = "secrets/client-secret"\nrefresh_token_file = "secrets/refresh-token"\n'
+                    f'api_base = "{base}/books/v3"\naccounts_base = "{base}"\ntimeout_seconds = 2\nrequests_per_minute = 1000\n')
+        return path
+    faulty = config("hub.toml", proxy.url)
+    direct = config("direct.toml", f"http://127.0.0.1:{zoho_port}")
+    failures = []
+
+    def start():
+        hub.port = free_port()
+        hub.log = open(os.path.join(hub.data, "serve.log"), "ab")
+        hub.process = subprocess.Popen([hub.bin, "serve", "--config", faulty, "--port", str(hub.port)],
+                                       stdin=subprocess.DEVNULL, stdout=hub.log, stderr=hub.log)
+        wait_listening(hub.port, hub.process)
+
+    def request(method, path, body=None, headers=None, timeout=5):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{hub.port}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read()
+
+    try:
+        run([hub.bin, "erp", "pull", "--config", direct])  # the book from Zoho, straight (the faults are for the push)
+        invoices = hub.query("SELECT number, customerCode FROM invoice WHERE number LIKE 'ZB-%' ORDER BY number")
+        code = hub.cli("devices", "enroll", "--rep", "Harness").stdout.strip()
+        start()
+        key = DeviceKey()
+        _, body = request("POST", "/v1/devices/enroll", {"code": code, "device_name": "harness", "public_key": key.public,
+                                                           "device_code": "HARNESS1"})
+        enrolled = json.loads(body)
+        auth = {"Authorization": f"Bearer {enrolled['device_id']}.{enrolled['secret']}"}
+        payments = [str(uuidlib.UUID(int=rng.getrandbits(128))) for _ in range(args.zoho_payments)]
+        bodies = {}
+        kills = 0
+        next_kill = time.monotonic() + rng.uniform(0.5, 2.0)
+        started = time.monotonic()
+        index = 0
+        unsent = lambda: hub.query("SELECT COUNT(*) FROM erpOutbox WHERE state != 'sent'")[0][0]
+        queued = lambda: hub.query("SELECT COUNT(*) FROM erpOutbox")[0][0]
+        while index < len(payments) or queued() < len(payments) or unsent():
+            if time.monotonic() - started > args.max_seconds:
+                raise SystemExit(f"not done in {args.max_seconds} s: {index} of {len(payments)} uploaded, {unsent()} payments unsent to Zoho")
+            if time.monotonic() >= next_kill:
+                kill(hub.process)
+                kills += 1
+                start()
+                next_kill = time.monotonic() + rng.uniform(0.5, 2.0)
+            if index == len(payments):
+                time.sleep(0.1)
+                continue
+            time.sleep(rng.uniform(0, 0.02))
+            n = index
+            if n not in bodies:
+                number, customer = invoices[n % len(invoices)]
+                amount = f"{rng.randint(1, 4)}.{rng.randint(0, 99):02d}"
+                upload = {"receipt_number": f"Z-{n + 1:06d}", "method": "cash", "amount": amount,
+                          "allocations": [{"invoice": number, "amount": amount}], "advance": "0.00",
+                          "customer_code": customer, "recorded_at_ms": int(time.time() * 1000)}
+                bodies[n] = key.sign(upload, payments[n])
+            try:
+                status, _ = request("PUT", f"/v1/payments/{payments[n]}", bodies[n], auth)
+                if status in (200, 201):
+                    index += 1
+            except Exception:
+                time.sleep(0.05)
+        log(f"{len(payments)} payments uploaded and pushed to Zoho Books through the faulty proxy, with {kills} SIGKILLs of the hub in {time.monotonic() - started:.1f} s")
+        with urllib.request.urlopen(f"http://127.0.0.1:{zoho_port}/fake/payments", timeout=30) as response:
+            taken = json.loads(response.read())
+        with urllib.request.urlopen(f"http://127.0.0.1:{zoho_port}/fake/stats", timeout=30) as response:
+            stats = json.loads(response.read())
+        log(f"the fake Zoho holds {len(taken)} customer payments; {stats['tokens']} access tokens, {stats['calls']} API calls, {stats['refused']} refused")
+        marked = [p["description"].split("FieldPay payment ")[1][:36] for p in taken if "FieldPay payment " in p["description"]]
+        if len(taken) != len(payments) or len(set(marked)) != len(marked) or set(marked) != set(payments):
+            failures.append(f"Zoho holds {len(taken)} payments for {len(set(marked) & set(payments))} of the {len(payments)}, "
+                            f"{len(marked) - len(set(marked))} of them twice")
+        amounts = dict(hub.query("SELECT id, amountPaise FROM payment"))
+        wrong = sum(1 for p in taken if "FieldPay payment " in p["description"]
+                    and round(float(p["amount"]) * 100) != amounts.get(p["description"].split("FieldPay payment ")[1][:36]))
+        if wrong:
+            failures.append(f"{wrong} Zoho payments' amounts differ from the hub's")
+        if not failures:
+            log(f"ok: {len(payments)} payments, each one customer payment in Zoho Books (searched before created), through {kills} SIGKILLs and a lossy network")
+    finally:
+        hub.stop()
+        proxy.stop()
+        process.terminate()
+        process.wait(timeout=10)
+    return finish(failures, work, args.keep)
+
+
 def finish(failures, work, keep):
     for failure in failures:
         print(f"FAIL: {failure}", flush=True)
@@ -739,13 +862,17 @@ def main():
     e.add_argument("--payments", type=int, default=1000)
     e.add_argument("--bills", type=int, default=100_000, help="outstanding bills pulled into a new hub at the end (0: none)")
     e.add_argument("--max-seconds", type=float, default=900)
+    e.add_argument("--zoho-payments", type=int, default=0, help="then this many payments to a fake Zoho Books the same way (0, the default: none; slow: see README)")
     for each in (p, s, m, e):
         each.add_argument("--bin", required=True, help="folder holding fieldpay and fieldpay-hub")
         each.add_argument("--seed", type=int, default=int(time.time()))
         each.add_argument("--keep", action="store_true", help="keep the work folder even when every check holds")
     args = parser.parse_args()
     log(f"{args.harness} harness, seed {args.seed}")
-    sys.exit({"payments": payments, "sync": interrupted_sync, "messaging": messaging, "erp": erp}[args.harness](args))
+    if args.harness == "erp":
+        status = erp(args)
+        sys.exit(status or (erp_zoho(args) if args.zoho_payments else 0))
+    sys.exit({"payments": payments, "sync": interrupted_sync, "messaging": messaging}[args.harness](args))
 
 
 if __name__ == "__main__":

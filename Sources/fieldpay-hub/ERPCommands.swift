@@ -26,7 +26,7 @@ struct ERPOptions: ParsableArguments {
         do { configuration = try HubConfiguration.load(path: config) } catch let error as HubConfigError {
             throw refusal(error.description)
         }
-        var connectors = configuration.erp.connectors()
+        var connectors = configuration.erp.connectors(dataDirectory: data ?? configuration.dataDirectory)
         if let connector {
             connectors = connectors.filter { $0.name == connector }
             guard !connectors.isEmpty else { throw refusal("\(config) has no [erp.\(connector)] section") }

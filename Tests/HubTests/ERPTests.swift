@@ -235,7 +235,7 @@ struct TallyTests {
         let first = try setup.pay("A-000001", invoice: "INV/1")
         _ = try setup.pay("A-000002", invoice: "INV/2")
         let other = try setup.pay("A-000003", amount: "10.00", invoice: "INV/3")
-        let claimed = try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 10)
+        let claimed = try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 10, leaseMillis: 60_000)
         #expect(claimed.map(\.paymentID) == [first, other])
         #expect(claimed.first?.attempt == 1 && claimed.first?.ledger == "Sharma Stores" && claimed.first?.allocations == [ERPAllocation(invoice: "INV/1", amount: Money(paise: 10_000))])
     }
@@ -252,7 +252,7 @@ struct TallyTests {
         let row = try #require(try setup.queue(.pending).first)
         #expect(row.failure?.contains("Tally is not answering at http://127.0.0.1:9") == true && row.attempts == 1)
         // Not due again at once.
-        #expect(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 10).isEmpty)
+        #expect(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 10, leaseMillis: 60_000).isEmpty)
     }
 
     @Test("reconcile finds a voucher deleted in Tally by hand, and a receipt entered there by hand; resent, it is clean")
@@ -333,7 +333,7 @@ struct TallyTests {
         #expect(change.customerCode == "C1")
         // Its payments go to Tally under that ledger.
         let id = try setup.pay("A-000001", amount: "10.00", invoice: "INV/2")
-        #expect(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 5).first { $0.paymentID == id }?.ledger == "Sharma Stores")
+        #expect(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 5, leaseMillis: 60_000).first { $0.paymentID == id }?.ledger == "Sharma Stores")
     }
 
     @Test("a pull with a bill the importer refuses applies nothing and names the bill")
@@ -431,7 +431,7 @@ struct ERPDashboardTests {
         let setup = try ERPHub()
         let manager = try setup.store.addManager(name: "Asha")
         _ = try setup.pay("A-000001", invoice: "INV/3")
-        let voucher = try #require(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 1).first)
+        let voucher = try #require(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 1, leaseMillis: 60_000).first)
         try setup.store.recordERP(
             voucher.outboxID, outcome: .rejected("Tally refused receipt A-000001: Ledger 'Gupta <Medicals>' does not exist in company 'Test Co'"),
             now: HubTime.nowMillis(), retryAt: 0)
@@ -587,6 +587,22 @@ struct ZohoTests {
         #expect(try setup.queue(.pending).first?.failure?.contains("Zoho would not renew the access token (invalid_code)") == true)
     }
 
+    @Test("the access token is kept in the data folder (mode 0600): a restarted hub uses it, and does not spend Zoho's 10 tokens in 10 minutes")
+    func tokenKept() async throws {
+        let zoho = try FakeZoho()
+        let folder = NSTemporaryDirectory() + "zoho-token-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var settings = zoho.settings()
+        settings.tokenFile = folder + "/zoho-token"
+        for _ in 0..<12 { _ = try await ZohoBooksConnector(settings: settings).pullBills() }  // twelve "restarts"
+        #expect(try await zoho.stats()["tokens"] == 1)
+        #expect(PrivateFile.exposure(of: folder + "/zoho-token") == nil)
+        // Without the file, each new process asks for its own (Zoho stops giving them after ten in ten minutes).
+        _ = try await ZohoBooksConnector(settings: zoho.settings()).pullBills()
+        #expect(try await zoho.stats()["tokens"] == 2)
+    }
+
     @Test("a 429 waits as long as Zoho says and then goes; a payment Zoho refuses is parked with Zoho's words")
     func limitsAndRefusals() async throws {
         let zoho = try FakeZoho()
@@ -594,7 +610,7 @@ struct ZohoTests {
         let (setup, worker) = try await pulled(zoho, connector)
         let id = try pay(setup, "A-000001", invoice: "ZB-000004", amount: "10.00")
         _ = try await zoho.call("/fake/throttle?count=1", post: true)
-        let voucher = try #require(try setup.store.claimERP(connector: "zoho", now: HubTime.nowMillis(), limit: 1).first)
+        let voucher = try #require(try setup.store.claimERP(connector: "zoho", now: HubTime.nowMillis(), limit: 1, leaseMillis: 60_000).first)
         let outcomes = await connector.push([voucher])
         guard case .retry(let reason, let after)? = outcomes.first else { Issue.record("not a retry: \(outcomes)"); return }
         #expect(reason.contains("HTTP 429") && after == .seconds(1))

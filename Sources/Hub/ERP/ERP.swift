@@ -137,6 +137,10 @@ public protocol ERPConnector: Sendable {
     var name: String { get }
     /// How many vouchers one `push` call takes.
     var batchSize: Int { get }
+    /// How long a claimed batch stays with the process that claimed it: a process killed mid-push leaves its
+    /// requests time to end before the vouchers are offered again (for a connector without an idempotency key,
+    /// so that its search before creating sees what the killed one made).
+    var claimLease: Duration { get }
     /// Books each voucher once: a resend of one already booked alters it (or finds it) and never makes a second.
     /// Never throws: every voucher gets an outcome, in order.
     func push(_ vouchers: [ERPVoucher]) async -> [ERPPushOutcome]

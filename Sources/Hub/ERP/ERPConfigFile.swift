@@ -16,11 +16,14 @@ public struct ERPConfiguration: Sendable, Equatable {
 
     public var isEnabled: Bool { tally != nil || zoho != nil }
 
-    /// The configured connectors, each over `client`'s connections.
-    public func connectors() -> [any ERPConnector] {
+    /// The configured connectors. With the hub's data folder, Zoho's access token is kept there between runs.
+    public func connectors(dataDirectory: String? = nil) -> [any ERPConnector] {
         var made: [any ERPConnector] = []
         if let tally { made.append(TallyConnector(settings: tally)) }
-        if let zoho { made.append(ZohoBooksConnector(settings: zoho)) }
+        if var zoho {
+            if zoho.tokenFile == nil, let dataDirectory { zoho.tokenFile = (dataDirectory as NSString).appendingPathComponent("zoho-token") }
+            made.append(ZohoBooksConnector(settings: zoho))
+        }
         return made
     }
 

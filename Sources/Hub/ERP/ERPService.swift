@@ -32,7 +32,9 @@ public struct ERPWorker: Sendable {
 
     /// One batch: claims due vouchers, pushes them, records each outcome. Empty when nothing was due.
     public func pushOnce(now: Int64 = HubTime.nowMillis()) async throws -> Round {
-        let vouchers = try store.claimERP(connector: connector.name, now: now, limit: connector.batchSize)
+        let lease = connector.claimLease
+        let vouchers = try store.claimERP(
+            connector: connector.name, now: now, limit: connector.batchSize, leaseMillis: lease.components.seconds * 1000)
         guard !vouchers.isEmpty else { return Round() }
         let outcomes = await connector.push(vouchers)
         var round = Round()

@@ -240,6 +240,8 @@ public struct TallyConnector: ERPConnector {
     let client: HTTPClient
     public var name: String { "tally" }
     public var batchSize: Int { settings.batchSize }
+    /// A resend only alters (REMOTEID): the lease just keeps two processes from sending the same batch at once.
+    public var claimLease: Duration { settings.timeout + .seconds(5) }
 
     public init(settings: TallySettings, client: HTTPClient = .shared) {
         self.settings = settings

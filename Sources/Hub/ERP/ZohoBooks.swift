@@ -22,6 +22,9 @@ public struct ZohoSettings: Sendable, Equatable {
     /// Zoho's cap: 100 requests a minute per organisation.
     public var requestsPerMinute = 100
     public var perPage = 200
+    /// Where the access token is kept between runs (mode 0600, in the hub's data folder): a hub restarted
+    /// often must not spend Zoho's 10 new tokens in 10 minutes. Nil: in memory only.
+    public var tokenFile: String?
 
     public init(organizationID: String, clientID: String, clientSecret: String, refreshToken: String) {
         self.organizationID = organizationID
@@ -47,7 +50,9 @@ public final class ZohoBooksConnector: ERPConnector, Sendable {
     public let settings: ZohoSettings
     let client: HTTPClient
     public var name: String { "zoho" }
-    public var batchSize: Int { 10 }
+    public var batchSize: Int { 1 }
+    /// A voucher's search, look-ups and create, each up to the timeout.
+    public var claimLease: Duration { settings.timeout * 4 + .seconds(5) }
 
     struct Token {
         var value: String?
@@ -72,7 +77,16 @@ public final class ZohoBooksConnector: ERPConnector, Sendable {
     /// A token good for at least 5 more minutes.
     func accessToken(forceRefresh stale: String? = nil) async throws -> String {
         try await refreshing.run {
-            let current = token.withLock { $0 }
+            var current = token.withLock { $0 }
+            if current.value == nil, let saved = loadToken(), saved.value != stale {
+                // The token an earlier run of this hub got, if it has more than 5 minutes left.
+                current.value = saved.value
+                current.expiresAt = saved.expiresAt
+                token.withLock {
+                    $0.value = saved.value
+                    $0.expiresAt = saved.expiresAt
+                }
+            }
             if let value = current.value, value != stale, current.expiresAt > .now + .seconds(300) { return value }
             let now = ContinuousClock.now
             let recent = current.refreshes.filter { now - $0 < .seconds(600) }
@@ -103,11 +117,32 @@ public final class ZohoBooksConnector: ERPConnector, Sendable {
                 $0.expiresAt = now + .seconds(seconds)
                 $0.refreshes = recent + [now]
             }
+            saveToken(value, expiresAt: Date().addingTimeInterval(TimeInterval(seconds)))
             return value
         }
     }
 
     public var tokenRefreshes: Int { token.withLock { $0.refreshes.count } }
+
+    /// `expiry-epoch-seconds token` in `tokenFile`, converted to this process's clock.
+    func loadToken() -> (value: String, expiresAt: ContinuousClock.Instant)? {
+        guard let path = settings.tokenFile, PrivateFile.exposure(of: path) == nil,
+            let text = try? String(contentsOfFile: path, encoding: .utf8)
+        else { return nil }
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, let epoch = Double(parts[0]), !parts[1].isEmpty else { return nil }
+        let left = epoch - Date().timeIntervalSince1970
+        guard left > 0 else { return nil }
+        return (String(parts[1]), .now + .milliseconds(Int64(left * 1000)))
+    }
+
+    func saveToken(_ value: String, expiresAt: Date) {
+        guard let path = settings.tokenFile else { return }
+        let temporary = path + ".new"
+        let text = "\(Int64(expiresAt.timeIntervalSince1970)) \(value)\n"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
+        _ = rename(temporary, path)
+    }
 
     // MARK: Requests
 

@@ -96,7 +96,7 @@ extension SQLiteHubStore: ERPLedger {
 
     /// Due rows, oldest first, at most one per customer and only a customer's oldest pending row: a customer's
     /// payments reach the books in the order they were confirmed. A parked row holds nobody up.
-    public func claimERP(connector: String, now: Int64, limit: Int) throws -> [ERPVoucher] {
+    public func claimERP(connector: String, now: Int64, limit: Int, leaseMillis: Int64) throws -> [ERPVoucher] {
         try pool.write { db in
             let rows = try Row.fetchAll(
                 db,
@@ -109,7 +109,9 @@ extension SQLiteHubStore: ERPLedger {
                     """, arguments: ["connector": connector, "now": now, "limit": limit])
             var vouchers: [ERPVoucher] = []
             for row in rows {
-                try db.execute(sql: "UPDATE erpOutbox SET attempts = attempts + 1, updatedAt = ? WHERE id = ?", arguments: [now, row["id"] as Int64])
+                try db.execute(
+                    sql: "UPDATE erpOutbox SET attempts = attempts + 1, updatedAt = ?, nextAttemptAt = ? WHERE id = ?",
+                    arguments: [now, now + leaseMillis, row["id"] as Int64])
                 var voucher = try Self.voucher(row, db)
                 voucher.attempt += 1
                 vouchers.append(voucher)

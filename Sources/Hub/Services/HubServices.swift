@@ -103,7 +103,7 @@ public enum HubServices {
         } else {
             logger.info("no [messaging.whatsapp] or [messaging.sms]: receipts and reminders wait in the outbox (they expire after a day or two)")
         }
-        for connector in configuration.erp.connectors() {
+        for connector in configuration.erp.connectors(dataDirectory: configuration.dataDirectory) {
             // From now on every payment the books should hold is queued for this connector too.
             do { try store.enableConnector(connector.name, now: HubTime.nowMillis()) } catch {
                 logger.error("[erp.\(connector.name)] cannot be enabled: \(error)")

@@ -191,8 +191,10 @@ public protocol ERPLedger: Sendable {
     /// Payments stored from now on are queued for `name` too (idempotent: the first call's time stays).
     func enableConnector(_ name: String, now: Int64) throws
     func enabledConnectors() throws -> [(name: String, enabledAt: Int64)]
-    /// Up to `limit` due vouchers for `connector`, each customer's oldest first (FIFO per customer).
-    func claimERP(connector: String, now: Int64, limit: Int) throws -> [ERPVoucher]
+    /// Up to `limit` due vouchers for `connector`, each customer's oldest first (FIFO per customer). Each is not
+    /// due again for `leaseMillis` unless its outcome is recorded first: a process killed mid-push leaves its
+    /// request time to finish before another sends the voucher again (and, for Zoho, searches for it).
+    func claimERP(connector: String, now: Int64, limit: Int, leaseMillis: Int64) throws -> [ERPVoucher]
     /// What the connector said: sent, parked with its reason, or due again at `retryAt`.
     func recordERP(_ id: Int64, outcome: ERPPushOutcome, now: Int64, retryAt: Int64) throws
     func erpQueue(connector: String?, state: ERPState?, limit: Int) throws -> [ERPQueueEntry]
