@@ -7,7 +7,9 @@ It answers like Tally, written from Tally's documented XML, not from FieldPay's 
 - POST / with an <ENVELOPE> "Import Data" of Vouchers: each <VOUCHER> is checked as Tally checks it (the
   company is the loaded one, the voucher type and every ledger exist with exactly that name, the date is
   YYYYMMDD, debits and credits balance, a party's bill allocations add up to its line, bill types are Tally's)
-  and created, or altered when its REMOTEID is already a voucher (never a second one). The answer is HTTP 200
+  and created, or altered when its REMOTEID is already a voucher (never a second one). A <VOUCHER ACTION="Cancel">
+  names one by REMOTEID, type and date and cancels it (kept, with no effect on the bills); one that does not exist
+  is a LINEERROR. The answer is HTTP 200
   whatever happened, with CREATED, ALTERED, DELETED, LASTVCHID, IGNORED, ERRORS, CANCELLED, EXCEPTIONS and a
   LINEERROR per fault ("Ledger 'X' does not exist!").
 - POST / with an "Export" of a Collection: Bills of Sundry Debtors with a closing balance (the bills
@@ -15,7 +17,7 @@ It answers like Tally, written from Tally's documented XML, not from FieldPay's 
   Receipt type between SVFROMDATE and SVTODATE.
 - Not Tally's, for tests and the demo: GET /fake/vouchers (JSON), POST /fake/delete?remoteid=ID (a voucher
   deleted by hand), POST /fake/ledgers (JSON list of names to create), GET /fake/stats.
-Every voucher created, altered or deleted is a JSON line in --log. Prints "listening" once ready.
+Every voucher created, altered, cancelled or deleted is a JSON line in --log. Prints "listening" once ready.
 Standard library only.
 """
 import argparse
@@ -63,7 +65,7 @@ class Books:
         self.vouchers = {}  # remote id -> voucher
         self.next_id = 1
         self.log = open(args.log, "a") if args.log else None
-        self.stats = {"requests": 0, "created": 0, "altered": 0, "errors": 0, "exports": 0}
+        self.stats = {"requests": 0, "created": 0, "altered": 0, "cancelled": 0, "errors": 0, "exports": 0}
         rng = random.Random(args.seed)
         self.bills = []  # (party, name, date, due date, amount)
         parties = [f"Party {n:04d} Traders" for n in range(max(1, args.parties))]
@@ -88,22 +90,36 @@ class Books:
             result["ERRORS"] = 1
             return result, [f"Could not set 'SVCurrentCompany' to '{company}'"]
         for element in root.iter("VOUCHER"):
+            action = (element.get("ACTION") or "Create").strip()
+            if action == "Cancel":
+                # A cancellation names the voucher (here by REMOTEID), its type and date; it carries no entries.
+                remote_id = element.get("REMOTEID") or ""
+                vtype = element.findtext("VOUCHERTYPENAME") or element.get("VCHTYPE") or ""
+                date = element.findtext("DATE") or ""
+                existing = self.vouchers.get(remote_id)
+                problem = None
+                if vtype not in VOUCHER_TYPES:
+                    problem = f"Voucher Type '{vtype}' does not exist!"
+                elif existing is None:
+                    problem = f"Voucher with REMOTEID '{remote_id}' does not exist!"
+                elif existing["date"] != date:
+                    problem = f"Voucher date '{date}' does not match the voucher's date '{existing['date']}'!"
+                if problem:
+                    result["ERRORS"] += 1
+                    errors.append(problem)
+                    continue
+                existing["cancelled"] = True
+                existing["narration"] = element.findtext("NARRATION") or existing["narration"]
+                result["CANCELLED"] += 1
+                self.stats["cancelled"] += 1
+                self.record("cancelled", existing)
+                continue
             problems, voucher = self.check(element)
             if problems:
                 result["ERRORS"] += 1
                 errors.extend(problems)
                 continue
-            action = (element.get("ACTION") or "Create").strip()
             existing = self.vouchers.get(voucher["remote_id"])
-            if action == "Cancel":
-                if existing is None:
-                    result["ERRORS"] += 1
-                    errors.append(f"Voucher with REMOTEID '{voucher['remote_id']}' does not exist!")
-                    continue
-                existing["cancelled"] = True
-                result["CANCELLED"] += 1
-                self.record("cancelled", existing)
-                continue
             if existing is not None:
                 voucher["vchid"] = existing["vchid"]
                 voucher["number"] = existing["number"]

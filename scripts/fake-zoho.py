@@ -11,7 +11,8 @@ Written from Zoho's documented API, not from FieldPay's code:
 - /books/v3/…: `Authorization: Zoho-oauthtoken T` with a live token, else 401 {"code": 57, …}; organization_id on
   every call, else {"code": 2, …}; more than --per-minute calls in a minute: 429 {"code": 44, …} with Retry-After.
   GET /invoices (invoice_number=, filter_by=Status.Unpaid, page, per_page with page_context.has_more_page),
-  GET /contacts?contact_name=, GET /customerpayments (reference_number=, date=, paged), POST /customerpayments
+  GET /contacts?contact_name=, GET /customerpayments (reference_number=, date=, paged), POST /customerpayments,
+  DELETE /customerpayments/{payment_id} (gives the applied amounts back to the invoices)
   (JSON: customer_id, payment_mode, amount, date, reference_number, description, invoices[{invoice_id,
   amount_applied}]; checked: the customer exists, each invoice is theirs, nothing applied beyond an invoice's
   balance or the payment's amount; 201 {"code": 0, "message": "The payment has been created.", "payment": …}).
@@ -40,7 +41,7 @@ class Books:
         self.refreshes = []
         self.calls = []
         self.throttle = 0
-        self.stats = {"calls": 0, "created": 0, "refused": 0, "tokens": 0, "unauthorized": 0, "rate_limited": 0}
+        self.stats = {"calls": 0, "created": 0, "deleted": 0, "refused": 0, "tokens": 0, "unauthorized": 0, "rate_limited": 0}
         self.log = open(args.log, "a") if args.log else None
         rng = random.Random(args.seed)
         self.contacts = {}
@@ -141,6 +142,17 @@ class Books:
                 self.log.write(json.dumps(dict(payment, amount=str(payment["amount"]))) + "\n")
                 self.log.flush()
             return self.answer(201, {"code": 0, "message": "The payment has been created.", "payment": dict(payment, amount=float(payment["amount"]))})
+        if method == "DELETE" and path.startswith("/books/v3/customerpayments/"):
+            payment = self.payments.pop(path.rsplit("/", 1)[1], None)
+            if payment is None:
+                return self.answer(404, {"code": 1002, "message": "Payment does not exist."})
+            for part in payment["invoices"]:
+                self.invoices[part["invoice_id"]]["balance"] += Decimal(part["amount_applied"])
+            self.stats["deleted"] += 1
+            if self.log:
+                self.log.write(json.dumps(dict(payment, amount=str(payment["amount"]), deleted=True)) + "\n")
+                self.log.flush()
+            return self.answer(200, {"code": 0, "message": "The payment has been deleted."})
         return self.answer(404, {"code": 5, "message": "Invalid URL Passed"})
 
     def check(self, data):
@@ -236,6 +248,9 @@ def main():
 
         def do_POST(self):
             self.handle_any("POST")
+
+        def do_DELETE(self):
+            self.handle_any("DELETE")
 
     parent = os.getppid()
 

@@ -48,14 +48,14 @@ func moment(_ millis: Int64?) -> String {
 }
 
 struct ERPStatus: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Each connector's queue: pending, sent, parked with the reason, and the last reconcile.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Each connector's queue: pending, sent, parked with the reason, cancelled (reversed payments), and the last reconcile.")
 
     @OptionGroup var options: ERPOptions
-    @Option(help: "List the rows in this state (pending, sent, parked). Default: pending and parked ones.") var state: String?
+    @Option(help: "List the rows in this state (pending, sent, parked, cancelled). Default: pending and parked ones.") var state: String?
     @Option(help: "At most this many rows.") var limit = 50
 
     func validate() throws {
-        if let state, ERPState(rawValue: state) == nil { throw ValidationError("--state must be pending, sent or parked") }
+        if let state, ERPState(rawValue: state) == nil { throw ValidationError("--state must be pending, sent, parked or cancelled") }
         guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
     }
 
@@ -64,7 +64,7 @@ struct ERPStatus: ParsableCommand {
         let counts = try store.erpCounts()
         for connector in connectors {
             let count = counts.first { $0.connector == connector.name } ?? ERPQueueCounts(connector: connector.name)
-            print("\(connector.name): \(count.pending) pending, \(count.sent) sent, \(count.parked) parked; last sent \(moment(count.lastSentAt))"
+            print("\(connector.name): \(count.pending) pending, \(count.sent) sent, \(count.parked) parked, \(count.cancelled) cancelled; last sent \(moment(count.lastSentAt))"
                 + (count.oldestPendingAt.map { "; oldest pending since \(moment($0))" } ?? ""))
             if let report = try store.lastReconcile(connector: connector.name) {
                 print("  last reconcile: \(report.day.isoString) at \(moment(report.ranAt)): "
@@ -80,7 +80,7 @@ struct ERPStatus: ParsableCommand {
             guard !rows.isEmpty else { continue }
             var table = [["id", "receipt", "customer", "amount", "state", "tries", "why / ERP id"]]
             for row in rows {
-                table.append([String(row.id), row.receiptNumber, row.customerCode, row.amount.plainString, row.state.rawValue, String(row.attempts),
+                table.append([String(row.id), row.receiptNumber, row.customerCode, row.amount.plainString, row.stateLabel, String(row.attempts),
                     String((row.failure ?? row.reference ?? "").prefix(110))])
             }
             printTable(table, right: 0)

@@ -246,7 +246,13 @@ struct HubEnroll: ParsableCommand {
 
 struct HubPayments: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "payments", abstract: "The payments devices uploaded, newest first, with their confirmation state.")
+        commandName: "payments", abstract: "The payments devices uploaded; reverse one (a bounced cheque, a refund).",
+        subcommands: [PaymentList.self, PaymentReverse.self], defaultSubcommand: PaymentList.self)
+}
+
+struct PaymentList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "The payments devices uploaded, newest first, with their confirmation state.")
 
     @Option(help: "At most this many.") var limit = 50
     @OptionGroup var options: HubOptions
@@ -254,9 +260,54 @@ struct HubPayments: ParsableCommand {
     func run() throws {
         let payments = try options.store().recentPayments(limit: limit)
         for p in payments {
-            print([p.receiptNumber, p.method, p.amount.displayString, p.status + (p.flagged ? " (flagged)" : ""), p.utr.map { "UTR \($0)" } ?? "", p.rep].joined(separator: "\t"))
+            let state = p.status + (p.flagged ? " (flagged)" : "") + (p.reversedAt.map { ", reversed \(HubTime.day(ofMillis: $0).isoString)" } ?? "")
+            print([p.receiptNumber, p.method, p.amount.displayString, state, p.utr.map { "UTR \($0)" } ?? "", p.rep].joined(separator: "\t"))
         }
         print("\(payments.count) payment\(payments.count == 1 ? "" : "s")")
+    }
+}
+
+struct PaymentReverse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reverse", abstract: "Reverse a payment: a cheque that bounced, money refunded.",
+        discussion: """
+            The payment stays on record, marked reversed with the reason. The invoices it paid owe that money again \
+            from now on (devices are sent them at their next sync; aging on earlier days still sees them paid), and \
+            every accounting system it was sent to is queued its cancellation: Tally's voucher is cancelled, Zoho \
+            Books' customer payment deleted; `fieldpay-hub erp status` shows them. A UPI payment still awaiting its \
+            credit cannot be reversed: there is no money yet. Exit 4 when there is no such payment, 3 when it was \
+            reversed already, 2 when it cannot be reversed.
+            """)
+
+    @Argument(help: ArgumentHelp("The payment's receipt number or its id.", valueName: "receipt")) var payment: String
+    @Option(help: "Why: it is kept with the payment, in the audit log and in the books' narration.") var reason: String
+    @OptionGroup var options: HubOptions
+
+    func validate() throws {
+        if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why (a bounced cheque, a refund)") }
+    }
+
+    func run() throws {
+        let store = try options.store()
+        switch try store.reversePayment(payment, reason: reason, actor: "cli", now: HubTime.nowMillis()) {
+        case .reversed(let reversal):
+            auditCLI(store, "payments reverse", target: "\(reversal.receiptNumber): \(reversal.reason)")
+            print("receipt \(reversal.receiptNumber) (\(reversal.method), \(reversal.amount.displayString), customer \(reversal.customerCode)) reversed: \(reversal.reason)")
+            for part in reversal.invoices { print("  \(part.invoice) owes \(part.amount.displayString) again") }
+            if reversal.invoices.isEmpty { print("  it was on account: no invoice owes more") }
+            for books in reversal.books {
+                print("  \(books.connector): " + (books.cancelQueued ? "cancellation queued (the running hub sends it; erp push sends it now)" : "never booked there, nothing to cancel"))
+            }
+        case .notFound:
+            FileHandle.standardError.write(Data("fieldpay-hub: no payment with receipt number or id \(payment)\n".utf8))
+            throw ExitCode(4)
+        case .alreadyReversed(let receipt, let at):
+            FileHandle.standardError.write(Data("fieldpay-hub: receipt \(receipt) was reversed already, on \(HubTime.day(ofMillis: at).isoString)\n".utf8))
+            throw ExitCode(3)
+        case .refused(let why):
+            FileHandle.standardError.write(Data("fieldpay-hub: \(why)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }
 

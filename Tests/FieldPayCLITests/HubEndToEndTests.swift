@@ -118,6 +118,14 @@ struct HubEndToEndTests {
         #expect(heard, "the running sync did not hear of the credit: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(try String(contentsOfFile: log, encoding: .utf8).contains("events: 1 confirmation from the hub"))
 
+        // Refunded at the hub: the payment reversed with its reason, the invoice owed again; twice, or unknown, refused.
+        let reversed = try hub(["payments", "reverse", "TEST01-000001", "--reason", "refunded to the payer", "--data", data])
+        #expect(reversed.status == 0 && reversed.stdout.contains("INV/2026-27/004512 owes ₹15,110.00 again"), "\(reversed.stdout) \(reversed.stderr)")
+        #expect(try hub(["payments", "reverse", "TEST01-000001", "--reason", "again", "--data", data]).status == 3)
+        #expect(try hub(["payments", "reverse", "TEST01-999999", "--reason", "no such", "--data", data]).status == 4)
+        #expect(try hub(["payments", "list", "--data", data]).stdout.contains("TEST01-000001\tupi\t₹15,110.00\tconfirmed, reversed"))
+        #expect(try !hub(["invoices", "list", "--invoice", "INV/2026-27/004512", "--data", data]).stdout.contains("\tpaid"))
+
         // Revoked at the hub: doctor says so, and fails.
         let deviceID = try #require(enrolled.stdout.split(separator: " ").dropFirst(2).first.map(String.init))
         #expect(try hub(["devices", "revoke", deviceID, "--data", data]).status == 0)

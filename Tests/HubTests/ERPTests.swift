@@ -433,7 +433,7 @@ struct ERPDashboardTests {
         _ = try setup.pay("A-000001", invoice: "INV/3")
         let voucher = try #require(try setup.store.claimERP(connector: "tally", now: HubTime.nowMillis(), limit: 1, leaseMillis: 60_000).first)
         try setup.store.recordERP(
-            voucher.outboxID, outcome: .rejected("Tally refused receipt A-000001: Ledger 'Gupta <Medicals>' does not exist in company 'Test Co'"),
+            voucher.outboxID, action: .push, outcome: .rejected("Tally refused receipt A-000001: Ledger 'Gupta <Medicals>' does not exist in company 'Test Co'"),
             now: HubTime.nowMillis(), retryAt: 0)
         try setup.store.saveReconcile(
             ERPReconcileReport(

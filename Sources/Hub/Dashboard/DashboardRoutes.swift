@@ -341,7 +341,7 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<HubRequestContext
                 },
                 payments: history.payments.map {
                     CustomerPaymentLine(
-                        day: $0.day, receipt: $0.receiptNumber ?? "PSP credit", method: $0.method, rep: $0.rep ?? "", status: $0.status,
+                        day: $0.day, receipt: $0.receiptNumber, method: $0.method, rep: $0.rep ?? "", status: $0.status,
                         amount: money($0.amount), against: $0.allocations.map { "\($0.invoice) \(money($0.amount))" }.joined(separator: ", "))
                 },
                 reminders: history.reminders.map { CustomerReminderLine(day: $0.day, invoice: $0.invoice, channel: $0.channel, state: $0.state) },
@@ -352,6 +352,27 @@ private func addCustomerPages<Store>(_ routes: RouteCollection<HubRequestContext
                 yearStart: AccountStatement.financialYearStart(asOf).isoString)
             return DashboardPages.render(
                 "customer", title: "\(history.customerName) (\(code))", manager: who.name, notice: notice, error: error, page)
+        }
+    }
+
+    routes.post("/manage/customers/:code/reverse") { request, context -> Response in
+        let code = try context.parameters.require("code")
+        return try await dashboard.action(request, ReverseForm.self) { who, form in
+            let receipt = form.receipt.text
+            switch try store.reversePayment(receipt, reason: form.reason.text, actor: who.id, now: HubTime.nowMillis()) {
+            case .reversed(let reversal):
+                guard reversal.customerCode == code else { throw ReportInputError("receipt \(receipt) is not this customer's") }
+                let owed = reversal.invoices.map { "\($0.invoice) owes \($0.amount.displayString) again" }.joined(separator: ", ")
+                let books = reversal.books.filter(\.cancelQueued).map(\.connector)
+                return (
+                    "/manage/customers/\(q(code))",
+                    "Receipt \(reversal.receiptNumber) reversed" + (owed.isEmpty ? " (it was on account)" : ": " + owed) + "."
+                        + (books.isEmpty ? "" : " Its cancellation is queued for \(books.joined(separator: " and ")).")
+                )
+            case .notFound: throw ReportInputError("no payment with receipt number \(receipt)")
+            case .alreadyReversed(let receipt, let at): throw ReportInputError("receipt \(receipt) was reversed already, \(MessageLine.time(at))")
+            case .refused(let why): throw ReportInputError(why)
+            }
         }
     }
 
@@ -871,7 +892,18 @@ private struct CustomerFollowUpLine: Sendable {
 
 private struct CustomerDisputeLine: Sendable { let invoice, reason, amount: String }
 
-private struct CustomerPaymentLine: Sendable { let day, receipt, method, rep, status, amount, against: String }
+private struct CustomerPaymentLine: Sendable {
+    let day, receipt, method, rep, status, amount, against: String
+    /// Money the hub holds (cash, a cheque, a confirmed UPI payment): it can be reversed from the page. Stored, not
+    /// computed: the templates see stored properties only.
+    let reversible: Bool
+
+    init(day: String, receipt: String?, method: String, rep: String, status: String, amount: String, against: String) {
+        (self.day, self.receipt, self.method, self.rep, self.status, self.amount, self.against) = (day, receipt ?? "PSP credit", method, rep, status, amount, against)
+        // A PSP credit no device recorded is not a payment of this hub's to reverse.
+        reversible = receipt != nil && (status == PaymentStatus.received.rawValue || status == PaymentStatus.confirmed.rawValue)
+    }
+}
 
 private struct CustomerReminderLine: Sendable { let day, invoice, channel, state: String }
 
@@ -906,6 +938,12 @@ private struct MessageRetryForm: DashboardForm {
     let back: String?
 }
 
+private struct ReverseForm: DashboardForm {
+    let receipt: String?
+    let reason: String?
+    let back: String?
+}
+
 private struct ERPRetryForm: DashboardForm {
     let id: String?
     let connector: String?
@@ -932,7 +970,7 @@ struct ERPConnectorView: Sendable {
         let lines: [Line]
     }
     let name: String
-    let pending, sent, parked: Int
+    let pending, sent, parked, cancelled: Int
     let lastSent, oldestPending: String?
     let reconcile: Reconcile?
     let rows: [Row]
@@ -942,6 +980,7 @@ struct ERPConnectorView: Sendable {
         pending = counts.pending
         sent = counts.sent
         parked = counts.parked
+        cancelled = counts.cancelled
         lastSent = counts.lastSentAt.map(MessageLine.time)
         oldestPending = counts.oldestPendingAt.map(MessageLine.time)
         reconcile = report.map { report in
@@ -954,7 +993,7 @@ struct ERPConnectorView: Sendable {
         }
         rows = entries.map {
             Row(id: $0.id, connector: $0.connector, receipt: $0.receiptNumber, code: $0.customerCode, codeQuery: q($0.customerCode),
-                amount: $0.amount.displayString, state: $0.state.rawValue, why: $0.failure ?? $0.reference ?? "", when: MessageLine.time($0.updatedAt),
+                amount: $0.amount.displayString, state: $0.stateLabel, why: $0.failure ?? $0.reference ?? "", when: MessageLine.time($0.updatedAt),
                 attempts: $0.attempts, parked: $0.state == .parked)
         }
     }

@@ -17,7 +17,7 @@ enum DashboardTemplates {
         {{<page}}{{$main}}{{#page}}
         {{#empty(connectors)}}<p class="empty">No accounting connector: add [erp.tally] to hub.toml (see hub.example.toml) and restart the hub.</p>{{/empty(connectors)}}
         {{#connectors}}<h2>{{name}}</h2>
-        <p><b>{{pending}}</b> pending · <b>{{sent}}</b> sent · <b>{{parked}}</b> parked{{#lastSent}} · last sent {{lastSent}}{{/lastSent}}        {{#oldestPending}} · oldest pending since {{oldestPending}}{{/oldestPending}}</p>
+        <p><b>{{pending}}</b> pending · <b>{{sent}}</b> sent · <b>{{parked}}</b> parked · <b>{{cancelled}}</b> cancelled{{#lastSent}} · last sent {{lastSent}}{{/lastSent}}        {{#oldestPending}} · oldest pending since {{oldestPending}}{{/oldestPending}}</p>
         {{#reconcile}}<p>Last reconcile: {{day}} (run {{ranAt}}): {{#clean}}clean, {{payments}} payments.{{/clean}}{{^clean}}<span class="tag">{{count}} differences</span>{{/clean}}</p>
         {{^clean}}<table><thead><tr><th>Problem</th><th>Receipt</th><th>Party</th><th class="num">Hub</th><th class="num">ERP</th><th>Note</th></tr></thead><tbody>\
         {{#lines}}<tr><td>{{problem}}</td><td>{{receipt}}</td><td>{{party}}</td><td class="num">{{hub}}</td><td class="num">{{erp}}</td><td>{{note}}</td></tr>{{/lines}}\
@@ -155,9 +155,11 @@ enum DashboardTemplates {
         <label>Disputed amount (blank: all) <input name="amount" inputmode="decimal"></label><button>Mark disputed</button></form>
         <h3>Payments</h3>
         {{#empty(payments)}}<p class="empty">No payments yet.</p>{{/empty(payments)}}{{^empty(payments)}}<table><thead><tr><th>Day</th>\
-        <th>Receipt</th><th>Method</th><th>Rep</th><th>Status</th><th class="num">Amount</th><th>Against</th></tr></thead><tbody>\
+        <th>Receipt</th><th>Method</th><th>Rep</th><th>Status</th><th class="num">Amount</th><th>Against</th><th></th></tr></thead><tbody>\
         {{#payments}}<tr><td>{{day}}</td><td>{{receipt}}</td><td>{{method}}</td><td>{{rep}}</td><td>{{status}}</td><td class="num">{{amount}}</td>\
-        <td>{{against}}</td></tr>{{/payments}}</tbody></table>{{/empty(payments)}}
+        <td>{{against}}</td><td>{{#reversible}}<form method="post" action="{{here}}/reverse" class="inline"><input type="hidden" name="back" value="{{here}}">\
+        <input type="hidden" name="receipt" value="{{receipt}}"><input name="reason" placeholder="why: cheque bounced, refund" required maxlength="500">\
+        <button>Reverse</button></form>{{/reversible}}</td></tr>{{/payments}}</tbody></table>{{/empty(payments)}}
         <h3>Statement of account</h3>
         <form method="get" action="{{here}}/statement" class="panel"><label>From <input type="date" name="from" value="{{yearStart}}"></label>\
         <label>To <input type="date" name="to" value="{{asOf}}"></label><button>Show statement</button></form>

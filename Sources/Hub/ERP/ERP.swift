@@ -7,10 +7,24 @@ import Foundation
 // transaction that confirms the payment (`ERPLedger`); `ERPPushService` drains it. Money stays integer paise
 // up to the connector, which formats it without floating point.
 
+/// What an outbox row carries to the ERP.
+public enum ERPAction: String, Sendable, Equatable, Codable {
+    /// Book the payment.
+    case push
+    /// Undo it: the payment was reversed at the hub (a bounced cheque, a refund).
+    case cancel
+}
+
 /// One payment as an accounting system should book it: a receipt from the customer's ledger, bill-wise.
 public struct ERPVoucher: Sendable, Equatable {
     /// The outbox row this voucher came from.
     public var outboxID: Int64
+    /// Book it, or cancel what was booked for it.
+    public var action: ERPAction = .push
+    /// The ERP's own id for it, when the ERP gave one on booking (Zoho's payment_id, Tally's voucher id).
+    public var reference: String?
+    /// Why it was reversed, for a cancellation.
+    public var reversalReason: String?
     /// The payment's UUID: Tally's `REMOTEID`, Zoho's custom field; a resend is keyed on it, never on a number.
     public var paymentID: String
     public var receiptNumber: String
@@ -144,6 +158,9 @@ public protocol ERPConnector: Sendable {
     /// Books each voucher once: a resend of one already booked alters it (or finds it) and never makes a second.
     /// Never throws: every voucher gets an outcome, in order.
     func push(_ vouchers: [ERPVoucher]) async -> [ERPPushOutcome]
+    /// Cancels (or deletes) what was booked for each voucher, found by the payment's id, not a number. A voucher the
+    /// ERP does not hold is `accepted`: there is nothing left to undo. Never throws.
+    func cancel(_ vouchers: [ERPVoucher]) async -> [ERPPushOutcome]
     /// Every bill receivable still outstanding.
     func pullBills() async throws -> [ERPBill]
     /// The receipts the ERP holds dated `day`.
@@ -158,6 +175,8 @@ public enum ERPState: String, Sendable, CaseIterable, Codable {
     case sent
     /// Refused for a reason a person must fix; `fieldpay-hub erp push --retry` or the dashboard sends it again.
     case parked
+    /// The payment was reversed and the ERP holds no live voucher for it (cancelled there, or never sent).
+    case cancelled
 }
 
 /// One outbox row as the status command and the dashboard show it.
@@ -168,11 +187,15 @@ public struct ERPQueueEntry: Sendable, Equatable {
     public var receiptNumber: String
     public var customerCode: String
     public var amount: Money
+    public var action: ERPAction
     public var state: ERPState
     public var attempts: Int
     public var failure: String?
     public var reference: String?
     public var updatedAt: Int64
+
+    /// The state as people read it: a reversed payment's row says it carries a cancellation.
+    public var stateLabel: String { action == .cancel && state != .cancelled ? "\(state.rawValue) (cancel)" : state.rawValue }
 }
 
 /// Per connector: how many rows in each state, and the oldest pending one's age.
@@ -181,6 +204,7 @@ public struct ERPQueueCounts: Sendable, Equatable {
     public var pending = 0
     public var sent = 0
     public var parked = 0
+    public var cancelled = 0
     public var oldestPendingAt: Int64?
     public var lastSentAt: Int64?
     public init(connector: String) { self.connector = connector }
@@ -194,6 +218,8 @@ public struct ERPHubPayment: Sendable, Equatable {
     public var amount: Money
     /// Its outbox row for this connector, if it has one.
     public var state: ERPState?
+    /// Reversed at the hub: the ERP should hold no live voucher for it.
+    public var reversed = false
 }
 
 /// What one reconciliation found.
@@ -204,7 +230,8 @@ public struct ERPReconcileReport: Sendable, Equatable, Codable {
         public var party: String?
         public var hubAmount: Money?
         public var erpAmount: Money?
-        /// `missing-in-erp`, `missing-at-hub`, `amount-differs`, `duplicate-in-erp`
+        /// `missing-in-erp`, `missing-at-hub`, `amount-differs`, `duplicate-in-erp`, `reversed-at-hub` (the ERP
+        /// still holds a live voucher for a payment the hub reversed)
         public var problem: String
         public var note: String?
         public init(paymentID: String?, receiptNumber: String?, party: String?, hubAmount: Money?, erpAmount: Money?, problem: String, note: String?) {
@@ -245,6 +272,8 @@ public struct ERPPullOutcome: Sendable, Equatable {
     public var closed = 0
     /// Invoices held below the ERP's balance by payments the ERP has not acknowledged yet.
     public var heldDown = 0
+    /// Invoices raised above the ERP's balance by reversals whose cancellation the ERP has not acknowledged yet.
+    public var raised = 0
     public var skippedCredits = 0
     public var rejected: [String] = []
 }

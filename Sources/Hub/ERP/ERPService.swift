@@ -36,21 +36,24 @@ public struct ERPWorker: Sendable {
         let vouchers = try store.claimERP(
             connector: connector.name, now: now, limit: connector.batchSize, leaseMillis: lease.components.seconds * 1000)
         guard !vouchers.isEmpty else { return Round() }
-        let outcomes = await connector.push(vouchers)
+        // Bookings and cancellations go in their own requests, each in the order claimed.
+        let pushes = vouchers.filter { $0.action == .push }
+        let cancels = vouchers.filter { $0.action == .cancel }
+        let outcomes = (pushes.isEmpty ? [] : await connector.push(pushes)) + (cancels.isEmpty ? [] : await connector.cancel(cancels))
         var round = Round()
         let finished = HubTime.nowMillis()
-        for (voucher, outcome) in zip(vouchers, outcomes) {
+        for (voucher, outcome) in zip(pushes + cancels, outcomes) {
             var retryAt = finished
             switch outcome {
             case .accepted: round.accepted += 1
             case .rejected(let reason):
                 round.parked += 1
-                logger.warning("\(connector.name): receipt \(voucher.receiptNumber) parked: \(reason)")
+                logger.warning("\(connector.name): \(voucher.action == .cancel ? "cancellation of " : "")receipt \(voucher.receiptNumber) parked: \(reason)")
             case .retry(_, let after):
                 round.retrying += 1
                 retryAt = finished + Self.retryDelayMillis(attempts: voucher.attempt, asked: after)
             }
-            try store.recordERP(voucher.outboxID, outcome: outcome, now: finished, retryAt: retryAt)
+            try store.recordERP(voucher.outboxID, action: voucher.action, outcome: outcome, now: finished, retryAt: retryAt)
         }
         return round
     }
@@ -91,12 +94,27 @@ public struct ERPWorker: Sendable {
         var matched = Set<String>()
         for payment in payments {
             let id = payment.paymentID.lowercased()
+            if payment.reversed {
+                // The ERP should hold no live voucher for it.
+                guard let receipt = byID[id] else { continue }
+                matched.insert(id)
+                let note: String =
+                    switch payment.state {
+                    case .pending?: "reversed at the hub; its cancellation is still in the ERP queue"
+                    case .parked?: "reversed at the hub; the ERP refused its cancellation (see erp status)"
+                    default: "reversed at the hub and cancelled there, but the ERP holds it live: restored by hand?"
+                    }
+                lines.append(.init(paymentID: payment.paymentID, receiptNumber: payment.receiptNumber, party: receipt.party, hubAmount: nil,
+                    erpAmount: receipt.amount, problem: "reversed-at-hub", note: note))
+                continue
+            }
             guard let receipt = byID[id] else {
                 let note: String =
                     switch payment.state {
                     case .pending?: "still in the ERP queue"
                     case .parked?: "parked: the ERP refused it"
                     case .sent?: "the ERP acknowledged it, and does not have it now: deleted there?"
+                    case .cancelled?: "cancelled"
                     case nil: "never queued (paid before the connector was enabled: erp push --since)"
                     }
                 lines.append(.init(paymentID: payment.paymentID, receiptNumber: payment.receiptNumber, party: payment.customerCode, hubAmount: payment.amount,

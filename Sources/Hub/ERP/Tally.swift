@@ -161,6 +161,25 @@ public enum TallyXML {
         return xml + "</REQUESTDATA></IMPORTDATA></BODY></ENVELOPE>"
     }
 
+    /// One import request cancelling the vouchers booked for `vouchers` (found by `REMOTEID`, the payment's UUID,
+    /// never by voucher number): Tally keeps a cancelled voucher, with its number, and takes away its effect.
+    public static func cancelEnvelope(_ vouchers: [ERPVoucher], settings: TallySettings) -> String {
+        var xml = """
+            <ENVELOPE><HEADER><TALLYREQUEST>Import Data</TALLYREQUEST></HEADER><BODY><IMPORTDATA><REQUESTDESC>\
+            <REPORTNAME>Vouchers</REPORTNAME>\(staticVariables(settings))</REQUESTDESC><REQUESTDATA>
+            """
+        for voucher in vouchers {
+            let type = XMLTree.escape(settings.voucherType)
+            let why = "Reversed at the FieldPay hub" + (voucher.reversalReason.map { ": \($0)" } ?? "") + ". " + voucher.narration
+            xml += """
+                <TALLYMESSAGE xmlns:UDF="TallyUDF"><VOUCHER REMOTEID="\(XMLTree.escape(voucher.paymentID))" VCHTYPE="\(type)" ACTION="Cancel">\
+                <DATE>\(date(voucher.date))</DATE><VOUCHERTYPENAME>\(type)</VOUCHERTYPENAME><NARRATION>\(XMLTree.escape(why))</NARRATION>\
+                </VOUCHER></TALLYMESSAGE>
+                """
+        }
+        return xml + "</REQUESTDATA></IMPORTDATA></BODY></ENVELOPE>"
+    }
+
     /// The company's outstanding bills receivable: a collection of Bills of every Sundry Debtor, with a
     /// non-zero closing balance.
     public static func billsRequest(settings: TallySettings) -> String {
@@ -287,6 +306,32 @@ public struct TallyConnector: ERPConnector {
             return outcomes
         }
         return [.rejected(refusal(result, vouchers[0]))]
+    }
+
+    public func cancel(_ vouchers: [ERPVoucher]) async -> [ERPPushOutcome] {
+        guard !vouchers.isEmpty else { return [] }
+        let data: Data
+        do { data = try await post(TallyXML.cancelEnvelope(vouchers, settings: settings), limit: 1 << 20) } catch {
+            return vouchers.map { _ in .retry("\(error)") }
+        }
+        guard let result = TallyImportResult.parse(data) else {
+            let shown = String(decoding: data.prefix(200), as: UTF8.self)
+            return vouchers.map { _ in .retry("Tally answered something that is not an import result: \(shown)") }
+        }
+        if result.isClean, result.cancelled == vouchers.count { return vouchers.map { _ in .accepted(reference: nil, created: false) } }
+        if vouchers.count > 1 {
+            var outcomes: [ERPPushOutcome] = []
+            for voucher in vouchers { outcomes += await cancel([voucher]) }
+            return outcomes
+        }
+        // Tally holds no voucher under this REMOTEID (never booked, or deleted there by hand): nothing to undo.
+        if result.cancelled == 0, result.exceptions == 0, result.lineErrors.count == 1,
+            result.lineErrors[0].localizedCaseInsensitiveContains("does not exist"), result.lineErrors[0].contains(vouchers[0].paymentID)
+        {
+            return [.accepted(reference: nil, created: false)]
+        }
+        if result.isClean, result.cancelled == 1 { return [.accepted(reference: nil, created: false)] }
+        return [.rejected("cancelling it: " + refusal(result, vouchers[0]))]
     }
 
     /// A refusal in words a manager can act on.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FieldPayCore
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// `[erp.zoho]`: Zoho Books API v3, India data centre by default.
@@ -162,14 +163,14 @@ public final class ZohoBooksConnector: ERPConnector, Sendable {
 
     /// A call to Books: `organization_id` on it, the shared token, one renewal on a 401. Returns the JSON body,
     /// whose `code` is 0 on success.
-    func call(_ path: String, query: [(String, String)] = [], json body: String? = nil) async throws -> [String: Any] {
+    func call(_ path: String, query: [(String, String)] = [], json body: String? = nil, method: HTTPMethod? = nil) async throws -> [String: Any] {
         var stale: String?
         for attempt in 0..<2 {
             let token = try await accessToken(forceRefresh: stale)
             await limiter.wait()
             let items = ([("organization_id", settings.organizationID)] + query).map { "\($0.0)=\(formEncode($0.1))" }.joined(separator: "&")
             var request = HTTPClientRequest(url: settings.apiBase + path + "?" + items)
-            request.method = body == nil ? .GET : .POST
+            request.method = method ?? (body == nil ? .GET : .POST)
             request.headers.add(name: "Authorization", value: "Zoho-oauthtoken \(token)")
             if let body {
                 request.headers.add(name: "Content-Type", value: "application/json")
@@ -210,14 +211,21 @@ public final class ZohoBooksConnector: ERPConnector, Sendable {
     /// The marker our description carries, so that the search finds our payment and reconcile its id.
     static func marker(_ paymentID: String) -> String { "FieldPay payment \(paymentID)" }
 
-    func pushOne(_ voucher: ERPVoucher) async throws -> ERPPushOutcome {
-        // A lost reply must not make a second payment: look first.
+    /// Zoho's id of the customer payment this hub made for `voucher`, if Zoho holds one: by its receipt number,
+    /// and our marker in its description.
+    func findPayment(_ voucher: ERPVoucher) async throws -> String? {
         let found = try await call("/customerpayments", query: [("reference_number", voucher.receiptNumber)])
         for payment in found["customerpayments"] as? [[String: Any]] ?? [] {
             if (payment["description"] as? String ?? "").contains(Self.marker(voucher.paymentID)) {
-                return .accepted(reference: payment["payment_id"] as? String, created: false)
+                return payment["payment_id"] as? String ?? (payment["payment_id"] as? Int).map(String.init)
             }
         }
+        return nil
+    }
+
+    func pushOne(_ voucher: ERPVoucher) async throws -> ERPPushOutcome {
+        // A lost reply must not make a second payment: look first.
+        if let id = try await findPayment(voucher) { return .accepted(reference: id, created: false) }
         var customer: String?
         var applied: [(String, Money)] = []
         for part in voucher.allocations {
@@ -266,6 +274,39 @@ public final class ZohoBooksConnector: ERPConnector, Sendable {
     // MARK: Pull and reconcile
 
     /// Every page of unpaid invoices (overdue and partly paid among them).
+    // MARK: Cancel
+
+    /// Deletes the customer payments made for reversed payments: Zoho Books has no cancelled state for a customer
+    /// payment, and deleting one gives its amount back to the invoices it was applied to.
+    public func cancel(_ vouchers: [ERPVoucher]) async -> [ERPPushOutcome] {
+        var outcomes: [ERPPushOutcome] = []
+        for voucher in vouchers {
+            do { outcomes.append(try await cancelOne(voucher)) } catch let retry as ZohoRetry {
+                outcomes.append(.retry(retry.reason, after: retry.after))
+            } catch let refusal as ZohoRefusal {
+                outcomes.append(.rejected("Zoho Books refused to delete the payment of reversed receipt \(voucher.receiptNumber): \(refusal.message) (code \(refusal.code))"))
+            } catch {
+                outcomes.append(.rejected("Zoho Books: deleting the payment of reversed receipt \(voucher.receiptNumber): \(error)"))
+            }
+        }
+        return outcomes
+    }
+
+    func cancelOne(_ voucher: ERPVoucher) async throws -> ERPPushOutcome {
+        let known = voucher.reference.flatMap { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } && !$0.isEmpty ? $0 : nil }
+        var found = known
+        if found == nil { found = try await findPayment(voucher) }
+        guard let id = found else {
+            return .accepted(reference: nil, created: false)  // Zoho holds no payment for it: nothing to undo
+        }
+        do { _ = try await call("/customerpayments/\(id)", method: .DELETE) } catch let refusal as ZohoRefusal {
+            // Deleted already (by hand, or a reply lost after Zoho deleted it)? Then there is nothing left to undo.
+            if try await findPayment(voucher) == nil { return .accepted(reference: id, created: false) }
+            throw refusal
+        }
+        return .accepted(reference: id, created: false)
+    }
+
     public func pullBills() async throws -> [ERPBill] {
         var bills: [ERPBill] = []
         var page = 1

@@ -91,9 +91,10 @@ extension SQLiteHubStore {
                 if at >= end { sinceEnd = try StoredPaise.add(sinceEnd, paise) }
                 let inPeriod = dated >= from ? at < end : (at >= start && at < end)
                 guard inPeriod else { continue }
-                let label = kind == "import" ? "adjustment" : (kind == "credit" ? "credit" : "payment")
+                // A payment's or credit's negative row is its reversal (a bounced cheque, a refund).
+                let label = kind == "import" ? "adjustment" : paise < 0 ? "reversal" : (kind == "credit" ? "credit" : "payment")
                 var reference = number
-                if kind == "payment", let receipt = try String.fetchOne(db, sql: "SELECT receiptNumber FROM payment WHERE id = ?", arguments: [part[3] as String?]) {
+                if kind != "import", let id = part[3] as String?, let receipt = try String.fetchOne(db, sql: "SELECT receiptNumber FROM payment WHERE id = ?", arguments: [id]) {
                     reference = receipt + " on " + number
                 }
                 lines.append(.init(day: HubTime.day(ofMillis: at), kind: label, reference: reference, amount: Money(paise: -paise)))

@@ -164,6 +164,10 @@ extension SQLiteHubStore {
     /// only proof is a UTR its rep typed is `upi-claimed`, apart from money a credit confirmed.
     static let reportedMethod = "CASE WHEN payment.status = 'utr-claimed' THEN 'upi-claimed' ELSE payment.method END"
 
+    /// The register's: a reversed payment (a bounced cheque, a refund) on its own `reversed` line, out of the
+    /// totals. The day sheet keeps it in its method: the rep did take it, and handed it over.
+    static let registerMethod = "CASE WHEN payment.reversedAt IS NOT NULL THEN 'reversed' ELSE \(reportedMethod) END"
+
     /// Payments recorded by reps from `from` to `to` (India days), per day, rep and method.
     public func register(from: LocalDate, to: LocalDate, page: Int = 1, perPage: Int? = 100, regions: [String]? = nil) throws -> CollectionRegister {
         try pool.read { db in
@@ -173,7 +177,7 @@ extension SQLiteHubStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT (payment.recordedAt + :offset) / :day AS day, device.rep, \(SQLiteHubStore.reportedMethod), COUNT(*), SUM(payment.amountPaise)
+                    SELECT (payment.recordedAt + :offset) / :day AS day, device.rep, \(SQLiteHubStore.registerMethod), COUNT(*), SUM(payment.amountPaise)
                     FROM payment JOIN device ON device.id = payment.deviceId
                     WHERE payment.recordedAt >= :start AND payment.recordedAt < :end \(regional)
                     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
@@ -190,6 +194,7 @@ extension SQLiteHubStore {
                 let day = LocalDate(dayNumber: Int32(clamping: row[0] as Int64))
                 let (n, paise): (Int, Int64) = (row[3], row[4])
                 register.append(RegisterRow(day: day.isoString, rep: row[1], method: row[2], payments: n, amount: Money(paise: paise).plainString))
+                if (row[2] as String) == "reversed" { continue }
                 if days.last?.0 == day {
                     days[days.count - 1].1 += n
                     days[days.count - 1].2 = try StoredPaise.add(days[days.count - 1].2, paise)
@@ -240,7 +245,8 @@ extension SQLiteHubStore {
             let paymentRows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT payment.id, payment.receiptNumber, payment.method, payment.amountPaise, payment.recordedAt, device.rep, payment.status
+                    SELECT payment.id, payment.receiptNumber, payment.method, payment.amountPaise, payment.recordedAt, device.rep,
+                        CASE WHEN payment.reversedAt IS NOT NULL THEN 'reversed' ELSE payment.status END
                     FROM payment JOIN device ON device.id = payment.deviceId WHERE payment.customerCode = ?
                     UNION ALL
                     SELECT NULL, NULL, 'upi', credit.amountPaise, credit.receivedAt, NULL, 'credited-by-psp'

@@ -54,7 +54,7 @@ extension SQLiteHubStore {
             sql: """
                 INSERT OR IGNORE INTO erpOutbox (connector, paymentId, customerCode, nextAttemptAt, createdAt, updatedAt)
                 SELECT erpConnector.name, payment.id, payment.customerCode, ?, ?, ? FROM payment, erpConnector
-                WHERE payment.id = ? AND payment.status IN ('received', 'confirmed')
+                WHERE payment.id = ? AND payment.status IN ('received', 'confirmed') AND payment.reversedAt IS NULL
                 """
         ).execute(arguments: [now, now, now, paymentID])
         return db.changesCount > 0
@@ -68,15 +68,20 @@ extension SQLiteHubStore {
             arguments: [paymentID]
         ).map { ERPAllocation(invoice: $0[0], amount: Money(paise: $0[1])) }
         let upload = try? JSONDecoder().decode(PaymentUpload.self, from: Data((row["body"] as String).utf8))
-        return ERPVoucher(
+        var voucher = ERPVoucher(
             outboxID: row["id"], paymentID: paymentID, receiptNumber: row["receiptNumber"], date: HubTime.day(ofMillis: row["recordedAt"]),
             method: row["method"], amount: Money(paise: row["amountPaise"]), customerCode: row["customerCode"],
             ledger: (row["erpLedger"] as String?) ?? (row["customerName"] as String?) ?? row["customerCode"], allocations: allocations,
             utr: row["utr"], chequeNumber: upload?.chequeNumber, bank: upload?.bank, rep: row["rep"], attempt: row["attempts"])
+        voucher.action = ERPAction(rawValue: row["action"]) ?? .push
+        voucher.reference = row["reference"]
+        voucher.reversalReason = row["reversalReason"]
+        return voucher
     }
 
     static let voucherSelect = """
-        SELECT erpOutbox.id, erpOutbox.paymentId, erpOutbox.customerCode, erpOutbox.attempts, payment.receiptNumber, payment.recordedAt,
+        SELECT erpOutbox.id, erpOutbox.paymentId, erpOutbox.customerCode, erpOutbox.attempts, erpOutbox.action, erpOutbox.reference,
+            payment.reversalReason, payment.receiptNumber, payment.recordedAt,
             payment.method, payment.amountPaise, payment.utr, payment.body, customer.name AS customerName, customer.erpLedger, device.rep
         FROM erpOutbox JOIN payment ON payment.id = erpOutbox.paymentId JOIN device ON device.id = payment.deviceId
             LEFT JOIN customer ON customer.code = erpOutbox.customerCode
@@ -120,19 +125,25 @@ extension SQLiteHubStore: ERPLedger {
         }
     }
 
-    public func recordERP(_ id: Int64, outcome: ERPPushOutcome, now: Int64, retryAt: Int64) throws {
+    /// What the ERP said of a claimed row. An answer to a push that comes back after the payment was reversed
+    /// (the row is a cancellation now) changes nothing: the cancellation goes next either way.
+    public func recordERP(_ id: Int64, action: ERPAction, outcome: ERPPushOutcome, now: Int64, retryAt: Int64) throws {
         try pool.write { db in
             switch outcome {
             case .accepted(let reference, _):
                 try db.execute(
-                    sql: "UPDATE erpOutbox SET state = 'sent', failure = NULL, reference = COALESCE(?, reference), sentAt = ?, updatedAt = ? WHERE id = ?",
-                    arguments: [reference, now, now, id])
+                    sql: """
+                        UPDATE erpOutbox SET state = ?, failure = NULL, reference = COALESCE(?, reference), sentAt = ?, updatedAt = ?
+                        WHERE id = ? AND action = ? AND state = 'pending'
+                        """, arguments: [action == .push ? "sent" : "cancelled", reference, now, now, id, action.rawValue])
             case .rejected(let reason):
-                try db.execute(sql: "UPDATE erpOutbox SET state = 'parked', failure = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, id])
+                try db.execute(
+                    sql: "UPDATE erpOutbox SET state = 'parked', failure = ?, updatedAt = ? WHERE id = ? AND action = ? AND state = 'pending'",
+                    arguments: [reason, now, id, action.rawValue])
             case .retry(let reason, _):
                 try db.execute(
-                    sql: "UPDATE erpOutbox SET state = 'pending', failure = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ? AND state = 'pending'",
-                    arguments: [reason, retryAt, now, id])
+                    sql: "UPDATE erpOutbox SET failure = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ? AND action = ? AND state = 'pending'",
+                    arguments: [reason, retryAt, now, id, action.rawValue])
             }
         }
     }
@@ -143,17 +154,17 @@ extension SQLiteHubStore: ERPLedger {
                 db,
                 sql: """
                     SELECT erpOutbox.id, erpOutbox.connector, erpOutbox.paymentId, payment.receiptNumber, erpOutbox.customerCode, payment.amountPaise,
-                        erpOutbox.state, erpOutbox.attempts, erpOutbox.failure, erpOutbox.reference, erpOutbox.updatedAt
+                        erpOutbox.state, erpOutbox.attempts, erpOutbox.failure, erpOutbox.reference, erpOutbox.updatedAt, erpOutbox.action
                     FROM erpOutbox JOIN payment ON payment.id = erpOutbox.paymentId
                     WHERE (:connector IS NULL OR erpOutbox.connector = :connector) AND (:state IS NULL OR erpOutbox.state = :state)
                     ORDER BY CASE erpOutbox.state WHEN 'parked' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END,
-                        CASE erpOutbox.state WHEN 'sent' THEN -erpOutbox.id ELSE erpOutbox.id END
+                        CASE WHEN erpOutbox.state IN ('sent', 'cancelled') THEN -erpOutbox.updatedAt ELSE erpOutbox.id END, erpOutbox.id
                     LIMIT :limit
                     """, arguments: ["connector": connector, "state": state?.rawValue, "limit": limit]
             ).map {
                 ERPQueueEntry(
                     id: $0[0], connector: $0[1], paymentID: $0[2], receiptNumber: $0[3], customerCode: $0[4], amount: Money(paise: $0[5]),
-                    state: ERPState(rawValue: $0[6]) ?? .pending, attempts: $0[7], failure: $0[8], reference: $0[9], updatedAt: $0[10])
+                    action: ERPAction(rawValue: $0[11]) ?? .push, state: ERPState(rawValue: $0[6]) ?? .pending, attempts: $0[7], failure: $0[8], reference: $0[9], updatedAt: $0[10])
             }
         }
     }
@@ -179,6 +190,7 @@ extension SQLiteHubStore: ERPLedger {
                     entry.sent = row[2]
                     entry.lastSentAt = row[4]
                 case .parked: entry.parked = row[2]
+                case .cancelled: entry.cancelled = row[2]
                 case nil: break
                 }
                 counts[name] = entry
@@ -207,7 +219,7 @@ extension SQLiteHubStore: ERPLedger {
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO erpOutbox (connector, paymentId, customerCode, nextAttemptAt, createdAt, updatedAt)
-                    SELECT ?, id, customerCode, ?, ?, ? FROM payment WHERE status IN ('received', 'confirmed') AND recordedAt >= ?
+                    SELECT ?, id, customerCode, ?, ?, ? FROM payment WHERE status IN ('received', 'confirmed') AND reversedAt IS NULL AND recordedAt >= ?
                     ORDER BY recordedAt, rowid
                     """, arguments: [connector, now, now, now, HubTime.endOfDay(since.adding(days: -1))])
             return db.changesCount
@@ -222,14 +234,14 @@ extension SQLiteHubStore: ERPLedger {
             var changed = 0
             for id in paymentIDs {
                 try db.execute(
-                    sql: "UPDATE erpOutbox SET state = 'pending', nextAttemptAt = ?, updatedAt = ?, failure = NULL WHERE connector = ? AND paymentId = ?",
+                    sql: "UPDATE erpOutbox SET state = 'pending', nextAttemptAt = ?, updatedAt = ?, failure = NULL WHERE connector = ? AND paymentId = ? AND action = 'push'",
                     arguments: [now, now, connector, id])
                 changed += db.changesCount
                 if db.changesCount == 0 {
                     try db.execute(
                         sql: """
                             INSERT OR IGNORE INTO erpOutbox (connector, paymentId, customerCode, nextAttemptAt, createdAt, updatedAt)
-                            SELECT ?, id, customerCode, ?, ?, ? FROM payment WHERE id = ? AND status IN ('received', 'confirmed')
+                            SELECT ?, id, customerCode, ?, ?, ? FROM payment WHERE id = ? AND status IN ('received', 'confirmed') AND reversedAt IS NULL
                             """, arguments: [connector, now, now, now, id])
                     changed += db.changesCount
                 }
@@ -246,13 +258,15 @@ extension SQLiteHubStore: ERPLedger {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT payment.id, payment.receiptNumber, payment.customerCode, payment.amountPaise, erpOutbox.state
+                    SELECT payment.id, payment.receiptNumber, payment.customerCode, payment.amountPaise, erpOutbox.state, payment.reversedAt IS NOT NULL
                     FROM payment LEFT JOIN erpOutbox ON erpOutbox.paymentId = payment.id AND erpOutbox.connector = ?
                     WHERE payment.status IN ('received', 'confirmed') AND payment.recordedAt >= ? AND payment.recordedAt < ?
                     ORDER BY payment.recordedAt, payment.rowid
                     """, arguments: [connector, HubTime.endOfDay(day.adding(days: -1)), HubTime.endOfDay(day)]
             ).map {
-                ERPHubPayment(paymentID: $0[0], receiptNumber: $0[1], customerCode: $0[2], amount: Money(paise: $0[3]), state: ($0[4] as String?).flatMap(ERPState.init))
+                ERPHubPayment(
+                    paymentID: $0[0], receiptNumber: $0[1], customerCode: $0[2], amount: Money(paise: $0[3]), state: ($0[4] as String?).flatMap(ERPState.init),
+                    reversed: $0[5])
             }
         }
     }
@@ -294,7 +308,7 @@ extension SQLiteHubStore: ERPLedger {
                 sql: """
                     SELECT allocation.invoiceNumber, SUM(allocation.paise) FROM allocation LEFT JOIN payment ON payment.id = allocation.paymentId
                         LEFT JOIN erpOutbox ON erpOutbox.paymentId = allocation.paymentId AND erpOutbox.connector = :connector
-                    WHERE allocation.kind IN ('payment', 'credit') AND allocation.paise > 0 AND (
+                    WHERE allocation.kind IN ('payment', 'credit') AND allocation.paise > 0 AND payment.reversedAt IS NULL AND (
                         erpOutbox.state IN ('pending', 'parked')
                         OR (erpOutbox.id IS NULL AND payment.id IS NOT NULL AND payment.receivedAt >= :enabledAt)
                         OR (allocation.paymentId IS NULL AND allocation.at >= :enabledAt))
@@ -302,6 +316,21 @@ extension SQLiteHubStore: ERPLedger {
                     """, arguments: ["connector": connector, "enabledAt": enabledAt])
             {
                 unacknowledged[row[0]] = row[1]
+            }
+            // What the ERP still counts as paid and the hub no longer does: reversed payments whose cancellation the
+            // ERP has not acknowledged. Added back to the ERP's balance, and their invoices are not closed.
+            var raisedBy: [String: Int64] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT allocation.invoiceNumber, SUM(allocation.paise) FROM allocation JOIN payment ON payment.id = allocation.paymentId
+                        JOIN erpOutbox ON erpOutbox.paymentId = allocation.paymentId AND erpOutbox.connector = :connector
+                    WHERE allocation.paise > 0 AND payment.reversedAt IS NOT NULL AND erpOutbox.action = 'cancel'
+                        AND erpOutbox.state IN ('pending', 'parked')
+                    GROUP BY allocation.invoiceNumber
+                    """, arguments: ["connector": connector])
+            {
+                raisedBy[row[0]] = row[1]
             }
             // A party is the customer that came with its ledger before; else the one customer of exactly its name
             // (imported from a file before the ERP was connected); else a new customer, its code made from the name.
@@ -325,8 +354,10 @@ extension SQLiteHubStore: ERPLedger {
                     continue
                 }
                 let held = unacknowledged[bill.reference] ?? 0
-                let due = Money(paise: max(0, bill.pending.paise - held))
+                let raised = raisedBy[bill.reference] ?? 0
+                let due = Money(paise: max(0, bill.pending.paise - held + raised))
                 if held > 0 { outcome.heldDown += 1 }
+                if raised > 0 { outcome.raised += 1 }
                 let total = max(try Int64.fetchOne(existing, arguments: [bill.reference]) ?? 0, bill.pending.paise)
                 var raw = RawRow(line: index + 1)
                 raw[.invoiceNumber] = bill.reference
@@ -367,6 +398,8 @@ extension SQLiteHubStore: ERPLedger {
             for bill in bills where bill.pending.isPositive { try insert.execute(arguments: [bill.reference]) }
             try db.execute(
                 sql: "UPDATE invoice SET erpSource = ? WHERE number IN (SELECT number FROM erpPulled) AND erpSource IS NOT ?", arguments: [connector, connector])
+            // An invoice the ERP holds paid by a payment the hub reversed is not closed: the cancellation is on its way.
+            for number in raisedBy.keys { try insert.execute(arguments: [number]) }
             if closeMissing {
                 // Open invoices this ERP listed before and lists no more: paid (or written off) there. Invoices it
                 // never listed (imported from a file) are not its to close.

@@ -107,6 +107,7 @@ extension SQLiteHubStore {
         migrator.registerMigration("v12-trust", migrate: SQLiteHubStore.migrateTrust)
         migrator.registerMigration("v13-managers", migrate: SQLiteHubStore.migrateManagers)
         migrator.registerMigration("v14-erp", migrate: SQLiteHubStore.migrateERP)
+        migrator.registerMigration("v15-reversals", migrate: SQLiteHubStore.migrateReversals)
         return migrator
     }
 

@@ -45,7 +45,8 @@ extension SQLiteHubStore {
                 db,
                 sql: """
                     SELECT device.rep, payment.amountPaise, payment.customerCode, (payment.recordedAt + :offset) / :dayMillis
-                    FROM payment JOIN device ON device.id = payment.deviceId WHERE payment.recordedAt >= :start AND payment.recordedAt < :end
+                    FROM payment JOIN device ON device.id = payment.deviceId
+                    WHERE payment.recordedAt >= :start AND payment.recordedAt < :end AND payment.reversedAt IS NULL
                     """, arguments: ["offset": HubTime.istOffsetMillis, "dayMillis": HubTime.dayMillis, "start": start, "end": end])
             while let row = try payments.next() {
                 let rep: String = row[0]

@@ -496,10 +496,11 @@ public final class SQLiteHubStore: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT payment.receiptNumber, payment.method, payment.amountPaise, payment.status, payment.flagged, payment.utr, device.rep
+                    SELECT payment.receiptNumber, payment.method, payment.amountPaise, payment.status, payment.flagged, payment.utr, device.rep,
+                        payment.reversedAt
                     FROM payment JOIN device ON device.id = payment.deviceId ORDER BY payment.receivedAt DESC, payment.rowid DESC LIMIT ?
                     """, arguments: [limit]
-            ).map { PaymentRow(receiptNumber: $0[0], method: $0[1], amount: Money(paise: $0[2]), status: $0[3], flagged: $0[4], utr: $0[5], rep: $0[6]) }
+            ).map { PaymentRow(receiptNumber: $0[0], method: $0[1], amount: Money(paise: $0[2]), status: $0[3], flagged: $0[4], utr: $0[5], rep: $0[6], reversedAt: $0[7]) }
         }
     }
 

@@ -50,6 +50,9 @@ public protocol PaymentLedger: Sendable {
     func unreconciledCredits() throws -> [(providerPaymentID: String, amount: Money, utr: String?, state: String)]
     func webhookOutcomes() throws -> [String]
     func importStatement(path: String, bank: String) throws -> StatementImport
+    /// Reverses a received or confirmed payment (by UUID or receipt number): the invoices owe again from `now`,
+    /// and the accounting systems that may hold it are queued its cancellation.
+    func reversePayment(_ reference: String, reason: String, actor: String, now: Int64) throws -> ReversalOutcome
 }
 
 /// Confirmations for the devices: read back by id, and a broadcaster that wakes the listeners.
@@ -196,7 +199,7 @@ public protocol ERPLedger: Sendable {
     /// request time to finish before another sends the voucher again (and, for Zoho, searches for it).
     func claimERP(connector: String, now: Int64, limit: Int, leaseMillis: Int64) throws -> [ERPVoucher]
     /// What the connector said: sent, parked with its reason, or due again at `retryAt`.
-    func recordERP(_ id: Int64, outcome: ERPPushOutcome, now: Int64, retryAt: Int64) throws
+    func recordERP(_ id: Int64, action: ERPAction, outcome: ERPPushOutcome, now: Int64, retryAt: Int64) throws
     func erpQueue(connector: String?, state: ERPState?, limit: Int) throws -> [ERPQueueEntry]
     func erpCounts() throws -> [ERPQueueCounts]
     /// Parked rows (all, or one) pending again; returns how many.

@@ -106,6 +106,40 @@ public struct PaymentRow: Sendable {
     public var flagged: Bool
     public var utr: String?
     public var rep: String
+    /// When it was reversed (a bounced cheque, a refund), if it was.
+    public var reversedAt: Int64? = nil
+}
+
+/// A payment reversed at the hub: what it gave back to which invoices, and what the books were told.
+public struct PaymentReversal: Sendable, Equatable {
+    public var paymentID: String
+    public var receiptNumber: String
+    public var method: String
+    public var amount: Money
+    public var customerCode: String
+    public var reversedAt: Int64
+    public var reason: String
+    /// The invoices owed again, by how much.
+    public var invoices: [ERPAllocation]
+    public var books: [ReversalOutcome.Books]
+}
+
+public enum ReversalOutcome: Sendable, Equatable {
+    /// Per connector the payment was queued for: whether a cancellation was queued (the ERP may hold the
+    /// voucher) or the row was settled as it stood (the ERP never had it).
+    public struct Books: Sendable, Equatable {
+        public var connector: String
+        public var cancelQueued: Bool
+        public init(connector: String, cancelQueued: Bool) {
+            self.connector = connector
+            self.cancelQueued = cancelQueued
+        }
+    }
+    case reversed(PaymentReversal)
+    case notFound
+    case alreadyReversed(receipt: String, at: Int64)
+    /// Not reversible, in words.
+    case refused(String)
 }
 
 /// A report parameter a manager got wrong, in words.
