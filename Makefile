@@ -29,6 +29,10 @@ MESSAGING_PAYMENTS ?= 500
 # The ERP harness: payments booked in a fake Tally by a killed hub, and the outstanding bills pulled at the end.
 ERP_PAYMENTS ?= 1000
 ERP_BILLS ?= 100000
+# ... then payments reversed (their vouchers cancelled), and payments to a fake Zoho Books (a push there is three
+# requests: 300 take about 2 minutes; 1,000 about 7).
+ERP_REVERSALS ?= 50
+ZOHO_PAYMENTS ?= 300
 
 .PHONY: all deps tool-deps build release release-all demo-cli demo-hub demo-collections demo-messaging demo-erp test fault fault-long schemathesis fuzz demo bench corpus fixtures samples format clean help
 
@@ -80,7 +84,7 @@ fault: release-all
 	python3 scripts/fault-harness.py payments --bin .build/release --payments $(FAULT_PAYMENTS)
 	python3 scripts/fault-harness.py sync --bin .build/release --invoices $(SYNC_INVOICES) --interruptions 20
 	python3 scripts/fault-harness.py messaging --bin .build/release --payments $(MESSAGING_PAYMENTS)
-	python3 scripts/fault-harness.py erp --bin .build/release --payments $(ERP_PAYMENTS) --bills $(ERP_BILLS)
+	python3 scripts/fault-harness.py erp --bin .build/release --payments $(ERP_PAYMENTS) --bills $(ERP_BILLS) --reversals $(ERP_REVERSALS) --zoho-payments $(ZOHO_PAYMENTS)
 
 fault-long:
 	$(MAKE) --no-print-directory fault FAULT_PAYMENTS=10000

@@ -83,4 +83,18 @@ echo "== Pulled again: Tally's bill is Rs 500 lower, and so is the hub's"
 hub erp pull --config "$work/hub.toml"
 hub invoices list --invoice TB/000003 --data "$work/hub"
 echo
+echo "== The customer's cash turns out short: the payment is reversed at the hub, and the running hub cancels the voucher in Tally"
+receipt=$(hub payments list --limit 1 --data "$work/hub" | head -1 | cut -f1)
+hub payments reverse "$receipt" --reason "counterfeit notes found at the bank" --data "$work/hub"
+for _ in $(seq 100); do grep -q '"event": "cancelled"' "$work/tally.jsonl" 2>/dev/null && break; sleep 0.1; done
+python3 - "$work/tally.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    v = json.loads(line)
+    if v["event"] == "cancelled":
+        print(f"cancelled in Tally: REMOTEID {v['remote_id']}, kept as a cancelled voucher; narration: {v['narration']}")
+PY
+hub erp status --config "$work/hub.toml"
+hub invoices list --invoice TB/000003 --data "$work/hub"
+echo
 echo "Tally's log of every voucher: $work/tally.jsonl; the hub's: $work/hub.log"

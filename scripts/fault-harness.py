@@ -27,10 +27,13 @@ took every payment's receipt once in the end; every message delivered.
 `erp`: a real hub with [erp.tally] pointing through the fault proxy at scripts/fake-tally.py, SIGKILLed every
 0.5-2 s and restarted while --payments cash payments (some split over two invoices) are uploaded to it, and on
 until its ERP outbox is all sent. The checks: the fake holds exactly one Receipt voucher per payment, none
-created twice, each with the hub's bill allocations and amount; reconcile finds a voucher deleted in the fake,
+created twice, each with the hub's bill allocations and amount; then --reversals of them reversed at the hub's
+command line while the killing goes on: exactly their vouchers cancelled in the fake, no other, the outbox all
+sent or cancelled; reconcile finds a voucher deleted in the fake,
 sends it again and is then clean; and --bills outstanding bills pulled from another fake into a new hub. Then
 --zoho-payments payments the same way to scripts/fake-zoho.py (Zoho has no idempotency key: the hub searches
-by reference number before it creates): Zoho must hold exactly one customer payment per payment, none twice.
+by reference number before it creates), --reversals of them reversed: Zoho must hold exactly one customer payment
+per payment not reversed, none twice, none for a reversed one.
 
 Exit status 0 when every check holds, 1 with the failed checks printed. The standard library, and Debian's
 python3-cryptography for the messaging mode's receipt signatures (scripts/fieldpay_receipts.py); every wait is
@@ -118,11 +121,11 @@ class Hub:
 
 
 class Proxy:
-    def __init__(self, upstream_port, seed, work, duplicate="0.05"):
+    def __init__(self, upstream_port, seed, work, duplicate="0.05", drop="0.15", delay="0.2"):
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "fault-proxy.py"), str(self.port), str(upstream_port),
-             "--drop-request", "0.15", "--drop-reply", "0.15", "--duplicate", duplicate, "--delay", "0.2",
+             "--drop-request", drop, "--drop-reply", drop, "--duplicate", duplicate, "--delay", delay,
              "--seed", str(seed), "--log", os.path.join(work, "proxy.log")],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
@@ -660,10 +663,38 @@ def erp(args):
         states = dict(hub.query("SELECT state, COUNT(*) FROM erpOutbox GROUP BY state"))
         if states != {"sent": len(payments)}:
             failures.append(f"the outbox is not all sent: {states}")
+        # Reversals (bounced cheques, refunds) made at the hub's command line while the hub is still killed and the
+        # network still lossy: each one's voucher is cancelled in Tally, once it is acknowledged, and no other.
+        reversed_ids = rng.sample(payments, min(args.reversals, len(payments)))
+        clock = time.monotonic()
+        outstanding = list(reversed_ids)
+        pending = lambda: hub.query("SELECT COUNT(*) FROM erpOutbox WHERE state = 'pending'")[0][0]
+        while outstanding or pending():
+            if time.monotonic() - started > args.max_seconds:
+                raise SystemExit(f"not done in {args.max_seconds} s: {len(outstanding)} reversals not made, {pending()} cancellations unsent")
+            if time.monotonic() >= next_kill:
+                kill(hub.process)
+                kills += 1
+                start()
+                next_kill = time.monotonic() + rng.uniform(0.5, 2.0)
+            if outstanding:
+                hub.cli("payments", "reverse", outstanding.pop(), "--reason", "harness: cheque bounced")
+            else:
+                time.sleep(0.1)
+        vouchers = fake_get("/fake/vouchers")
+        cancelled = {v["remote_id"] for v in vouchers if v["cancelled"]}
+        states = dict(hub.query("SELECT state, COUNT(*) FROM erpOutbox GROUP BY state"))
+        log(f"{len(reversed_ids)} payments reversed at the hub and cancelled in Tally in {time.monotonic() - clock:.1f} s ({kills} SIGKILLs in all); "
+            f"the fake holds {len(vouchers)} vouchers, {len(cancelled)} cancelled; outbox {states}")
+        if cancelled != set(reversed_ids) or len(vouchers) != len(payments):
+            failures.append(f"Tally holds {len(cancelled)} cancelled vouchers for {len(cancelled & set(reversed_ids))} of the {len(reversed_ids)} reversed "
+                            f"payments, {len(cancelled - set(reversed_ids))} others cancelled, {len(vouchers)} vouchers in all")
+        if states != {"sent": len(payments) - len(reversed_ids), "cancelled": len(reversed_ids)} and reversed_ids:
+            failures.append(f"the outbox after the reversals is {states}")
         hub.stop()
         # Reconcile: a voucher deleted in Tally by hand is found, sent again, and the day is clean.
         today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=5, minutes=30)).date().isoformat()
-        gone = rng.choice(payments)
+        gone = rng.choice([p for p in payments if p not in set(reversed_ids)])
         urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{fake_port}/fake/delete?remoteid={gone}", data=b"", method="POST"), timeout=10)
         direct = os.path.join(work, "direct.toml")  # reconcile straight to the fake: the proxy's faults are for the push
         with open(config) as f:
@@ -731,7 +762,9 @@ def erp_zoho(args):
     zoho_port = int(line.split("127.0.0.1:")[1].split()[0])
     # No duplicated requests here: TCP never repeats a request, and Zoho has no idempotency key to make a request
     # sent twice by the network one payment. Retries (a lost reply, a killed hub) are what the search is for.
-    proxy = Proxy(zoho_port, args.seed, work, duplicate="0")
+    # A Zoho push is three requests (search, invoice, create) where Tally's is one: 5% of requests and 5% of
+    # replies dropped per request lose about as many pushes (27%) as Tally's 15% and 15% (30%).
+    proxy = Proxy(zoho_port, args.seed, work, duplicate="0", drop="0.05", delay="0.05")
     secrets = os.path.join(work, "secrets")
     os.makedirs(secrets)
     for name, value in (("client-secret", "harness-secret"), ("refresh-token", "1000.harness")):
@@ -809,6 +842,29 @@ def erp_zoho(args):
             except Exception:
                 time.sleep(0.05)
         log(f"{len(payments)} payments uploaded and pushed to Zoho Books through the faulty proxy, with {kills} SIGKILLs of the hub in {time.monotonic() - started:.1f} s")
+        # Reversals: each one's customer payment deleted in Zoho (a DELETE whose reply is lost is found gone by the
+        # search when it is tried again), and no other.
+        reversed_ids = rng.sample(payments, min(args.reversals, len(payments)))
+        outstanding = list(reversed_ids)
+        pending = lambda: hub.query("SELECT COUNT(*) FROM erpOutbox WHERE state = 'pending'")[0][0]
+        clock = time.monotonic()
+        while outstanding or pending():
+            if time.monotonic() - started > args.max_seconds:
+                raise SystemExit(f"not done in {args.max_seconds} s: {len(outstanding)} reversals not made, {pending()} deletions unsent")
+            if time.monotonic() >= next_kill:
+                kill(hub.process)
+                kills += 1
+                start()
+                next_kill = time.monotonic() + rng.uniform(0.5, 2.0)
+            if outstanding:
+                hub.cli("payments", "reverse", outstanding.pop(), "--reason", "harness: refund")
+            else:
+                time.sleep(0.1)
+        states = dict(hub.query("SELECT state, COUNT(*) FROM erpOutbox GROUP BY state"))
+        log(f"{len(reversed_ids)} payments reversed at the hub and deleted in Zoho in {time.monotonic() - clock:.1f} s; outbox {states}")
+        if reversed_ids and states != {"sent": len(payments) - len(reversed_ids), "cancelled": len(reversed_ids)}:
+            failures.append(f"the outbox after the reversals is {states}")
+        payments = [p for p in payments if p not in set(reversed_ids)]
         with urllib.request.urlopen(f"http://127.0.0.1:{zoho_port}/fake/payments", timeout=30) as response:
             taken = json.loads(response.read())
         with urllib.request.urlopen(f"http://127.0.0.1:{zoho_port}/fake/stats", timeout=30) as response:
@@ -816,15 +872,16 @@ def erp_zoho(args):
         log(f"the fake Zoho holds {len(taken)} customer payments; {stats['tokens']} access tokens, {stats['calls']} API calls, {stats['refused']} refused")
         marked = [p["description"].split("FieldPay payment ")[1][:36] for p in taken if "FieldPay payment " in p["description"]]
         if len(taken) != len(payments) or len(set(marked)) != len(marked) or set(marked) != set(payments):
-            failures.append(f"Zoho holds {len(taken)} payments for {len(set(marked) & set(payments))} of the {len(payments)}, "
-                            f"{len(marked) - len(set(marked))} of them twice")
+            failures.append(f"Zoho holds {len(taken)} payments for {len(set(marked) & set(payments))} of the {len(payments)} not reversed, "
+                            f"{len(marked) - len(set(marked))} of them twice, {len(set(marked) & set(reversed_ids))} reversed ones left")
         amounts = dict(hub.query("SELECT id, amountPaise FROM payment"))
         wrong = sum(1 for p in taken if "FieldPay payment " in p["description"]
                     and round(float(p["amount"]) * 100) != amounts.get(p["description"].split("FieldPay payment ")[1][:36]))
         if wrong:
             failures.append(f"{wrong} Zoho payments' amounts differ from the hub's")
         if not failures:
-            log(f"ok: {len(payments)} payments, each one customer payment in Zoho Books (searched before created), through {kills} SIGKILLs and a lossy network")
+            log(f"ok: {len(payments)} payments, each one customer payment in Zoho Books (searched before created), {len(reversed_ids)} reversed "
+                f"ones deleted there, through {kills} SIGKILLs and a lossy network")
     finally:
         hub.stop()
         proxy.stop()
@@ -861,8 +918,9 @@ def main():
     e = sub.add_parser("erp", help="payments booked in a fake Tally through a lossy proxy by a hub SIGKILLed meanwhile: each exactly once")
     e.add_argument("--payments", type=int, default=1000)
     e.add_argument("--bills", type=int, default=100_000, help="outstanding bills pulled into a new hub at the end (0: none)")
+    e.add_argument("--reversals", type=int, default=50, help="then this many of the payments reversed at the hub: each voucher cancelled, no other")
     e.add_argument("--max-seconds", type=float, default=900)
-    e.add_argument("--zoho-payments", type=int, default=0, help="then this many payments to a fake Zoho Books the same way (0, the default: none; slow: see README)")
+    e.add_argument("--zoho-payments", type=int, default=0, help="then this many payments to a fake Zoho Books the same way (0, the default: none; about 2 minutes for 300)")
     for each in (p, s, m, e):
         each.add_argument("--bin", required=True, help="folder holding fieldpay and fieldpay-hub")
         each.add_argument("--seed", type=int, default=int(time.time()))

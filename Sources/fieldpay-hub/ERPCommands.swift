@@ -113,11 +113,11 @@ struct ERPPush: AsyncParsableCommand {
             let worker = ERPWorker(connector: connector, store: store)
             let clock = ContinuousClock.now
             let total = try await worker.drain { round in
-                FileHandle.standardError.write(Data("\r\(connector.name): \(round.accepted) booked, \(round.parked) parked, \(round.retrying) to retry".utf8))
+                FileHandle.standardError.write(Data("\r\(connector.name): \(round.summary), \(round.retrying) to retry".utf8))
             }
             let seconds = Double((ContinuousClock.now - clock).components.attoseconds) / 1e18 + Double((ContinuousClock.now - clock).components.seconds)
             if total != ERPWorker.Round() { FileHandle.standardError.write(Data("\n".utf8)) }
-            print("\(connector.name): \(total.accepted) booked, \(total.parked) parked, \(total.retrying) left to retry, in \(String(format: "%.1f", seconds)) s")
+            print("\(connector.name): \(total.summary), \(total.retrying) left to retry, in \(String(format: "%.1f", seconds)) s")
             for row in try store.erpQueue(connector: connector.name, state: .parked, limit: 20) {
                 print("  parked \(row.receiptNumber): \(row.failure ?? "")")
             }

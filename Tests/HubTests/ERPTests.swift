@@ -7,52 +7,42 @@ import InvoiceImport
 import NIOCore
 import Testing
 
-/// `scripts/fake-tally.py` on a free port of 127.0.0.1: TallyPrime's XML server as its documents describe it,
-/// written apart from the connector, keeping every voucher it took.
-final class FakeTally: @unchecked Sendable {
+/// A stand-in service from `scripts/` run by python3 on a free port of 127.0.0.1, killed (SIGKILL: a Process child
+/// ignores the SIGTERM of `terminate()` here) when the value goes; the script itself exits with its parent.
+final class ScriptFake: @unchecked Sendable {
     // `process` is set once in init and only read after.
     let process = Process()
     let port: Int
-    let company: String
     var url: String { "http://127.0.0.1:\(port)" }
 
-    static var script: String {
+    static func script(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/fake-tally.py").path
+            .appendingPathComponent("scripts/\(name)").path
     }
 
-    init(company: String = "Test Co", ledgers: [String] = ["Sharma Stores", "Gupta Medicals", "HDFC Bank"], bills: Int = 0, parties: Int = 5) throws {
-        self.company = company
+    /// Starts `scripts/NAME` on port 0 with `arguments` and reads the port from its first line
+    /// ("listening on 127.0.0.1:PORT …").
+    init(_ name: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.script, "0", "--company", company, "--bills", String(bills), "--parties", String(parties)] + ledgers.flatMap { ["--ledger", $0] }
+        process.arguments = [Self.script(name), "0"] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // "listening on 127.0.0.1:PORT as company …"
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw ERPError("the fake Tally did not start") }
+            guard !chunk.isEmpty else { throw ERPError("\(name) did not start") }
             line += chunk
         }
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            throw ERPError("the fake Tally said \(text)")
+            throw ERPError("\(name) said \(text)")
         }
         self.port = port
     }
 
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-    }
-
-    func settings() -> TallySettings {
-        var settings = TallySettings(company: company, upiLedger: "HDFC Bank", chequeLedger: "HDFC Bank")
-        settings.url = url
-        settings.timeout = .seconds(10)
-        return settings
-    }
+    deinit { kill(process.processIdentifier, SIGKILL) }
 
     /// A GET, or a POST when there is a body (or `post`).
     func call(_ path: String, body: String? = nil, post: Bool = false) async throws -> (status: Int, body: Data) {
@@ -62,6 +52,31 @@ final class FakeTally: @unchecked Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         var buffer = try await response.body.collect(upTo: 64 << 20)
         return (Int(response.status.code), buffer.readData(length: buffer.readableBytes) ?? Data())
+    }
+}
+
+/// `scripts/fake-tally.py`: TallyPrime's XML server as its documents describe it, written apart from the
+/// connector, keeping every voucher it took.
+final class FakeTally: Sendable {
+    let server: ScriptFake
+    let company: String
+    var url: String { server.url }
+
+    init(company: String = "Test Co", ledgers: [String] = ["Sharma Stores", "Gupta Medicals", "HDFC Bank"], bills: Int = 0, parties: Int = 5) throws {
+        self.company = company
+        server = try ScriptFake(
+            "fake-tally.py", ["--company", company, "--bills", String(bills), "--parties", String(parties)] + ledgers.flatMap { ["--ledger", $0] })
+    }
+
+    func settings() -> TallySettings {
+        var settings = TallySettings(company: company, upiLedger: "HDFC Bank", chequeLedger: "HDFC Bank")
+        settings.url = url
+        settings.timeout = .seconds(10)
+        return settings
+    }
+
+    func call(_ path: String, body: String? = nil, post: Bool = false) async throws -> (status: Int, body: Data) {
+        try await server.call(path, body: body, post: post)
     }
 
     struct Voucher: Decodable {
@@ -471,34 +486,17 @@ struct ERPDashboardTests {
     }
 }
 
-/// `scripts/fake-zoho.py` on a free port: Zoho Books' API and accounts server as Zoho documents them.
-final class FakeZoho: @unchecked Sendable {
-    // `process` is set once in init and only read after.
-    let process = Process()
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+/// `scripts/fake-zoho.py`: Zoho Books' API and accounts server as Zoho documents them.
+final class FakeZoho: Sendable {
+    let server: ScriptFake
+    var url: String { server.url }
 
     init(invoices: Int = 30, customers: Int = 5) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [FakeTally.script.replacingOccurrences(of: "fake-tally.py", with: "fake-zoho.py"), "0", "--organization", "60012345678",
-            "--client-id", "1000.CLIENT", "--client-secret", "secret", "--refresh-token", "1000.refresh", "--invoices", String(invoices),
-            "--customers", String(customers)]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw ERPError("the fake Zoho did not start") }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else { throw ERPError(text) }
-        self.port = port
+        server = try ScriptFake(
+            "fake-zoho.py",
+            ["--organization", "60012345678", "--client-id", "1000.CLIENT", "--client-secret", "secret", "--refresh-token", "1000.refresh",
+                "--invoices", String(invoices), "--customers", String(customers)])
     }
-
-    deinit { kill(process.processIdentifier, SIGKILL) }
 
     func settings(refreshToken: String = "1000.refresh") -> ZohoSettings {
         var settings = ZohoSettings(organizationID: "60012345678", clientID: "1000.CLIENT", clientSecret: "secret", refreshToken: refreshToken)
@@ -508,13 +506,7 @@ final class FakeZoho: @unchecked Sendable {
         return settings
     }
 
-    func call(_ path: String, post: Bool = false) async throws -> Data {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = post ? .POST : .GET
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        var buffer = try await response.body.collect(upTo: 16 << 20)
-        return buffer.readData(length: buffer.readableBytes) ?? Data()
-    }
+    func call(_ path: String, post: Bool = false) async throws -> Data { try await server.call(path, post: post).body }
 
     func payments() async throws -> [[String: Any]] { try JSONSerialization.jsonObject(with: try await call("/fake/payments")) as? [[String: Any]] ?? [] }
     func stats() async throws -> [String: Int] { try JSONDecoder().decode([String: Int].self, from: try await call("/fake/stats")) }

@@ -86,7 +86,7 @@ struct ReversalTests {
         #expect(live.lines.map(\.problem) == ["reversed-at-hub"] && live.lines.first?.paymentID == booked)
         let requests = try await tally.stats()["requests"] ?? 0
         let round = try await worker.drain()
-        #expect(round.accepted == 1 && round.parked == 0)
+        #expect(round.accepted == 1 && round.cancelled == 1 && round.parked == 0)
         // One request: the cancellation. The payment Tally never had was not sent, not cancelled there.
         #expect(try await tally.stats()["requests"] == requests + 1)
         let vouchers = try await tally.vouchers()

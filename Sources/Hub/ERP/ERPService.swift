@@ -24,10 +24,15 @@ public struct ERPWorker: Sendable {
     }
 
     public struct Round: Sendable, Equatable {
+        /// Acknowledged by the ERP: booked, or (the `cancelled` among them) cancelled there.
         public var accepted = 0
+        public var cancelled = 0
         public var parked = 0
         public var retrying = 0
         public init() {}
+
+        /// `3 booked, 1 cancelled, 0 parked`
+        public var summary: String { "\(accepted - cancelled) booked, \(cancelled) cancelled, \(parked) parked" }
     }
 
     /// One batch: claims due vouchers, pushes them, records each outcome. Empty when nothing was due.
@@ -45,7 +50,9 @@ public struct ERPWorker: Sendable {
         for (voucher, outcome) in zip(pushes + cancels, outcomes) {
             var retryAt = finished
             switch outcome {
-            case .accepted: round.accepted += 1
+            case .accepted:
+                round.accepted += 1
+                if voucher.action == .cancel { round.cancelled += 1 }
             case .rejected(let reason):
                 round.parked += 1
                 logger.warning("\(connector.name): \(voucher.action == .cancel ? "cancellation of " : "")receipt \(voucher.receiptNumber) parked: \(reason)")
@@ -66,6 +73,7 @@ public struct ERPWorker: Sendable {
             let round = try await pushOnce()
             if round == Round() { return total }
             total.accepted += round.accepted
+            total.cancelled += round.cancelled
             total.parked += round.parked
             total.retrying += round.retrying
             progress(total)
@@ -162,7 +170,7 @@ public struct ERPPushService: Service {
                 do {
                     let round = try await worker.drain()
                     if round.accepted + round.parked > 0 {
-                        worker.logger.info("\(worker.connector.name): \(round.accepted) booked, \(round.parked) parked")
+                        worker.logger.info("\(worker.connector.name): \(round.summary)")
                         pause = .zero
                     }
                     if round.retrying > 0 && round.accepted == 0 {

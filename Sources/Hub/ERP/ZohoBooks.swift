@@ -123,8 +123,6 @@ public final class ZohoBooksConnector: ERPConnector, Sendable {
         }
     }
 
-    public var tokenRefreshes: Int { token.withLock { $0.refreshes.count } }
-
     /// `expiry-epoch-seconds token` in `tokenFile`, converted to this process's clock.
     func loadToken() -> (value: String, expiresAt: ContinuousClock.Instant)? {
         guard let path = settings.tokenFile, PrivateFile.exposure(of: path) == nil,

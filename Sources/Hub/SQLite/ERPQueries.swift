@@ -188,9 +188,11 @@ extension SQLiteHubStore: ERPLedger {
                     entry.oldestPendingAt = row[3]
                 case .sent:
                     entry.sent = row[2]
-                    entry.lastSentAt = row[4]
+                    if let at = row[4] as Int64? { entry.lastSentAt = max(entry.lastSentAt ?? at, at) }
                 case .parked: entry.parked = row[2]
-                case .cancelled: entry.cancelled = row[2]
+                case .cancelled:
+                    entry.cancelled = row[2]
+                    if let at = row[4] as Int64? { entry.lastSentAt = max(entry.lastSentAt ?? at, at) }
                 case nil: break
                 }
                 counts[name] = entry
